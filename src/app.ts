@@ -1,0 +1,81 @@
+/**
+ * Assembles the gateway from a Config: store, key, schema, pipeline, HTTP.
+ * Used by the CLI and by the tests, which run the very same assembly on a
+ * loopback port with their own data directory and, when needed, a clock.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { CachedSecrets } from './auth/credentials.js';
+import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
+import type { Config } from './config.js';
+import { buildServer } from './http/server.js';
+import { HANDLERS } from './sac/handlers.js';
+import { systemClock, type Clock, type Services } from './sac/services.js';
+import { seedDemoIfEmpty } from './seed.js';
+import { SoapPipeline } from './soap/pipeline.js';
+import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import { ContractSchema } from './xml/schema.js';
+
+export interface GatewayOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface Gateway {
+  readonly server: FastifyInstance;
+  readonly store: SqliteStore;
+  readonly pincodeKey: LoadedPincodeKey;
+  /** Base URL the server listens on, once started. */
+  url: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Log options that keep secrets and health data out of the logs. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'body'], censor: '[omesso]' },
+  });
+}
+
+export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = SqliteStore.open(config.dataDir);
+  const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+  for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
+  if (pincodeKey.maxCiphertextChars > 200) {
+    logger.warn(
+      { bits: pincodeKey.bits, chars: pincodeKey.maxCiphertextChars },
+      'the pincode ciphertext exceeds the 200 characters of the published contract (string200): only clients that accept a relaxed length can use this key',
+    );
+  }
+  if (config.demoData && seedDemoIfEmpty(store, store)) logger.info('store was empty: demo users and registry loaded');
+
+  const schema = ContractSchema.load();
+  const secrets = new CachedSecrets();
+  const services: Services = { store, registry: store, clock: options.clock ?? systemClock, pincodeKey, secrets };
+  const pipeline = new SoapPipeline(schema, HANDLERS, services);
+  const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
+
+  const gateway: Gateway = {
+    server,
+    store,
+    pincodeKey,
+    url: '',
+    async listen() {
+      await server.listen({ host: config.host, port: config.port });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      gateway.url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+      return gateway.url;
+    },
+    async close() {
+      await server.close();
+      schema.dispose();
+      store.close();
+    },
+  };
+  return gateway;
+}

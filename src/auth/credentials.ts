@@ -1,0 +1,44 @@
+/**
+ * HTTP Basic credentials, checked against slow salted hashes with a verdict
+ * cache so a busy client does not pay scrypt on every request.
+ */
+import type { SecretCheck } from '../sac/services.js';
+import type { CertificateStore, UserRecord } from '../store/port.js';
+import { VerdictCache } from './passwords.js';
+
+export interface BasicCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export function parseBasicAuth(header: string | undefined): BasicCredentials | undefined {
+  if (!header) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export class CachedSecrets implements SecretCheck {
+  private readonly cache = new VerdictCache();
+
+  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): boolean {
+    // The purpose is part of the cache identity: a pincode never passes as a password.
+    return this.cache.verify(`${purpose}:${username}`, secret, storedHash);
+  }
+}
+
+/** The authenticated user, or undefined (unknown users cost the same scrypt as wrong passwords). */
+export function authenticate(
+  header: string | undefined,
+  store: CertificateStore,
+  secrets: CachedSecrets,
+): UserRecord | undefined {
+  const credentials = parseBasicAuth(header);
+  if (!credentials) return undefined;
+  const user = store.findUser(credentials.username);
+  const valid = secrets.check(credentials.username, 'password', credentials.password, user?.passwordHash);
+  return valid ? user : undefined;
+}

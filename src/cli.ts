@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * sac-gateway: one binary.
+ *   serve                 run the gateway (HOST, PORT, SAC_DATA_DIR, ... see README)
+ *   seed --persons N      add N synthetic assisted persons to the registry
+ *   encrypt TEXT          encrypt a pincode or codice fiscale with the gateway's key
+ *   docs                  regenerate docs/diagnostics.md from the catalog
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createGateway } from './app.js';
+import { encryptField } from './auth/pincodeCipher.js';
+import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
+import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
+import { SqliteStore } from './store/sqlite/sqliteStore.js';
+
+const USAGE = `usage: sac-gateway <command>
+  serve                    run the gateway
+  seed --persons N [--seed S]
+                           add N synthetic assisted persons (valid codici fiscali) to the registry
+  encrypt TEXT             print TEXT encrypted with the gateway's pincode key (Base64)
+  docs [--check]           write docs/diagnostics.md from the diagnostics catalog
+                           (--check: exit 1 if the file is out of date)
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const gateway = createGateway(config);
+  const url = await gateway.listen();
+  gateway.server.log.info({ url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits }, 'sac-gateway listening');
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    gateway.server.log.info({ signal }, 'shutting down');
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function seed(args: string[]): void {
+  const raw = option(args, '--persons');
+  if (!raw || !/^\d+$/.test(raw)) throw new ConfigError('seed needs --persons N');
+  const config = loadConfig();
+  const store = SqliteStore.open(config.dataDir);
+  try {
+    if (config.demoData) seedDemoIfEmpty(store, store);
+    const written = seedSyntheticPersons(store, Number(raw), Number(option(args, '--seed') ?? 1));
+    process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+function encrypt(args: string[]): void {
+  const text = args[0];
+  if (text === undefined) throw new ConfigError('encrypt needs the text to encrypt');
+  const config = loadConfig();
+  const key = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+  process.stdout.write(`${encryptField(key.certificatePem, text)}\n`);
+}
+
+function docs(args: string[]): void {
+  const rendered = renderDiagnosticsDoc();
+  if (args.includes('--check')) {
+    const current = readFileSync(DIAGNOSTICS_DOC_PATH, 'utf8');
+    if (current !== rendered) {
+      process.stderr.write(`${DIAGNOSTICS_DOC_PATH} is out of date: run sac-gateway docs\n`);
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(DIAGNOSTICS_DOC_PATH, rendered);
+  process.stdout.write(`wrote ${DIAGNOSTICS_DOC_PATH}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'seed':
+      return seed(args);
+    case 'encrypt':
+      return encrypt(args);
+    case 'docs':
+      return docs(args);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`unknown command: ${command}\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * The contract served over HTTP, so a client can be generated from the
+ * running gateway: the WSDL with this gateway's own address, the XSD it
+ * imports, and the certificate whose public key encrypts the pincode.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { WSDL_PATH, XSD_FILE_NAME, XSD_PATH } from '../contract/files.js';
+import type { PincodeKey } from '../auth/pincodeKey.js';
+
+export const SERVICE_PATH = '/CertServiceWeb/CertificatiMedici';
+export const CERT_DER_PATH = '/CertServiceWeb/SanitelCF.cer';
+export const CERT_PEM_PATH = '/CertServiceWeb/SanitelCF.pem';
+
+// The literal values in wsdl/CertificatiMedici.wsdl that get replaced when served.
+const WSDL_ADDRESS = 'location="http://127.0.0.1:8080/CertServiceWeb/CertificatiMedici"';
+const WSDL_SCHEMA_LOCATION = `schemaLocation="${XSD_FILE_NAME}"`;
+
+export function loadWsdlTemplate(): string {
+  const wsdl = readFileSync(WSDL_PATH, 'utf8');
+  for (const marker of [WSDL_ADDRESS, WSDL_SCHEMA_LOCATION]) {
+    if (wsdl.split(marker).length !== 2) throw new Error(`${WSDL_PATH} must contain ${marker} exactly once`);
+  }
+  return wsdl;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+export function renderWsdl(template: string, baseUrl: string): string {
+  const service = escapeAttribute(`${baseUrl}${SERVICE_PATH}`);
+  return template
+    .replace(WSDL_ADDRESS, `location="${service}"`)
+    .replace(WSDL_SCHEMA_LOCATION, `schemaLocation="${service}?xsd=${XSD_FILE_NAME}"`);
+}
+
+/** The base URL clients should use: configured, else what the request itself used. */
+export function baseUrlOf(request: FastifyRequest, configured: string | undefined): string {
+  if (configured) return configured;
+  const host = request.headers.host ?? '';
+  // Only a plain host[:port] is echoed into the WSDL; anything else falls back to the socket address.
+  const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
+    ? host
+    : `${request.socket.localAddress}:${request.socket.localPort}`;
+  return `${request.protocol}://${safeHost}`;
+}
+
+const XML = 'text/xml; charset=utf-8';
+
+export function registerContractRoutes(app: FastifyInstance, key: PincodeKey, publicUrl: string | undefined): void {
+  const wsdlTemplate = loadWsdlTemplate();
+  const xsd = readFileSync(XSD_PATH);
+
+  app.get(SERVICE_PATH, async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    if ('wsdl' in query || 'WSDL' in query) {
+      return reply.type(XML).send(renderWsdl(wsdlTemplate, baseUrlOf(request, publicUrl)));
+    }
+    if (query.xsd === XSD_FILE_NAME) return reply.type(XML).send(xsd);
+    return reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(`Usare POST per le operazioni, ${SERVICE_PATH}?wsdl per il contratto.\n`);
+  });
+
+  app.get(CERT_DER_PATH, async (_request, reply) =>
+    reply.type('application/pkix-cert').header('content-disposition', 'attachment; filename="SanitelCF.cer"').send(key.certificateDer),
+  );
+  app.get(CERT_PEM_PATH, async (_request, reply) => reply.type('application/x-pem-file').send(key.certificatePem));
+}

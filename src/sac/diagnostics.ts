@@ -1,0 +1,143 @@
+/**
+ * The diagnostics catalog: every tipoErrore the gateway can answer, and every
+ * SOAP fault it can raise. Nothing else in the code invents a code or a text;
+ * docs/diagnostics.md is rendered from these tables (and a test keeps it so).
+ *
+ * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
+ * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 9xxx system.
+ */
+
+export interface DiagnosticSpec {
+  /** tipoErrore on the wire: 1 to 5 digits (contract type string1-5). */
+  readonly code: string;
+  /** sezioneErrata, or a description of it when it depends on the request. */
+  readonly sezione: string;
+  /** Italian text; {name} placeholders are filled per occurrence. */
+  readonly testo: string;
+}
+
+/** One error as it goes into ricevutaNonOk/errore. */
+export interface Diagnostic {
+  readonly tipoErrore: string;
+  readonly sezioneErrata: string;
+  readonly descrizione: string;
+}
+
+/** The contract allows at most ten errore elements in ricevutaNonOk. */
+export const MAX_ERRORS = 10;
+
+const VARIABLE = '(percorso del campo segnalato)';
+
+export const DIAGNOSTICS = {
+  // 1xxx: the request does not conform to the XSD.
+  SCHEMA_ELEMENTO_MANCANTE: { code: '1001', sezione: VARIABLE, testo: "Manca l'elemento obbligatorio {campo}." },
+  SCHEMA_ELEMENTO_NON_PREVISTO: { code: '1002', sezione: VARIABLE, testo: "L'elemento {campo} non è previsto in questa posizione{atteso}." },
+  SCHEMA_FORMATO: { code: '1003', sezione: VARIABLE, testo: "Il valore '{valore}' del campo {campo} non rispetta il formato previsto." },
+  SCHEMA_LUNGHEZZA_MASSIMA: { code: '1004', sezione: VARIABLE, testo: 'Il campo {campo} è lungo {lunghezza} caratteri: il massimo è {limite}.' },
+  SCHEMA_LUNGHEZZA_MINIMA: { code: '1005', sezione: VARIABLE, testo: 'Il campo {campo} è lungo {lunghezza} caratteri: il minimo è {limite}.' },
+  SCHEMA_TESTO_NON_AMMESSO: { code: '1006', sezione: VARIABLE, testo: "L'elemento {campo} deve contenere solo altri elementi, non testo." },
+  SCHEMA_ATTRIBUTO_NON_AMMESSO: { code: '1007', sezione: VARIABLE, testo: "L'elemento {campo} non ammette attributi ({attributo})." },
+  SCHEMA_NON_CONFORME: { code: '1099', sezione: VARIABLE, testo: 'Il campo {campo} non è conforme allo schema del servizio.' },
+
+  // 2xxx: who is asking, and whether they may.
+  PINCODE_MANCANTE: { code: '2001', sezione: 'medico/pincode', testo: "Per un utente medico il pincode cifrato è obbligatorio." },
+  CF_MEDICO_NON_AMMESSO: { code: '2002', sezione: 'medico/codiceFiscale', testo: "Per un utente medico il codice fiscale non va indicato: il medico è identificato dalle credenziali." },
+  PINCODE_ERRATO: { code: '2003', sezione: 'medico/pincode', testo: 'Pincode errato.' },
+  PINCODE_NON_CIFRATO: { code: '2004', sezione: 'medico/pincode', testo: 'Il pincode non è cifrato con il certificato del servizio (RSA PKCS#1 v1.5, Base64 di {byte} byte).' },
+  CF_MEDICO_MANCANTE: { code: '2005', sezione: 'medico/codiceFiscale', testo: "Per un utente regione è obbligatorio il codice fiscale del medico per cui si invia." },
+  PINCODE_NON_AMMESSO: { code: '2006', sezione: 'medico/pincode', testo: 'Per un utente regione il pincode non va indicato.' },
+  MEDICO_NON_ABILITATO: { code: '2007', sezione: 'medico/codiceFiscale', testo: 'Il codice fiscale indicato non corrisponde a un medico abilitato al servizio.' },
+  MEDICO_ALTRA_REGIONE: { code: '2008', sezione: 'medico/codiceFiscale', testo: "Il medico indicato non appartiene alla regione {regione} dell'utente." },
+  UTENTE_NON_ABILITATO: { code: '2009', sezione: '{sezione}', testo: "Un utente di tipo {tipo} non è abilitato al servizio {servizio}." },
+
+  // 3xxx: the worker.
+  CF_LAVORATORE_FORMATO: { code: '3001', sezione: 'lavoratore/codiceFiscale', testo: 'Il codice fiscale del lavoratore non è formalmente corretto.' },
+  CF_LAVORATORE_CONTROLLO: { code: '3002', sezione: 'lavoratore/codiceFiscale', testo: 'Il carattere di controllo del codice fiscale del lavoratore non è corretto.' },
+  CF_LAVORATORE_NON_TROVATO: { code: '3003', sezione: 'lavoratore/codiceFiscale', testo: 'Il codice fiscale del lavoratore non è presente nella banca dati degli assistiti.' },
+  CF_LAVORATORE_NON_DECIFRABILE: { code: '3004', sezione: 'lavoratore/codiceFiscale', testo: 'Il codice fiscale cifrato del lavoratore non si decifra con la chiave del servizio.' },
+
+  // 4xxx: dates (days are counted in Europe/Rome).
+  DATA_INESISTENTE: { code: '4001', sezione: VARIABLE, testo: "La data '{valore}' del campo {campo} non esiste nel calendario." },
+  DATA_INIZIO_DOPO_FINE: { code: '4002', sezione: 'malattia/dataInizio', testo: 'La data di inizio ({inizio}) è successiva alla data di fine prognosi ({fine}).' },
+  DATA_FINE_PRIMA_RILASCIO: { code: '4003', sezione: 'malattia/dataFine', testo: 'La data di fine prognosi ({fine}) è anteriore alla data di rilascio ({rilascio}).' },
+  DATA_INIZIO_DOPO_RILASCIO: { code: '4004', sezione: 'malattia/dataInizio', testo: 'La data di inizio ({inizio}) è successiva alla data di rilascio ({rilascio}).' },
+  DATA_RILASCIO_FUTURA: { code: '4005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) è successiva alla data odierna ({oggi}).' },
+  DATA_RILASCIO_SCADUTA: { code: '4006', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) è anteriore al giorno precedente la data odierna ({oggi}).' },
+  DATA_RILASCIO_IERI_NON_DOMICILIARE: { code: '4007', sezione: 'malattia/dataRilascio', testo: 'Una data di rilascio del giorno precedente ({rilascio}) è ammessa solo per visita domiciliare (visita D).' },
+
+  // 5xxx: the diagnosis (never echoed back in a text).
+  DIAGNOSI_MANCANTE: { code: '5001', sezione: 'malattia/diagnosi', testo: 'Indicare almeno uno tra codiceDiagnosi e noteDiagnosi.' },
+  CODICE_DIAGNOSI_SCONOSCIUTO: { code: '5002', sezione: 'malattia/diagnosi/codiceDiagnosi', testo: 'Il codice diagnosi non è un codice ICD-9-CM valido.' },
+
+  // 6xxx: addresses (residenza, reperibilita/indirizzo).
+  COMUNE_MANCANTE: { code: '6001', sezione: '{indirizzo}', testo: 'Indicare il codice catastale oppure comune e provincia.' },
+  CODICE_CATASTALE_SCONOSCIUTO: { code: '6002', sezione: '{indirizzo}/codiceCatastale', testo: "Il codice catastale '{valore}' non corrisponde a un comune italiano." },
+  COMUNE_INCOERENTE: { code: '6003', sezione: '{indirizzo}/comune', testo: "Comune e provincia non corrispondono al codice catastale '{valore}' ({nome} {provincia})." },
+  COMUNE_SCONOSCIUTO: { code: '6004', sezione: '{indirizzo}/comune', testo: "Il comune '{valore}' non risulta nella provincia indicata." },
+  CIVICO_SENZA_NUMERO: { code: '6005', sezione: '{indirizzo}/civico', testo: "Il civico non contiene un numero: in assenza di numero civico indicare SNC." },
+} as const satisfies Record<string, DiagnosticSpec>;
+
+export type DiagnosticKey = keyof typeof DIAGNOSTICS;
+
+/** Fill a catalog entry for one occurrence. */
+export function diagnostic(
+  key: DiagnosticKey,
+  params: Readonly<Record<string, string | number>> = {},
+  sezioneErrata?: string,
+): Diagnostic {
+  const spec: DiagnosticSpec = DIAGNOSTICS[key];
+  const fill = (template: string): string =>
+    template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return {
+    tipoErrore: spec.code,
+    sezioneErrata: sezioneErrata ?? fill(spec.sezione),
+    descrizione: fill(spec.testo),
+  };
+}
+
+export interface FaultSpec {
+  /** Local part of the faultcode QName in the SOAP 1.1 envelope namespace. */
+  readonly faultcode: 'Client' | 'Server' | 'VersionMismatch' | 'MustUnderstand';
+  readonly faultstring: string;
+  /** HTTP status sent with it. SOAP 1.1 says 500 for every fault. */
+  readonly httpStatus: 500;
+}
+
+/** Envelope-level failures: the request never reached an operation. */
+export const FAULTS = {
+  BODY_TOO_LARGE: { faultcode: 'Client', faultstring: 'Richiesta troppo grande: il limite è di {limite} byte.', httpStatus: 500 },
+  BODY_EMPTY: { faultcode: 'Client', faultstring: 'Richiesta vuota: atteso un messaggio SOAP 1.1.', httpStatus: 500 },
+  CONTENT_TYPE: { faultcode: 'Client', faultstring: "Content-Type '{valore}' non supportato: usare text/xml (SOAP 1.1).", httpStatus: 500 },
+  CHARSET_UNSUPPORTED: { faultcode: 'Client', faultstring: "Codifica '{valore}' non supportata: usare UTF-8 o ISO-8859-1.", httpStatus: 500 },
+  CHARSET_CONFLICT: { faultcode: 'Client', faultstring: "La codifica dichiarata nel Content-Type ({header}) è diversa da quella della dichiarazione XML ({xml}).", httpStatus: 500 },
+  CHARSET_INVALID_BYTES: { faultcode: 'Client', faultstring: 'Il messaggio contiene byte non validi per la codifica {charset} (posizione {posizione}).', httpStatus: 500 },
+  CHARSET_C1_CONTROL: { faultcode: 'Client', faultstring: 'Il messaggio ISO-8859-1 contiene il carattere di controllo 0x{byte} (posizione {posizione}): probabilmente è codificato in windows-1252, che il servizio non accetta.', httpStatus: 500 },
+  NOT_XML: { faultcode: 'Client', faultstring: 'Il messaggio non è XML ben formato (riga {riga}, colonna {colonna}).', httpStatus: 500 },
+  DTD_FORBIDDEN: { faultcode: 'Client', faultstring: 'Dichiarazioni DOCTYPE ed entità non sono ammesse.', httpStatus: 500 },
+  NOT_SOAP: { faultcode: 'Client', faultstring: "L'elemento radice non è un Envelope SOAP 1.1.", httpStatus: 500 },
+  SOAP_VERSION: { faultcode: 'VersionMismatch', faultstring: 'Il servizio accetta solo SOAP 1.1 (namespace http://schemas.xmlsoap.org/soap/envelope/).', httpStatus: 500 },
+  ENVELOPE_STRUCTURE: { faultcode: 'Client', faultstring: 'Envelope SOAP non valido: {dettaglio}.', httpStatus: 500 },
+  MUST_UNDERSTAND: { faultcode: 'MustUnderstand', faultstring: "L'intestazione {header} è marcata mustUnderstand ma il servizio non la gestisce.", httpStatus: 500 },
+  UNKNOWN_OPERATION: { faultcode: 'Client', faultstring: "Operazione sconosciuta: l'elemento {elemento} non corrisponde a nessuna operazione di CertificatiMedici.", httpStatus: 500 },
+  SOAPACTION_MISMATCH: { faultcode: 'Client', faultstring: "La SOAPAction '{action}' non corrisponde al contenuto del messaggio ({operazione}).", httpStatus: 500 },
+  NOT_IMPLEMENTED: { faultcode: 'Server', faultstring: "L'operazione {operazione} non è ancora disponibile in questa versione del servizio.", httpStatus: 500 },
+  INTERNAL: { faultcode: 'Server', faultstring: 'Errore interno del servizio: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
+  UNAVAILABLE: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
+} as const satisfies Record<string, FaultSpec>;
+
+export type FaultKey = keyof typeof FAULTS;
+
+/** A fault raised anywhere in the pipeline; the HTTP layer renders it. */
+export class SoapFault extends Error {
+  readonly key: FaultKey;
+  readonly faultcode: FaultSpec['faultcode'];
+  readonly httpStatus: number;
+  constructor(key: FaultKey, params: Readonly<Record<string, string | number>> = {}) {
+    const spec: FaultSpec = FAULTS[key];
+    super(spec.faultstring.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)));
+    this.name = 'SoapFault';
+    this.key = key;
+    this.faultcode = spec.faultcode;
+    this.httpStatus = spec.httpStatus;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The contract's identity rules for the redattore element. The HTTP Basic
+ * user has already been authenticated; this decides on whose behalf the
+ * request acts and whether that kind of user may call the operation.
+ *   medico:  pincode (encrypted) required, codiceFiscale forbidden; acts as itself.
+ *   regione: codiceFiscale of the doctor required, pincode forbidden.
+ *   operatore: hospital staff, only for the ricovero services.
+ */
+import { checkCodiceFiscale } from '../domain/codiceFiscale.js';
+import { decryptField, looksEncrypted } from '../auth/pincodeCipher.js';
+import type { UserRecord } from '../store/port.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import type { Services } from './services.js';
+import type { Redattore } from './types.js';
+
+export type ActingDoctor = { readonly medicoCf: string } | { readonly errors: Diagnostic[] };
+
+const present = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+export function resolveDoctor(
+  redattore: Redattore,
+  caller: UserRecord,
+  services: Services,
+  servizio: string,
+  section = 'medico',
+): ActingDoctor {
+  const at = (field: string) => `${section}/${field}`;
+  switch (caller.kind) {
+    case 'medico': {
+      const errors: Diagnostic[] = [];
+      if (present(redattore.codiceFiscale)) errors.push(diagnostic('CF_MEDICO_NON_AMMESSO', {}, at('codiceFiscale')));
+      if (!present(redattore.pincode)) errors.push(diagnostic('PINCODE_MANCANTE', {}, at('pincode')));
+      if (errors.length > 0) return { errors };
+      if (!checkPincode(redattore.pincode!, caller, services)) {
+        const key = services.pincodeKey;
+        return looksEncrypted(key, redattore.pincode!)
+          ? { errors: [diagnostic('PINCODE_ERRATO', {}, at('pincode'))] }
+          : { errors: [diagnostic('PINCODE_NON_CIFRATO', { byte: key.bits / 8 }, at('pincode'))] };
+      }
+      return { medicoCf: caller.username };
+    }
+    case 'regione': {
+      const errors: Diagnostic[] = [];
+      if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', {}, at('pincode')));
+      if (!present(redattore.codiceFiscale)) errors.push(diagnostic('CF_MEDICO_MANCANTE', {}, at('codiceFiscale')));
+      if (errors.length > 0) return { errors };
+      const cf = redattore.codiceFiscale!;
+      const doctor = checkCodiceFiscale(cf).ok ? services.store.findUser(cf) : undefined;
+      if (!doctor || doctor.kind !== 'medico') return { errors: [diagnostic('MEDICO_NON_ABILITATO', {}, at('codiceFiscale'))] };
+      if (doctor.codiceRegione !== null && caller.codiceRegione !== null && doctor.codiceRegione !== caller.codiceRegione) {
+        return { errors: [diagnostic('MEDICO_ALTRA_REGIONE', { regione: caller.codiceRegione }, at('codiceFiscale'))] };
+      }
+      return { medicoCf: doctor.username };
+    }
+    case 'operatore':
+      return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
+  }
+}
+
+/**
+ * Decrypt and compare. A bad padding decrypts (implicit rejection) to a
+ * value that simply does not match, so the answer never says which it was.
+ */
+function checkPincode(ciphertext: string, caller: UserRecord, services: Services): boolean {
+  if (caller.pincodeHash === null) return false;
+  if (!looksEncrypted(services.pincodeKey, ciphertext)) return false;
+  const plain = decryptField(services.pincodeKey, ciphertext).toString('utf8');
+  return services.secrets.check(caller.username, 'pincode', plain, caller.pincodeHash);
+}

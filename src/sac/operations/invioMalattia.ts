@@ -1,0 +1,61 @@
+/**
+ * InviaMalattia (disciplinare 3.2): a doctor, or a region on the doctor's
+ * behalf, sends a sickness certificate; the answer carries the PUC.
+ * All rule violations are reported together (up to the contract's ten),
+ * except identity, which is answered alone.
+ */
+import { romeDate, romeDateTime } from '../../domain/dates.js';
+import { DuplicateKeyError } from '../../store/port.js';
+import { MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
+import { resolveDoctor } from '../identity.js';
+import { newProtocolNumber } from '../puc.js';
+import { toInvioMalattia } from '../requestShape.js';
+import { checkAddress } from '../rules/addresses.js';
+import { checkMalattiaDates } from '../rules/dates.js';
+import { checkDiagnosi } from '../rules/diagnosi.js';
+import { lookupWorker } from '../rules/worker.js';
+import type { Handler } from '../services.js';
+
+const INSERT_ATTEMPTS = 5;
+
+export const invioMalattia: Handler = (payload, caller, services) => {
+  const request = toInvioMalattia(payload);
+  const doctor = resolveDoctor(request.medico, caller, services, 'InviaMalattia');
+  if ('errors' in doctor) return doctor;
+
+  const now = services.clock.now();
+  const errors: Diagnostic[] = [];
+  const worker = lookupWorker(request.lavoratore.codiceFiscale, services);
+  if ('errors' in worker) errors.push(...worker.errors);
+  errors.push(...checkMalattiaDates(request.malattia, romeDate(now)));
+  errors.push(...checkDiagnosi(request.malattia.diagnosi, 'malattia'));
+  errors.push(...checkAddress(request.residenza, 'residenza'));
+  if (request.reperibilita?.indirizzo) errors.push(...checkAddress(request.reperibilita.indirizzo, 'reperibilita/indirizzo'));
+  if (errors.length > 0 || 'errors' in worker) return { errors: errors.slice(0, MAX_ERRORS) };
+
+  const dataRicezione = romeDateTime(now);
+  const document = {
+    residenza: request.residenza,
+    ...(request.reperibilita ? { reperibilita: request.reperibilita } : {}),
+    malattia: request.malattia,
+  };
+  for (let attempt = 1; ; attempt++) {
+    const idCertificato = newProtocolNumber();
+    try {
+      services.store.insertCertificate({
+        idCertificato,
+        kind: 'malattia',
+        medicoCf: doctor.medicoCf,
+        lavoratoreCf: worker.person.codiceFiscale,
+        dataRicezione,
+        sentBy: caller.username,
+        state: 'attivo',
+        document,
+      });
+      return { ok: { dataRicezione, idCertificato } };
+    } catch (err) {
+      // A 60-bit collision is astronomically rare; retry a few times, then fail loudly.
+      if (!(err instanceof DuplicateKeyError) || attempt >= INSERT_ATTEMPTS) throw err;
+    }
+  }
+};

@@ -1,0 +1,33 @@
+/**
+ * The worker's codice fiscale: plain or encrypted with the service key (the
+ * field is string200 for that reason), formally valid, and in the registry.
+ */
+import { checkCodiceFiscale } from '../../domain/codiceFiscale.js';
+import { decryptField, looksEncrypted } from '../../auth/pincodeCipher.js';
+import type { Person } from '../../store/port.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import type { Services } from '../services.js';
+
+export type WorkerLookup = { readonly person: Person } | { readonly errors: Diagnostic[] };
+
+export function resolveWorkerCf(value: string, services: Services): { cf: string } | { errors: Diagnostic[] } {
+  if (looksEncrypted(services.pincodeKey, value)) {
+    const plain = decryptField(services.pincodeKey, value).toString('latin1').trim();
+    // Bad padding and a good padding around garbage give the same answer: no oracle.
+    if (!checkCodiceFiscale(plain).ok) return { errors: [diagnostic('CF_LAVORATORE_NON_DECIFRABILE')] };
+    return { cf: plain };
+  }
+  const check = checkCodiceFiscale(value);
+  if (!check.ok) {
+    return { errors: [diagnostic(check.reason === 'carattere_controllo' ? 'CF_LAVORATORE_CONTROLLO' : 'CF_LAVORATORE_FORMATO')] };
+  }
+  return { cf: value };
+}
+
+export function lookupWorker(value: string, services: Services): WorkerLookup {
+  const resolved = resolveWorkerCf(value, services);
+  if ('errors' in resolved) return resolved;
+  const person = services.registry.findPerson(resolved.cf);
+  if (!person) return { errors: [diagnostic('CF_LAVORATORE_NON_TROVATO')] };
+  return { person };
+}

@@ -1,0 +1,53 @@
+/**
+ * Demo data and synthetic persons. The demo set is fixed (README, issue 2)
+ * so any checker can use it; it is loaded only into a store with no users.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { hashSecret } from './auth/passwords.js';
+import { syntheticPersons } from './domain/codiceFiscale.js';
+import type { CertificateStore, Person, PersonRegistry, UserKind } from './store/port.js';
+
+const DEMO_FILE = fileURLToPath(new URL('../../resources/demo-data.json', import.meta.url));
+
+interface DemoUser {
+  username: string;
+  password: string;
+  kind: UserKind;
+  pincode?: string;
+  codiceRegione?: string;
+  codiceAsl?: string;
+  codiceStruttura?: string;
+}
+
+interface DemoData {
+  users: DemoUser[];
+  persons: Person[];
+}
+
+export function loadDemoData(): DemoData {
+  return JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoData;
+}
+
+/** Returns true when the demo set was loaded (the store had no users). */
+export function seedDemoIfEmpty(store: CertificateStore, registry: PersonRegistry): boolean {
+  if (store.countUsers() > 0) return false;
+  const demo = loadDemoData();
+  for (const u of demo.users) {
+    store.putUser({
+      username: u.username,
+      kind: u.kind,
+      passwordHash: hashSecret(u.password),
+      pincodeHash: u.pincode === undefined ? null : hashSecret(u.pincode),
+      codiceRegione: u.codiceRegione ?? null,
+      codiceAsl: u.codiceAsl ?? null,
+      codiceStruttura: u.codiceStruttura ?? null,
+    });
+  }
+  registry.putPersons(demo.persons);
+  return true;
+}
+
+export function seedSyntheticPersons(registry: PersonRegistry, count: number, seed = 1): number {
+  return registry.putPersons(syntheticPersons(count, seed));
+}

@@ -1,0 +1,85 @@
+/**
+ * One request, one parse: bytes -> charset -> libxml2 -> envelope ->
+ * operation (checked against SOAPAction) -> XSD -> handler -> UTF-8 XML.
+ * Envelope-level problems throw SoapFault; schema and business problems
+ * become ricevutaNonOk in a normal response.
+ */
+import type { OperationSpec } from '../contract/operations.js';
+import { SoapFault, type Diagnostic } from '../sac/diagnostics.js';
+import type { HandlerTable, Outcome, Services } from '../sac/services.js';
+import type { UserRecord } from '../store/port.js';
+import { parseXml } from '../xml/parse.js';
+import type { ContractSchema } from '../xml/schema.js';
+import { elementToObject } from '../xml/toObject.js';
+import { resolveCharset } from './charset.js';
+import { checkSoapAction, readEnvelope } from './envelope.js';
+import { writeEnvelope, writePayload, type OutObject } from './xmlWriter.js';
+
+export interface SoapCall {
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+  readonly soapAction: string | undefined;
+  readonly caller: UserRecord;
+}
+
+export interface SoapAnswer {
+  readonly xml: string;
+  readonly operation: OperationSpec;
+  /** tipoErrore codes answered, for the log (never the texts: they may echo values). */
+  readonly errorCodes: readonly string[];
+}
+
+const SOAP11_TYPES = new Set(['text/xml', 'application/xml']);
+
+function checkContentType(contentType: string | undefined): void {
+  if (contentType === undefined || contentType === '') return;
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/soap+xml') throw new SoapFault('SOAP_VERSION');
+  if (!SOAP11_TYPES.has(mediaType)) throw new SoapFault('CONTENT_TYPE', { valore: mediaType.slice(0, 80) });
+}
+
+export function responseXml(operation: OperationSpec, outcome: Outcome): string {
+  const content: OutObject =
+    'ok' in outcome
+      ? { [operation.okElement]: outcome.ok }
+      : { ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
+  return writeEnvelope(writePayload(operation.responseElement, content));
+}
+
+export class SoapPipeline {
+  constructor(
+    private readonly schema: ContractSchema,
+    private readonly handlers: HandlerTable,
+    private readonly services: Services,
+  ) {}
+
+  handle(call: SoapCall): SoapAnswer {
+    if (call.body.length === 0) throw new SoapFault('BODY_EMPTY');
+    checkContentType(call.contentType);
+    const charset = resolveCharset(call.contentType, call.body);
+
+    const doc = parseXml(call.body, charset);
+    let operation: OperationSpec;
+    let outcome: Outcome | undefined;
+    let payload;
+    try {
+      const envelope = readEnvelope(doc);
+      operation = envelope.operation;
+      checkSoapAction(call.soapAction, operation);
+      const schemaErrors = this.schema.validate(envelope.payload);
+      if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
+      else payload = elementToObject(envelope.payload);
+    } finally {
+      // WASM memory is not garbage-collected: release before the handler runs.
+      doc.dispose();
+    }
+
+    if (outcome === undefined) {
+      const handler = this.handlers[operation.name];
+      if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });
+      outcome = handler(payload!, call.caller, this.services);
+    }
+    const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
+    return { xml: responseXml(operation, outcome), operation, errorCodes };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Versioned schema migrations. Each runs once, in its own transaction, and
+ * is recorded in schema_migrations; never edit a released migration, add one.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'users, registry of assisted persons, certificates',
+    sql: `
+      CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('medico', 'regione', 'operatore')),
+        password_hash TEXT NOT NULL,
+        pincode_hash TEXT,
+        codice_regione TEXT,
+        codice_asl TEXT,
+        codice_struttura TEXT
+      ) STRICT;
+      CREATE TABLE assistiti (
+        codice_fiscale TEXT PRIMARY KEY,
+        cognome TEXT NOT NULL,
+        nome TEXT NOT NULL,
+        sesso TEXT NOT NULL CHECK (sesso IN ('M', 'F')),
+        data_nascita TEXT NOT NULL,
+        comune_nascita TEXT NOT NULL,
+        provincia_nascita TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE certificati (
+        id_certificato TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('malattia', 'dimissione')),
+        medico_cf TEXT NOT NULL,
+        lavoratore_cf TEXT NOT NULL,
+        data_ricezione TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('attivo', 'annullato', 'rettificato')),
+        data_rilascio TEXT NOT NULL,
+        data_inizio TEXT NOT NULL,
+        data_fine TEXT NOT NULL,
+        document TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX certificati_by_medico_lavoratore ON certificati (medico_cf, lavoratore_cf, data_rilascio);
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const known = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new Error(`the store was written by a newer version (schema ${newest}, this build knows ${known})`);
+  }
+  const ran: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.description,
+        new Date().toISOString(),
+      );
+    })();
+    ran.push(migration.version);
+  }
+  return ran;
+}
