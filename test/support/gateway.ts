@@ -1,0 +1,52 @@
+/**
+ * A real gateway on a loopback port with its own data directory (a real
+ * SQLite file), and a settable clock for rules about days.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createGateway, type Gateway } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Clock } from '../../src/sac/services.js';
+
+export class TestClock implements Clock {
+  private instant: Date | undefined;
+  set(iso: string | undefined): void {
+    this.instant = iso === undefined ? undefined : new Date(iso);
+  }
+  now(): Date {
+    return this.instant ?? new Date();
+  }
+}
+
+export interface Running {
+  readonly gateway: Gateway;
+  readonly url: string;
+  readonly endpoint: string;
+  readonly dataDir: string;
+  readonly clock: TestClock;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export function tempDir(prefix = 'sac-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function startGateway(env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
+  const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const clock = new TestClock();
+  const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }) });
+  const url = await gateway.listen();
+  return {
+    gateway,
+    url,
+    endpoint: `${url}/CertServiceWeb/CertificatiMedici`,
+    dataDir,
+    clock,
+    async stop(options = {}) {
+      await gateway.close();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Request envelopes as a vendor's software would write them: payload root in
+ * the cert namespace with a prefix, children unqualified.
+ */
+import { escapeXml } from '../../src/soap/xmlWriter.js';
+
+export type Fields = { [name: string]: string | Fields | undefined };
+
+function write(fields: Fields): string {
+  let out = '';
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    out += typeof value === 'string' ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}>${write(value)}</${name}>`;
+  }
+  return out;
+}
+
+export function envelope(rootElement: string, fields: Fields, options: { encoding?: string; declaration?: boolean } = {}): string {
+  const declaration = options.declaration === false ? '' : `<?xml version="1.0" encoding="${options.encoding ?? 'UTF-8'}"?>\n`;
+  return (
+    `${declaration}<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cert="http://cert.sanita.finanze.it/">` +
+    `<soapenv:Header/><soapenv:Body><cert:${rootElement}>${write(fields)}</cert:${rootElement}></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+export interface InvioOptions {
+  medico: Fields;
+  lavoratore?: string;
+  residenza?: Fields;
+  reperibilita?: Fields;
+  malattia?: Fields;
+  diagnosi?: Fields;
+}
+
+export function defaultResidenza(): Fields {
+  return { via: 'Via Nazionale', civico: '10', cap: '00184', codiceCatastale: 'H501', comune: 'Roma', provincia: 'RM' };
+}
+
+/** A certificate issued today (Europe/Rome day given), valid unless overridden. */
+export function invioMalattia(today: string, o: InvioOptions): Fields {
+  return {
+    medico: o.medico,
+    lavoratore: { codiceFiscale: o.lavoratore ?? 'RSSMRA80A01H501U' },
+    residenza: o.residenza ?? defaultResidenza(),
+    reperibilita: o.reperibilita,
+    malattia: {
+      ruoloMedico: 'S',
+      dataRilascio: today,
+      dataInizio: today,
+      dataFine: today,
+      visita: 'A',
+      tipoCertificato: 'I',
+      diagnosi: o.diagnosi ?? { codiceDiagnosi: '487.1', noteDiagnosi: 'Sindrome influenzale' },
+      ...o.malattia,
+    },
+  };
+}
