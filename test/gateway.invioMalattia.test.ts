@@ -171,10 +171,12 @@ describe('InviaMalattia: diagnosis', () => {
     assertAccepted(await send({ diagnosi: { codiceDiagnosi: 'V17.3' } }));
   });
 
-  test('a code that matches the pattern but is not ICD-9-CM is refused, without echoing it', async () => {
-    const r = await send({ diagnosi: { codiceDiagnosi: '999.99' } });
-    assertRejected(r, '5002', 'malattia/diagnosi/codiceDiagnosi');
-    assert.ok(!r.errors[0]!.descrizione.includes('999.99'));
+  test('a code that matches the XSD pattern but lies outside ICD-9-CM 2007 is refused, without echoing it', async () => {
+    for (const code of ['V99.1', 'E799', '000']) {
+      const r = await send({ diagnosi: { codiceDiagnosi: code } });
+      assertRejected(r, '5002', 'malattia/diagnosi/codiceDiagnosi');
+      assert.ok(!r.errors[0]!.descrizione.includes(code));
+    }
   });
 });
 

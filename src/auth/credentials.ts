@@ -28,17 +28,22 @@ export class CachedSecrets implements SecretCheck {
     // The purpose is part of the cache identity: a pincode never passes as a password.
     return this.cache.verify(`${purpose}:${username}`, secret, storedHash);
   }
+
+  /** As check, with scrypt on the thread pool so a cache miss does not stall other requests. */
+  checkAsync(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean> {
+    return this.cache.verifyAsync(`${purpose}:${username}`, secret, storedHash);
+  }
 }
 
 /** The authenticated user, or undefined (unknown users cost the same scrypt as wrong passwords). */
-export function authenticate(
+export async function authenticate(
   header: string | undefined,
   store: CertificateStore,
   secrets: CachedSecrets,
-): UserRecord | undefined {
+): Promise<UserRecord | undefined> {
   const credentials = parseBasicAuth(header);
   if (!credentials) return undefined;
   const user = store.findUser(credentials.username);
-  const valid = secrets.check(credentials.username, 'password', credentials.password, user?.passwordHash);
+  const valid = await secrets.checkAsync(credentials.username, 'password', credentials.password, user?.passwordHash);
   return valid ? user : undefined;
 }

@@ -40,9 +40,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
   const options: FastifyServerOptions & { https?: { key: Buffer; cert: Buffer } } = {
     loggerInstance: logger,
     bodyLimit: config.bodyLimit,
-    // Never let a stack trace or a parser message reach a client.
     return503OnClosing: true,
-    disableRequestLogging: false,
   };
   if (config.tls) {
     options.https = { key: readFileSync(config.tls.keyPath), cert: readFileSync(config.tls.certPath) };
@@ -64,7 +62,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
   });
 
   app.post(SERVICE_PATH, async (request, reply) => {
-    const caller = authenticate(request.headers.authorization, parts.store, parts.secrets);
+    const caller = await authenticate(request.headers.authorization, parts.store, parts.secrets);
     if (!caller) {
       return reply
         .code(401)

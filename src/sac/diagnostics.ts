@@ -75,6 +75,9 @@ export const DIAGNOSTICS = {
   COMUNE_INCOERENTE: { code: '6003', sezione: '{indirizzo}/comune', testo: "Comune e provincia non corrispondono al codice catastale '{valore}' ({nome} {provincia})." },
   COMUNE_SCONOSCIUTO: { code: '6004', sezione: '{indirizzo}/comune', testo: "Il comune '{valore}' non risulta nella provincia indicata." },
   CIVICO_SENZA_NUMERO: { code: '6005', sezione: '{indirizzo}/civico', testo: "Il civico non contiene un numero: in assenza di numero civico indicare SNC." },
+
+  // 7xxx: certificates already sent.
+  CERTIFICATO_NON_TROVATO: { code: '7001', sezione: 'idCertificato', testo: 'Nessun certificato con questo identificativo risulta emesso dal medico per il lavoratore indicato.' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticKey = keyof typeof DIAGNOSTICS;
