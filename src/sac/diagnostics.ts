@@ -33,10 +33,11 @@ export const DIAGNOSTICS = {
   SCHEMA_ELEMENTO_MANCANTE: { code: '1001', sezione: VARIABLE, testo: "Manca l'elemento obbligatorio {campo}." },
   SCHEMA_ELEMENTO_NON_PREVISTO: { code: '1002', sezione: VARIABLE, testo: "L'elemento {campo} non è previsto in questa posizione{atteso}." },
   SCHEMA_FORMATO: { code: '1003', sezione: VARIABLE, testo: "Il valore '{valore}' del campo {campo} non rispetta il formato previsto." },
-  SCHEMA_LUNGHEZZA_MASSIMA: { code: '1004', sezione: VARIABLE, testo: 'Il campo {campo} è lungo {lunghezza} caratteri: il massimo è {limite}.' },
-  SCHEMA_LUNGHEZZA_MINIMA: { code: '1005', sezione: VARIABLE, testo: 'Il campo {campo} è lungo {lunghezza} caratteri: il minimo è {limite}.' },
+  SCHEMA_LUNGHEZZA_MASSIMA: { code: '1004', sezione: VARIABLE, testo: 'La lunghezza del campo {campo} è {lunghezza}: il massimo è {limite} caratteri.' },
+  SCHEMA_LUNGHEZZA_MINIMA: { code: '1005', sezione: VARIABLE, testo: 'La lunghezza del campo {campo} è {lunghezza}: il minimo è {limite} caratteri.' },
   SCHEMA_TESTO_NON_AMMESSO: { code: '1006', sezione: VARIABLE, testo: "L'elemento {campo} deve contenere solo altri elementi, non testo." },
   SCHEMA_ATTRIBUTO_NON_AMMESSO: { code: '1007', sezione: VARIABLE, testo: "L'elemento {campo} non ammette attributi ({attributo})." },
+  SCHEMA_NAMESPACE_NON_AMMESSO: { code: '1008', sezione: VARIABLE, testo: "L'elemento {campo} va scritto senza namespace: solo l'elemento radice della richiesta appartiene a http://cert.sanita.finanze.it/." },
   SCHEMA_NON_CONFORME: { code: '1099', sezione: VARIABLE, testo: 'Il campo {campo} non è conforme allo schema del servizio.' },
 
   // 2xxx: who is asking, and whether they may.

@@ -4,7 +4,7 @@
  * (sezioneErrata) relative to the payload, e.g. "malattia/dataFine".
  */
 import { readFileSync } from 'node:fs';
-import { XmlDocument, XmlValidateError, XsdValidator, type ErrorDetail, type XmlElement } from 'libxml2-wasm';
+import { XmlDocument, XmlElement, XmlValidateError, XsdValidator, type ErrorDetail } from 'libxml2-wasm';
 import { XSD_PATH } from '../contract/files.js';
 import { MAX_ERRORS, diagnostic, type Diagnostic } from '../sac/diagnostics.js';
 
@@ -31,7 +31,7 @@ export class ContractSchema {
       return [];
     } catch (err) {
       if (!(err instanceof XmlValidateError)) throw err;
-      return toDiagnostics(err.details, element.name);
+      return toDiagnostics(err.details, element);
     }
   }
 
@@ -40,15 +40,46 @@ export class ContractSchema {
   }
 }
 
-/** Path of a node below the payload root, from libxml2's absolute XPath. */
-export function sectionFromXPath(xpath: string | undefined, rootName: string, fallbackName: string): string {
-  if (!xpath) return fallbackName;
+/** Element children of an element, in document order. */
+function elementChildren(element: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (let node = element.firstChild; node !== null; node = node.next) if (node instanceof XmlElement) out.push(node);
+  return out;
+}
+
+/**
+ * The element an error's XPath (libxml2's xmlGetNodePath) designates, found by
+ * walking the document. Steps are "name", "prefix:name", or "*" for an element
+ * in a default namespace, each with an optional [N]: for names N counts
+ * same-named siblings, for "*" every element sibling.
+ */
+export function resolveXPath(root: XmlElement, xpath: string | undefined): XmlElement | undefined {
+  if (!xpath) return undefined;
   const steps = xpath.split('/').filter((s) => s !== '');
-  const at = steps.findIndex((s) => s.replace(/^[^:]*:/, '').replace(/\[\d+\]$/, '') === rootName);
-  if (at === -1) return fallbackName;
-  const below = steps.slice(at + 1).map((s) => s.replace(/^[^:]*:/, ''));
-  if (below.length > 0 && below[below.length - 1] === '*') below[below.length - 1] = fallbackName;
-  return below.join('/');
+  let node: XmlElement | undefined = root;
+  for (const step of steps.slice(1)) {
+    const m = /^(.*?)(?:\[(\d+)\])?$/.exec(step)!;
+    const name = m[1]!;
+    const index = m[2] === undefined ? 0 : Number(m[2]) - 1;
+    const kids = elementChildren(node);
+    const candidates =
+      name === '*'
+        ? kids
+        : kids.filter((k) => (k.prefix ? `${k.prefix}:${k.name}` : k.name) === name && !(k.namespaceUri && !k.prefix));
+    node = candidates[index];
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/** Path of an element below the payload ("malattia/dataFine"); '' for the payload itself. */
+export function pathBelow(payload: XmlElement, element: XmlElement): string | undefined {
+  const names: string[] = [];
+  for (let node: XmlElement | null = element; node !== null; node = node.parent) {
+    if (node.isSameNode(payload)) return names.reverse().join('/');
+    names.push(node.name);
+  }
+  return undefined;
 }
 
 function join(base: string, child: string): string {
@@ -68,12 +99,13 @@ function expectedList(raw: string | undefined): string[] {
     .filter((s) => s !== '' && s !== '##other');
 }
 
-export function toDiagnostics(details: readonly ErrorDetail[], rootName: string): Diagnostic[] {
+export function toDiagnostics(details: readonly ErrorDetail[], payload: XmlElement): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
+  const documentRoot = payload.doc.root;
   for (const detail of details) {
     if (out.length >= MAX_ERRORS) break;
-    const d = translate(detail, rootName);
+    const d = translate(detail, payload, resolveXPath(documentRoot, detail.xpath));
     // libxml2 reports a facet error and then "not a valid value" for the same node: keep the first.
     if (seen.has(d.sezioneErrata)) continue;
     seen.add(d.sezioneErrata);
@@ -82,23 +114,48 @@ export function toDiagnostics(details: readonly ErrorDetail[], rootName: string)
   return out;
 }
 
-function translate(detail: ErrorDetail, rootName: string): Diagnostic {
+/**
+ * libxml2 reports a missing element as "X is not expected, expected is (Y)"
+ * when something follows the gap. If no Y comes later among X and its
+ * following siblings, Y is missing rather than misplaced.
+ */
+function missingInsteadOfUnexpected(node: XmlElement, expected: readonly string[]): boolean {
+  for (let sibling: XmlElement | null = node; sibling !== null; ) {
+    if (!sibling.namespaceUri && expected.includes(sibling.name)) return false;
+    let next = sibling.next;
+    while (next !== null && !(next instanceof XmlElement)) next = next.next;
+    sibling = next as XmlElement | null;
+  }
+  return true;
+}
+
+function translate(detail: ErrorDetail, payload: XmlElement, node: XmlElement | undefined): Diagnostic {
   const message = detail.message.trim();
   const head = /^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$/s.exec(message);
-  const elementName = localOf(head?.[1] ?? rootName);
+  const elementName = localOf(head?.[1] ?? payload.name);
   const attribute = head?.[2];
   const text = head?.[3] ?? message;
-  const here = sectionFromXPath(detail.xpath, rootName, elementName);
-  const campo = here === '' ? rootName : here;
+  const here = (node && pathBelow(payload, node)) ?? elementName;
+  const campo = here === '' ? payload.name : here;
 
   let m: RegExpExecArray | null;
   if ((m = /^Missing child element\(s\)\. Expected is(?: one of)? \( ([^)]*) \)/.exec(text))) {
     const expected = expectedList(m[1]);
     const missing = join(here, expected[0] ?? '?');
-    return diagnostic('SCHEMA_ELEMENTO_MANCANTE', { campo: expected.length > 1 ? `${join(here, `(${expected.join(' | ')})`)}` : missing }, missing);
+    const shown = expected.length > 1 ? join(here, `(${expected.join(' | ')})`) : missing;
+    return diagnostic('SCHEMA_ELEMENTO_MANCANTE', { campo: shown }, missing);
   }
   if ((m = /^This element is not expected\.(?: Expected is(?: one of)? \( ([^)]*) \))?/.exec(text))) {
     const expected = expectedList(m[1]);
+    if (node && node.namespaceUri && expected.includes(node.name)) {
+      return diagnostic('SCHEMA_NAMESPACE_NON_AMMESSO', { campo }, campo);
+    }
+    if (node && node.parent && expected.length > 0 && missingInsteadOfUnexpected(node, expected)) {
+      const parentPath = pathBelow(payload, node.parent) ?? '';
+      const missing = join(parentPath, expected[0]!);
+      const shown = expected.length > 1 ? join(parentPath, `(${expected.join(' | ')})`) : missing;
+      return diagnostic('SCHEMA_ELEMENTO_MANCANTE', { campo: shown }, missing);
+    }
     const atteso = expected.length > 0 ? `; atteso: ${expected.join(' oppure ')}` : '';
     return diagnostic('SCHEMA_ELEMENTO_NON_PREVISTO', { campo, atteso }, campo);
   }

@@ -1,0 +1,248 @@
+/**
+ * Durability across a crash: the real CLI in a child process takes ~30
+ * certificates (some concurrently), is SIGKILLed right after the last
+ * acknowledgement, and a second process on the same data directory must
+ * hold every acknowledged PUC with the data sent, the same pincode key, the
+ * same users (not re-seeded), and keep accepting certificates.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { encryptField } from '../src/auth/pincodeCipher.js';
+import { addDays, romeDate } from '../src/domain/dates.js';
+import { loadDemoData } from '../src/seed.js';
+import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
+import { tempDir } from './support/gateway.js';
+import { defaultResidenza, envelope, invioMalattia } from './support/requests.js';
+
+// dist/test/ -> dist/src/cli.js: the very binary `npm start` runs.
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const SERVICE = '/CertServiceWeb/CertificatiMedici';
+const WORKERS = ['RSSMRA80A01H501U', 'BNCGPP75C41F205S', 'VRDLGU62T10L219V'];
+const TOTAL = 30;
+
+/** Every process this file starts, so none outlives the tests whatever happens. */
+const started = new Set<ChildProcess>();
+const dataDirs: string[] = [];
+
+after(() => {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+interface Gateway {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly endpoint: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+async function startCli(dataDir: string): Promise<Gateway> {
+  const port = await freePort();
+  // Only this test's settings: an inherited SAC_* variable must not change the run.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const url = `http://127.0.0.1:${port}`;
+  // Poll /healthz; the bound only keeps a broken start from hanging the run.
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the gateway exited before serving:\n${output}`);
+    if (attempt > 600) throw new Error(`the gateway never answered /healthz:\n${output}`);
+    try {
+      const health = await fetch(`${url}/healthz`);
+      if (health.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await delay(50);
+  }
+  return { child, url, endpoint: `${url}${SERVICE}`, exited, output: () => output };
+}
+
+async function fetchPem(gateway: Gateway): Promise<string> {
+  const response = await fetch(`${gateway.url}/CertServiceWeb/SanitelCF.pem`);
+  assert.equal(response.status, 200);
+  const pem = await response.text();
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
+  return pem;
+}
+
+interface Sent {
+  readonly idCertificato: string;
+  readonly dataRicezione: string;
+  readonly medicoCf: string;
+  readonly sentBy: string;
+  readonly lavoratoreCf: string;
+  readonly civico: string;
+  readonly noteDiagnosi: string;
+  readonly dataRilascio: string;
+  readonly dataFine: string;
+}
+
+/** Certificate number i: distinct worker, civico, note and end date, so a row mixed up with another is caught. */
+async function sendCertificate(gateway: Gateway, pin: string, i: number): Promise<Sent> {
+  // Today in Rome, taken per request; a home visit (D) stays valid if midnight passes mid-run.
+  const today = romeDate(new Date());
+  const viaRegione = i % 5 === 4;
+  const medicoCf = viaRegione ? DEMO.medico2.user : DEMO.medico.user;
+  const lavoratoreCf = WORKERS[i % WORKERS.length]!;
+  const civico = String(i + 1);
+  const noteDiagnosi = `Sindrome influenzale, certificato numero ${i}`;
+  const dataFine = addDays(today, 1 + (i % 7));
+  const fields = invioMalattia(today, {
+    medico: viaRegione ? { codiceFiscale: medicoCf } : { pincode: pin },
+    lavoratore: lavoratoreCf,
+    residenza: { ...defaultResidenza(), civico },
+    malattia: { dataFine, visita: 'D' },
+    diagnosi: { codiceDiagnosi: '487.1', noteDiagnosi },
+  });
+  const auth = viaRegione ? basic(DEMO.regione.user, DEMO.regione.password) : basic(DEMO.medico.user, DEMO.medico.password);
+  const response = parseResponse(
+    await post(gateway.endpoint, envelope('invioMalattiaRequest', fields), { auth, soapAction: 'http://ws.cert.sanita.finanze.it/InviaMalattia' }),
+  );
+  assert.deepEqual(response.errors, [], `certificate ${i}: ${JSON.stringify(response.errors)}`);
+  const { idCertificato, dataRicezione } = response.ok;
+  assert.match(idCertificato ?? '', /^[1-9][0-9]{17}$/);
+  assert.ok(dataRicezione);
+  return {
+    idCertificato: idCertificato!,
+    dataRicezione,
+    medicoCf,
+    sentBy: viaRegione ? DEMO.regione.user : DEMO.medico.user,
+    lavoratoreCf,
+    civico,
+    noteDiagnosi,
+    dataRilascio: today,
+    dataFine,
+  };
+}
+
+interface UserRow {
+  username: string;
+  kind: string;
+  password_hash: string;
+  pincode_hash: string | null;
+}
+
+function readUsers(dataDir: string): UserRow[] {
+  const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('a crash loses nothing that was acknowledged', () => {
+  test('SIGKILL right after the last acknowledgement, then a restart on the same data', { timeout: 180_000 }, async () => {
+    const dataDir = tempDir('sac-restart-');
+    dataDirs.push(dataDir);
+    const demo = loadDemoData();
+
+    // --- first life ---------------------------------------------------------
+    const first = await startCli(dataDir);
+    const pemBefore = await fetchPem(first);
+    const keyFile = path.join(dataDir, 'keys', 'pincode-key.pem');
+    const keyBefore = readFileSync(keyFile);
+    // Users are written once, at the first start; a reader beside the live gateway is fine in WAL mode.
+    const usersBefore = readUsers(dataDir);
+    assert.deepEqual(usersBefore.map((u) => u.username), demo.users.map((u) => u.username).sort());
+
+    const pin = encryptField(pemBefore, DEMO.medico.pincode);
+    const acknowledged: Sent[] = [];
+    // Ten one after the other, then the rest in concurrent waves.
+    for (let i = 0; i < 10; i++) acknowledged.push(await sendCertificate(first, pin, i));
+    const wave1 = await Promise.all(Array.from({ length: 12 }, (_, k) => sendCertificate(first, pin, 10 + k)));
+    acknowledged.push(...wave1);
+    const wave2 = await Promise.all(Array.from({ length: TOTAL - 22 }, (_, k) => sendCertificate(first, pin, 22 + k)));
+    // No graceful close: the process dies the moment the last acknowledgement is in.
+    process.kill(first.child.pid!, 'SIGKILL');
+    acknowledged.push(...wave2);
+    const death = await first.exited;
+    assert.equal(death.signal, 'SIGKILL', `the first gateway must have been killed, not have exited: ${first.output()}`);
+    assert.equal(acknowledged.length, TOTAL);
+    assert.equal(new Set(acknowledged.map((s) => s.idCertificato)).size, TOTAL, 'every acknowledgement names its own PUC');
+
+    // --- second life --------------------------------------------------------
+    const second = await startCli(dataDir);
+    assert.equal(await fetchPem(second), pemBefore, 'the pincode certificate survives the restart');
+    assert.deepEqual(readFileSync(keyFile), keyBefore, 'the pincode key file is untouched');
+
+    // A pincode encrypted with the certificate of the first life still opens the door.
+    const afterRestart = await sendCertificate(second, pin, TOTAL);
+    const interrogazione = parseResponse(
+      await post(second.endpoint, envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: WORKERS[1]! } })),
+    );
+    assert.deepEqual(interrogazione.ok, { cognome: 'Bianchi', nome: 'Giuseppina' });
+
+    second.child.kill('SIGTERM');
+    const exit = await second.exited;
+    assert.equal(exit.code, 0, `the second gateway must stop cleanly on SIGTERM: ${second.output()}`);
+
+    // --- the file itself, with no gateway running -----------------------------
+    const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+    try {
+      const rows = new Map(
+        (db.prepare('SELECT * FROM certificati').all() as Array<Record<string, string>>).map((row) => [row.id_certificato!, row]),
+      );
+      assert.equal(rows.size, TOTAL + 1, 'the acknowledged certificates and the one after the restart, nothing else');
+      for (const sent of [...acknowledged, afterRestart]) {
+        const row = rows.get(sent.idCertificato);
+        assert.ok(row, `acknowledged PUC ${sent.idCertificato} is missing from the store`);
+        assert.equal(row.kind, 'malattia');
+        assert.equal(row.state, 'attivo');
+        assert.equal(row.medico_cf, sent.medicoCf);
+        assert.equal(row.sent_by, sent.sentBy);
+        assert.equal(row.lavoratore_cf, sent.lavoratoreCf);
+        assert.equal(row.data_ricezione, sent.dataRicezione);
+        assert.equal(row.data_rilascio, sent.dataRilascio);
+        assert.equal(row.data_fine, sent.dataFine);
+        const document = JSON.parse(row.document!) as {
+          residenza: { civico: string; cap: string };
+          malattia: { dataFine: string; visita: string; diagnosi: { codiceDiagnosi: string; noteDiagnosi: string } };
+        };
+        assert.equal(document.residenza.civico, sent.civico);
+        assert.equal(document.residenza.cap, '00184');
+        assert.equal(document.malattia.dataFine, sent.dataFine);
+        assert.equal(document.malattia.visita, 'D');
+        assert.deepEqual(document.malattia.diagnosi, { codiceDiagnosi: '487.1', noteDiagnosi: sent.noteDiagnosi });
+      }
+
+      // Re-seeding would have rewritten the hashes with fresh salts: they must be byte-identical.
+      const usersAfter = db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
+      assert.deepEqual(usersAfter, usersBefore, 'the demo users were not reloaded');
+      const persons = db.prepare('SELECT count(*) AS n FROM assistiti').get() as { n: number };
+      assert.equal(persons.n, demo.persons.length, 'the demo registry was not duplicated');
+    } finally {
+      db.close();
+    }
+  });
+});
