@@ -24,13 +24,12 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | u
 export class CachedSecrets implements SecretCheck {
   private readonly cache = new VerdictCache();
 
-  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): boolean {
-    // The purpose is part of the cache identity: a pincode never passes as a password.
-    return this.cache.verify(`${purpose}:${username}`, secret, storedHash);
-  }
-
-  /** As check, with scrypt on the thread pool so a cache miss does not stall other requests. */
-  checkAsync(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean> {
+  /**
+   * scrypt runs on the thread pool, so a cache miss does not stall other
+   * requests. The purpose is part of the cache identity: a pincode never
+   * passes as a password.
+   */
+  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean> {
     return this.cache.verifyAsync(`${purpose}:${username}`, secret, storedHash);
   }
 }
@@ -44,6 +43,6 @@ export async function authenticate(
   const credentials = parseBasicAuth(header);
   if (!credentials) return undefined;
   const user = store.findUser(credentials.username);
-  const valid = await secrets.checkAsync(credentials.username, 'password', credentials.password, user?.passwordHash);
+  const valid = await secrets.check(credentials.username, 'password', credentials.password, user?.passwordHash);
   return valid ? user : undefined;
 }

@@ -73,7 +73,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const soapAction = request.headers.soapaction;
     try {
-      const answer = parts.pipeline.handle({
+      const answer = await parts.pipeline.handle({
         body,
         contentType: request.headers['content-type'],
         soapAction: Array.isArray(soapAction) ? soapAction[0] : soapAction,

@@ -17,13 +17,13 @@ export type ActingDoctor = { readonly medicoCf: string } | { readonly errors: Di
 
 const present = (value: string | undefined): value is string => value !== undefined && value !== '';
 
-export function resolveDoctor(
+export async function resolveDoctor(
   redattore: Redattore,
   caller: UserRecord,
   services: Services,
   servizio: string,
   section = 'medico',
-): ActingDoctor {
+): Promise<ActingDoctor> {
   const at = (field: string) => `${section}/${field}`;
   switch (caller.kind) {
     case 'medico': {
@@ -31,7 +31,7 @@ export function resolveDoctor(
       if (present(redattore.codiceFiscale)) errors.push(diagnostic('CF_MEDICO_NON_AMMESSO', {}, at('codiceFiscale')));
       if (!present(redattore.pincode)) errors.push(diagnostic('PINCODE_MANCANTE', {}, at('pincode')));
       if (errors.length > 0) return { errors };
-      if (!checkPincode(redattore.pincode!, caller, services)) {
+      if (!(await checkPincode(redattore.pincode!, caller, services))) {
         const key = services.pincodeKey;
         return looksEncrypted(key, redattore.pincode!)
           ? { errors: [diagnostic('PINCODE_ERRATO', {}, at('pincode'))] }
@@ -61,9 +61,8 @@ export function resolveDoctor(
  * Decrypt and compare. A bad padding decrypts (implicit rejection) to a
  * value that simply does not match, so the answer never says which it was.
  */
-function checkPincode(ciphertext: string, caller: UserRecord, services: Services): boolean {
-  if (caller.pincodeHash === null) return false;
-  if (!looksEncrypted(services.pincodeKey, ciphertext)) return false;
+async function checkPincode(ciphertext: string, caller: UserRecord, services: Services): Promise<boolean> {
+  if (caller.pincodeHash === null || !looksEncrypted(services.pincodeKey, ciphertext)) return false;
   const plain = decryptField(services.pincodeKey, ciphertext).toString('utf8');
   return services.secrets.check(caller.username, 'pincode', plain, caller.pincodeHash);
 }

@@ -18,7 +18,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface SecretCheck {
   /** True when the secret matches the stored slow hash; may answer from a verdict cache. */
-  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): boolean;
+  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean>;
 }
 
 export interface Services {
@@ -32,6 +32,7 @@ export interface Services {
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
 export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
 
-export type Handler = (request: XmlObject, caller: UserRecord, services: Services) => Outcome;
+/** Handlers may await slow checks (scrypt on a cache miss); the store's writes stay synchronous and durable. */
+export type Handler = (request: XmlObject, caller: UserRecord, services: Services) => Outcome | Promise<Outcome>;
 
 export type HandlerTable = Partial<Record<OperationName, Handler>>;

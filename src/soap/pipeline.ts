@@ -53,7 +53,7 @@ export class SoapPipeline {
     private readonly services: Services,
   ) {}
 
-  handle(call: SoapCall): SoapAnswer {
+  async handle(call: SoapCall): Promise<SoapAnswer> {
     if (call.body.length === 0) throw new SoapFault('BODY_EMPTY');
     checkContentType(call.contentType);
     const charset = resolveCharset(call.contentType, call.body);
@@ -77,7 +77,7 @@ export class SoapPipeline {
     if (outcome === undefined) {
       const handler = this.handlers[operation.name];
       if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });
-      outcome = handler(payload!, call.caller, this.services);
+      outcome = await handler(payload!, call.caller, this.services);
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
     return { xml: responseXml(operation, outcome), operation, errorCodes };

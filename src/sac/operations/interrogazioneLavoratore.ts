@@ -7,8 +7,8 @@ import { resolveDoctor } from '../identity.js';
 import { obj, text, toRedattore } from '../requestShape.js';
 import type { Handler } from '../services.js';
 
-export const interrogazioneLavoratore: Handler = (payload, caller, services) => {
-  const doctor = resolveDoctor(toRedattore(payload.medico), caller, services, 'InterrogazioneLavoratore');
+export const interrogazioneLavoratore: Handler = async (payload, caller, services) => {
+  const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, 'InterrogazioneLavoratore');
   if ('errors' in doctor) return doctor;
   const worker = lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
   if ('errors' in worker) return worker;

@@ -18,9 +18,9 @@ import type { Handler } from '../services.js';
 
 const INSERT_ATTEMPTS = 5;
 
-export const invioMalattia: Handler = (payload, caller, services) => {
+export const invioMalattia: Handler = async (payload, caller, services) => {
   const request = toInvioMalattia(payload);
-  const doctor = resolveDoctor(request.medico, caller, services, 'InviaMalattia');
+  const doctor = await resolveDoctor(request.medico, caller, services, 'InviaMalattia');
   if ('errors' in doctor) return doctor;
 
   const now = services.clock.now();

@@ -10,8 +10,8 @@ import { lookupWorker } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 import type { Address } from '../types.js';
 
-export const ristampaMalattia: Handler = (payload, caller, services) => {
-  const doctor = resolveDoctor(toRedattore(payload.medico), caller, services, 'RistampaMalattia');
+export const ristampaMalattia: Handler = async (payload, caller, services) => {
+  const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, 'RistampaMalattia');
   if ('errors' in doctor) return doctor;
   const worker = lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
   if ('errors' in worker) return worker;
