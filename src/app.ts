@@ -4,7 +4,7 @@
  * loopback port with their own data directory and, when needed, a clock.
  */
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { CachedSecrets } from './auth/credentials.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
@@ -32,11 +32,12 @@ export interface Gateway {
 }
 
 /** Log options that keep secrets and health data out of the logs. */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'body'], censor: '[omesso]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
