@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs beyond Node:
+#  - python3-zeep        zeep client in test/gateway.thirdPartyClients.test.ts (Debian's /usr/bin/python3)
+#  - php-cli, php-soap   PHP SoapClient in the same test
+#  - a JDK (javac+java)  Xerces validation via xsd-schema-validator, whose npm postinstall
+#                        compiles a helper class with javac: run this script before `npm ci`.
+# Idempotent: installs only what is missing, and touches apt not at all when nothing is.
+set -euo pipefail
+
+missing=()
+
+# zeep must load in Debian's interpreter: a pyenv/venv python3 earlier in PATH does not see it.
+if ! /usr/bin/python3 -c 'import zeep' >/dev/null 2>&1; then
+  missing+=(python3-zeep)
+fi
+if ! command -v php >/dev/null 2>&1; then
+  missing+=(php-cli php-soap)
+elif ! php -r 'exit(class_exists("SoapClient") ? 0 : 1);' >/dev/null 2>&1; then
+  missing+=(php-soap)
+fi
+if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+  missing+=(default-jdk-headless)
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-deps: all present (python3-zeep, php-soap, JDK)"
+  exit 0
+fi
+
+echo "install-test-deps: installing ${missing[*]}"
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Fail here, with a clear message, rather than later inside a test.
+/usr/bin/python3 -c 'import zeep'
+php -r 'exit(class_exists("SoapClient") ? 0 : 1);'
+javac -version >/dev/null 2>&1
+echo "install-test-deps: done"
