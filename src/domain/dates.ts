@@ -58,6 +58,21 @@ export function addDays(day: string, n: number): string {
   return out;
 }
 
+/**
+ * The same day of the month `n` months later (earlier if n < 0), clamped to
+ * the month's last day: 2026-08-31 minus 6 months is 2026-02-28.
+ */
+export function addMonths(day: string, n: number): string {
+  if (!Number.isInteger(n)) throw new RangeError(`not a whole number of months: ${n}`);
+  if (!isCalendarDate(day)) throw new RangeError(`not a calendar day: ${day}`);
+  const monthIndex = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1 + n;
+  const year = Math.floor(monthIndex / 12);
+  const month = (monthIndex % 12) + 1;
+  const out = `${pad(year, 4)}-${pad(month)}-${pad(Math.min(Number(day.slice(8, 10)), daysInMonth(year, month)))}`;
+  if (!isCalendarDate(out)) throw new RangeError(`out of range: ${day} + ${n} months`);
+  return out;
+}
+
 /** Days from `a` to `b`: positive when b is later (2026-01-01 -> 2026-01-03 is 2). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((dayToUtcMs(b) - dayToUtcMs(a)) / DAY_MS);

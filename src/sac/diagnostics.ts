@@ -46,10 +46,15 @@ export const DIAGNOSTICS = {
   PINCODE_ERRATO: { code: '2003', sezione: 'medico/pincode', testo: 'Pincode errato.' },
   PINCODE_NON_CIFRATO: { code: '2004', sezione: 'medico/pincode', testo: 'Il pincode non è cifrato con il certificato del servizio (RSA PKCS#1 v1.5, Base64 di {byte} byte).' },
   CF_MEDICO_MANCANTE: { code: '2005', sezione: 'medico/codiceFiscale', testo: "Per un utente regione è obbligatorio il codice fiscale del medico per cui si invia." },
-  PINCODE_NON_AMMESSO: { code: '2006', sezione: 'medico/pincode', testo: 'Per un utente regione il pincode non va indicato.' },
+  PINCODE_NON_AMMESSO: { code: '2006', sezione: '{sezione}/pincode', testo: 'Per un utente {tipo} il pincode non va indicato.' },
   MEDICO_NON_ABILITATO: { code: '2007', sezione: 'medico/codiceFiscale', testo: 'Il codice fiscale indicato non corrisponde a un medico abilitato al servizio.' },
   MEDICO_ALTRA_REGIONE: { code: '2008', sezione: 'medico/codiceFiscale', testo: "Il medico indicato non appartiene alla regione {regione} dell'utente." },
   UTENTE_NON_ABILITATO: { code: '2009', sezione: '{sezione}', testo: "Un utente di tipo {tipo} non è abilitato al servizio {servizio}." },
+  STRUTTURA_MANCANTE: { code: '2010', sezione: 'operatore', testo: "Per la comunicazione di inizio ricovero vanno indicati l'elemento operatore con codiceRegione e codiceAsl." },
+  STRUTTURA_NON_CORRISPONDE: { code: '2011', sezione: 'operatore/{campo}', testo: "Il {campo} indicato non corrisponde a quello dell'operatore ({atteso})." },
+  OPERATORE_NON_ABILITATO: { code: '2012', sezione: 'operatore/codiceFiscale', testo: "Il codice fiscale indicato non corrisponde a un operatore abilitato al servizio." },
+  CF_OPERATORE_MANCANTE: { code: '2013', sezione: 'operatore/codiceFiscale', testo: "Per un utente regione è obbligatorio il codice fiscale dell'operatore per cui si invia." },
+  CF_OPERATORE_NON_AMMESSO: { code: '2014', sezione: 'operatore/codiceFiscale', testo: "Per un utente operatore il codice fiscale non va indicato: l'operatore è identificato dalle credenziali." },
 
   // 3xxx: the worker.
   CF_LAVORATORE_FORMATO: { code: '3001', sezione: 'lavoratore/codiceFiscale', testo: 'Il codice fiscale del lavoratore non è formalmente corretto.' },
@@ -65,6 +70,11 @@ export const DIAGNOSTICS = {
   DATA_RILASCIO_FUTURA: { code: '4005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) è successiva alla data odierna ({oggi}).' },
   DATA_RILASCIO_SCADUTA: { code: '4006', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) è anteriore al giorno precedente la data odierna ({oggi}).' },
   DATA_RILASCIO_IERI_NON_DOMICILIARE: { code: '4007', sezione: 'malattia/dataRilascio', testo: 'Una data di rilascio del giorno precedente ({rilascio}) è ammessa solo per visita domiciliare (visita D).' },
+  DATA_RICOVERO_FUTURA: { code: '4008', sezione: 'ricovero/dataRicovero', testo: 'La data di ricovero ({ricovero}) è successiva alla data odierna ({oggi}).' },
+  DATA_DIMISSIONE_PRIMA_RICOVERO: { code: '4009', sezione: 'dimissione/dataDimissione', testo: 'La data di dimissione ({dimissione}) è anteriore alla data di ricovero ({ricovero}).' },
+  DATA_FINE_PRIMA_DIMISSIONE: { code: '4010', sezione: 'dimissione/dataFine', testo: 'La data di fine prognosi ({fine}) è anteriore alla data di dimissione ({dimissione}).' },
+  DATA_DIMISSIONE_FUTURA: { code: '4011', sezione: 'dimissione/dataDimissione', testo: 'La data di dimissione ({dimissione}) è successiva alla data odierna ({oggi}).' },
+  RICERCA_INTERVALLO: { code: '4012', sezione: 'dataFineRicerca', testo: 'La data di fine ricerca ({fine}) è anteriore alla data di inizio ricerca ({inizio}).' },
 
   // 5xxx: the diagnosis (never echoed back in a text).
   DIAGNOSI_MANCANTE: { code: '5001', sezione: 'malattia/diagnosi', testo: 'Indicare almeno uno tra codiceDiagnosi e noteDiagnosi.' },
@@ -79,6 +89,18 @@ export const DIAGNOSTICS = {
 
   // 7xxx: certificates already sent.
   CERTIFICATO_NON_TROVATO: { code: '7001', sezione: 'idCertificato', testo: 'Nessun certificato con questo identificativo risulta emesso dal medico per il lavoratore indicato.' },
+  CERTIFICATO_ANNULLATO: { code: '7002', sezione: 'idCertificato', testo: 'Il certificato risulta annullato.' },
+  CERTIFICATO_RETTIFICATO: { code: '7003', sezione: 'idCertificato', testo: 'Il certificato è già stato rettificato: operare sul certificato di rettifica.' },
+  RETTIFICA_FUORI_PROGNOSI: { code: '7004', sezione: 'idCertificato', testo: 'La prognosi è terminata il {fine}: la rettifica è ammessa solo entro la data di fine prognosi.' },
+  RETTIFICA_NON_ANTICIPA: { code: '7005', sezione: 'dataFine', testo: 'La nuova data di fine prognosi ({nuova}) deve essere anteriore a quella del certificato ({fine}).' },
+  RETTIFICA_PRIMA_INIZIO: { code: '7006', sezione: 'dataFine', testo: 'La nuova data di fine prognosi ({nuova}) è anteriore alla data di inizio ({inizio}).' },
+  ANNULLAMENTO_SCADUTO: { code: '7007', sezione: 'idCertificato', testo: "L'annullamento era ammesso fino al {limite}, giorno successivo alla data di rilascio." },
+  RICOVERO_NON_TROVATO: { code: '7008', sezione: '{sezione}', testo: 'Nessuna comunicazione di inizio ricovero con questo identificativo risulta per il lavoratore e la struttura indicati.' },
+  RICOVERO_ANNULLATO: { code: '7009', sezione: '{sezione}', testo: 'La comunicazione di inizio ricovero risulta annullata.' },
+  RICOVERO_CON_DIMISSIONE: { code: '7010', sezione: 'idCertificato', testo: 'Un certificato di dimissione si riferisce a questa comunicazione di inizio ricovero: non può essere annullata.' },
+  DIMISSIONE_GIA_INVIATA: { code: '7011', sezione: 'idInizioRicovero', testo: 'Per questo ricovero è già stato inviato un certificato di dimissione.' },
+  DIMISSIONE_DIVERSA_DAL_RICOVERO: { code: '7012', sezione: '{sezione}', testo: 'Il campo {sezione} deve coincidere con la comunicazione di inizio ricovero.' },
+  DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticKey = keyof typeof DIAGNOSTICS;

@@ -41,7 +41,7 @@ export async function resolveDoctor(
     }
     case 'regione': {
       const errors: Diagnostic[] = [];
-      if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', {}, at('pincode')));
+      if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', { sezione: section, tipo: caller.kind }));
       if (!present(redattore.codiceFiscale)) errors.push(diagnostic('CF_MEDICO_MANCANTE', {}, at('codiceFiscale')));
       if (errors.length > 0) return { errors };
       const cf = redattore.codiceFiscale!;
@@ -55,6 +55,80 @@ export async function resolveDoctor(
     case 'operatore':
       return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
   }
+}
+
+export interface ActingStructure {
+  readonly operatoreCf: string;
+  readonly codiceRegione: string;
+  readonly codiceAsl: string;
+  /** As sent: an admission records the structure only when the request names it. */
+  readonly codiceStruttura: string | null;
+  /** The operator's own structure, which stands for it when the request is silent. */
+  readonly registeredStruttura: string | null;
+}
+
+/**
+ * The hospital structure an admission is sent or cancelled for (disciplinare
+ * 3.7): an operatore acts for itself, a regione names the operator; either
+ * way codiceRegione and codiceAsl are required and, with codiceStruttura when
+ * given, must be the operator's own.
+ */
+export function resolveStructure(
+  operatore: Redattore | undefined,
+  caller: UserRecord,
+  services: Services,
+  servizio: string,
+): { readonly structure: ActingStructure } | { readonly errors: Diagnostic[] } {
+  const section = 'operatore';
+  const at = (field: string) => `${section}/${field}`;
+  let operator: UserRecord | undefined;
+  const errors: Diagnostic[] = [];
+  if (present(operatore?.pincode) && caller.kind !== 'medico') {
+    errors.push(diagnostic('PINCODE_NON_AMMESSO', { sezione: section, tipo: caller.kind }));
+  }
+  switch (caller.kind) {
+    case 'operatore':
+      if (present(operatore?.codiceFiscale) && operatore!.codiceFiscale !== caller.username) {
+        errors.push(diagnostic('CF_OPERATORE_NON_AMMESSO', {}, at('codiceFiscale')));
+      }
+      operator = caller;
+      break;
+    case 'regione': {
+      if (!present(operatore?.codiceFiscale)) {
+        errors.push(diagnostic('CF_OPERATORE_MANCANTE', {}, at('codiceFiscale')));
+        break;
+      }
+      const found = services.store.findUser(operatore!.codiceFiscale!);
+      if (!found || found.kind !== 'operatore') errors.push(diagnostic('OPERATORE_NON_ABILITATO', {}, at('codiceFiscale')));
+      else operator = found;
+      break;
+    }
+    case 'medico':
+      return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
+  }
+  if (errors.length > 0 || !operator) return { errors };
+  if (!present(operatore?.codiceRegione) || !present(operatore?.codiceAsl)) {
+    return { errors: [diagnostic('STRUTTURA_MANCANTE')] };
+  }
+  const given = { codiceRegione: operatore!.codiceRegione!, codiceAsl: operatore!.codiceAsl!, codiceStruttura: operatore!.codiceStruttura };
+  const mismatch = (['codiceRegione', 'codiceAsl', 'codiceStruttura'] as const).find((field) => {
+    const registered = operator![field];
+    const sent = given[field];
+    return registered !== null && sent !== undefined && sent !== registered;
+  });
+  if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: operator[mismatch]! })] };
+  if (caller.kind === 'regione' && caller.codiceRegione !== null && given.codiceRegione !== caller.codiceRegione) {
+    return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: 'codiceRegione', atteso: caller.codiceRegione })] };
+  }
+  return {
+    structure: {
+      operatoreCf: operator.username,
+      codiceRegione: given.codiceRegione,
+      codiceAsl: given.codiceAsl,
+      codiceStruttura: present(given.codiceStruttura) ? given.codiceStruttura! : null,
+      registeredStruttura: operator.codiceStruttura,
+    },
+  };
 }
 
 /**

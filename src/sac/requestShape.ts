@@ -4,7 +4,7 @@
  * whose children are all optional comes out as '' when sent empty.
  */
 import type { XmlObject, XmlValue } from '../xml/toObject.js';
-import type { Address, Diagnosi, InvioMalattiaRequest, Malattia, Redattore, Reperibilita } from './types.js';
+import type { Address, Diagnosi, Dimissione, InvioMalattiaRequest, Malattia, Redattore, Reperibilita, Ricovero } from './types.js';
 
 export function obj(value: XmlValue | undefined): XmlObject {
   return typeof value === 'object' ? value : {};
@@ -84,4 +84,33 @@ export function toInvioMalattia(payload: XmlObject): InvioMalattiaRequest {
     reperibilita: toReperibilita(payload.reperibilita),
     malattia: toMalattia(payload.malattia),
   });
+}
+
+export function toDimissione(value: XmlValue | undefined): Dimissione {
+  const o = obj(value);
+  return compact({
+    ruoloMedico: text(o.ruoloMedico) as Dimissione['ruoloMedico'],
+    dataRicovero: text(o.dataRicovero),
+    dataDimissione: text(o.dataDimissione),
+    dataFine: text(o.dataFine),
+    tipoCertificato: text(o.tipoCertificato) as Dimissione['tipoCertificato'],
+    tipoRicovero: text(o.tipoRicovero) as Dimissione['tipoRicovero'],
+    diagnosi: toDiagnosi(o.diagnosi),
+    giornataLavorata: optText(o.giornataLavorata) as Dimissione['giornataLavorata'],
+    trauma: optText(o.trauma) as Dimissione['trauma'],
+    agevolazioni: optText(o.agevolazioni) as Dimissione['agevolazioni'],
+  });
+}
+
+export function toRicovero(value: XmlValue | undefined): Ricovero {
+  const o = obj(value);
+  return compact({
+    dataRicovero: text(o.dataRicovero),
+    giornataLavorata: optText(o.giornataLavorata) as Ricovero['giornataLavorata'],
+    trauma: optText(o.trauma) as Ricovero['trauma'],
+  });
+}
+
+export function workerCfOf(payload: XmlObject): string {
+  return text(obj(payload.lavoratore).codiceFiscale);
 }

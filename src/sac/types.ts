@@ -42,6 +42,27 @@ export interface Malattia {
   readonly agevolazioni?: 'T' | 'C' | 'I';
 }
 
+/** A discharge certificate's clinical part (disciplinare 3.8). */
+export interface Dimissione {
+  readonly ruoloMedico: 'S' | 'P';
+  readonly dataRicovero: string;
+  readonly dataDimissione: string;
+  readonly dataFine: string;
+  readonly tipoCertificato: 'I' | 'C' | 'R';
+  readonly tipoRicovero: 'R' | 'H';
+  readonly diagnosi: Diagnosi;
+  readonly giornataLavorata?: 'true' | 'false';
+  readonly trauma?: 'true' | 'false';
+  readonly agevolazioni?: 'T' | 'C' | 'I';
+}
+
+/** An admission as communicated by the hospital (disciplinare 3.7). */
+export interface Ricovero {
+  readonly dataRicovero: string;
+  readonly giornataLavorata?: 'true' | 'false';
+  readonly trauma?: 'true' | 'false';
+}
+
 export interface InvioMalattiaRequest {
   readonly medico: Redattore;
   readonly lavoratore: { readonly codiceFiscale: string };

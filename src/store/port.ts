@@ -2,7 +2,7 @@
  * The store port: what the SAC handlers need from persistence. Adapters
  * (SQLite first) implement it; handlers never see SQL.
  */
-import type { Address, Malattia, Reperibilita } from '../sac/types.js';
+import type { Address, Dimissione, Malattia, Reperibilita, Ricovero } from '../sac/types.js';
 
 export type UserKind = 'medico' | 'regione' | 'operatore';
 
@@ -23,11 +23,22 @@ export interface UserRecord {
 export type CertificateKind = 'malattia' | 'dimissione';
 export type CertificateState = 'attivo' | 'annullato' | 'rettificato';
 
-/** What a doctor certified, as received (after decryption of the worker's CF). */
-export interface CertificateDocument {
-  readonly residenza: Address;
-  readonly reperibilita?: Reperibilita;
-  readonly malattia: Malattia;
+/**
+ * What a doctor certified, as received (after decryption of the worker's CF):
+ * a sickness certificate has `malattia`, a discharge certificate `dimissione`.
+ */
+export type CertificateDocument =
+  | { readonly residenza: Address; readonly reperibilita?: Reperibilita; readonly malattia: Malattia; readonly dimissione?: undefined }
+  | { readonly residenza: Address; readonly reperibilita?: Reperibilita; readonly dimissione: Dimissione; readonly malattia?: undefined };
+
+/** The days a certificate covers, whatever its kind: issued, prognosis start, prognosis end. */
+export function certificateDays(document: CertificateDocument): { rilascio: string; inizio: string; fine: string } {
+  if (document.malattia) {
+    const m = document.malattia;
+    return { rilascio: m.dataRilascio, inizio: m.dataInizio, fine: m.dataFine };
+  }
+  const d = document.dimissione;
+  return { rilascio: d.dataDimissione, inizio: d.dataRicovero, fine: d.dataFine };
 }
 
 export interface CertificateRecord {
@@ -42,7 +53,51 @@ export interface CertificateRecord {
   readonly sentBy: string;
   readonly state: CertificateState;
   readonly document: CertificateDocument;
+  /** For a rectification: the PUC of the certificate it rectifies. */
+  readonly rettificaDi?: string | null;
+  /** For a discharge certificate: the admission (PUCIR) it closes. */
+  readonly idInizioRicovero?: string | null;
+  readonly idAnnullamento?: string | null;
+  readonly dataAnnullamento?: string | null;
 }
+
+export type RicoveroState = 'attivo' | 'annullato';
+
+export interface RicoveroRecord {
+  /** The PUCIR. */
+  readonly idInizioRicovero: string;
+  readonly lavoratoreCf: string;
+  /** The hospital operator on whose behalf it was sent. */
+  readonly operatoreCf: string;
+  readonly codiceRegione: string;
+  readonly codiceAsl: string;
+  readonly codiceStruttura: string | null;
+  readonly sentBy: string;
+  readonly dataRicezione: string;
+  readonly state: RicoveroState;
+  readonly document: { readonly residenza: Address; readonly ricovero: Ricovero };
+  readonly idAnnullamento?: string | null;
+  readonly dataAnnullamento?: string | null;
+}
+
+export interface CertificateQuery {
+  readonly medicoCf: string;
+  readonly lavoratoreCf: string;
+  readonly kind: CertificateKind;
+  /** Inclusive range of release days (YYYY-MM-DD). */
+  readonly fromDay: string;
+  readonly toDay: string;
+}
+
+/**
+ * Outcomes of the state-changing writes. Each is decided inside one write
+ * transaction, so two racing requests cannot both win, whichever process
+ * they run in.
+ */
+export type CancelOutcome = 'ok' | 'not_active';
+export type RectifyOutcome = 'ok' | 'not_active';
+export type CancelRicoveroOutcome = 'ok' | 'not_active' | 'has_discharge';
+export type DischargeOutcome = 'ok' | 'ricovero_not_active' | 'discharge_exists';
 
 export class DuplicateKeyError extends Error {}
 
@@ -53,7 +108,19 @@ export interface CertificateStore {
   /** Durable when it returns: the row is committed and synced. Throws DuplicateKeyError on a reused PUC. */
   insertCertificate(record: CertificateRecord): void;
   getCertificate(idCertificato: string): CertificateRecord | undefined;
+  /** Certificates of one doctor for one worker, newest release first. */
+  findCertificates(query: CertificateQuery): CertificateRecord[];
   countCertificates(): number;
+  /** Cancel an active certificate. */
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): CancelOutcome;
+  /** Mark an active certificate rectified and store its rectification, in one transaction. */
+  rectifyCertificate(originalId: string, rectification: CertificateRecord): RectifyOutcome;
+  insertRicovero(record: RicoveroRecord): void;
+  getRicovero(idInizioRicovero: string): RicoveroRecord | undefined;
+  /** Cancel an active admission that no active discharge certificate refers to. */
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): CancelRicoveroOutcome;
+  /** Store a discharge certificate if its admission is active and has no active discharge yet. */
+  insertDischarge(record: CertificateRecord): DischargeOutcome;
   close(): void;
 }
 

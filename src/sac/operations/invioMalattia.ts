@@ -5,18 +5,15 @@
  * except identity, which is answered alone.
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
-import { DuplicateKeyError } from '../../store/port.js';
 import { MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
 import { resolveDoctor } from '../identity.js';
-import { newProtocolNumber } from '../puc.js';
+import { withNewProtocolNumber } from '../lifecycle.js';
 import { toInvioMalattia } from '../requestShape.js';
 import { checkAddress } from '../rules/addresses.js';
 import { checkMalattiaDates } from '../rules/dates.js';
 import { checkDiagnosi } from '../rules/diagnosi.js';
 import { lookupWorker } from '../rules/worker.js';
 import type { Handler } from '../services.js';
-
-const INSERT_ATTEMPTS = 5;
 
 export const invioMalattia: Handler = async (payload, caller, services) => {
   const request = toInvioMalattia(payload);
@@ -39,23 +36,17 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
     ...(request.reperibilita ? { reperibilita: request.reperibilita } : {}),
     malattia: request.malattia,
   };
-  for (let attempt = 1; ; attempt++) {
-    const idCertificato = newProtocolNumber();
-    try {
-      services.store.insertCertificate({
-        idCertificato,
-        kind: 'malattia',
-        medicoCf: doctor.medicoCf,
-        lavoratoreCf: worker.person.codiceFiscale,
-        dataRicezione,
-        sentBy: caller.username,
-        state: 'attivo',
-        document,
-      });
-      return { ok: { dataRicezione, idCertificato } };
-    } catch (err) {
-      // A 60-bit collision is astronomically rare; retry a few times, then fail loudly.
-      if (!(err instanceof DuplicateKeyError) || attempt >= INSERT_ATTEMPTS) throw err;
-    }
-  }
+  return withNewProtocolNumber((idCertificato) => {
+    services.store.insertCertificate({
+      idCertificato,
+      kind: 'malattia',
+      medicoCf: doctor.medicoCf,
+      lavoratoreCf: worker.person.codiceFiscale,
+      dataRicezione,
+      sentBy: caller.username,
+      state: 'attivo',
+      document,
+    });
+    return { ok: { dataRicezione, idCertificato } };
+  });
 };

@@ -49,6 +49,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX certificati_by_medico_lavoratore ON certificati (medico_cf, lavoratore_cf, data_rilascio);
     `,
   },
+  {
+    version: 2,
+    description: 'certificate lifecycle: rectification, cancellation, admissions and discharges',
+    sql: `
+      ALTER TABLE certificati ADD COLUMN rettifica_di TEXT REFERENCES certificati (id_certificato);
+      ALTER TABLE certificati ADD COLUMN id_inizio_ricovero TEXT;
+      ALTER TABLE certificati ADD COLUMN id_annullamento TEXT;
+      ALTER TABLE certificati ADD COLUMN data_annullamento TEXT;
+      CREATE UNIQUE INDEX certificati_rettifica_unica ON certificati (rettifica_di) WHERE rettifica_di IS NOT NULL;
+      CREATE INDEX certificati_by_ricovero ON certificati (id_inizio_ricovero) WHERE id_inizio_ricovero IS NOT NULL;
+      CREATE TABLE ricoveri (
+        id_inizio_ricovero TEXT PRIMARY KEY,
+        lavoratore_cf TEXT NOT NULL,
+        operatore_cf TEXT NOT NULL,
+        codice_regione TEXT NOT NULL,
+        codice_asl TEXT NOT NULL,
+        codice_struttura TEXT,
+        sent_by TEXT NOT NULL,
+        data_ricezione TEXT NOT NULL,
+        data_ricovero TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('attivo', 'annullato')),
+        id_annullamento TEXT,
+        data_annullamento TEXT,
+        document TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX annullamenti_certificati ON certificati (id_annullamento) WHERE id_annullamento IS NOT NULL;
+      CREATE UNIQUE INDEX annullamenti_ricoveri ON ricoveri (id_annullamento) WHERE id_annullamento IS NOT NULL;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number[] {

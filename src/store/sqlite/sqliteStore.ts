@@ -8,10 +8,17 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   DuplicateKeyError,
+  certificateDays,
+  type CancelOutcome,
+  type CancelRicoveroOutcome,
+  type CertificateQuery,
   type CertificateRecord,
   type CertificateStore,
+  type DischargeOutcome,
   type Person,
   type PersonRegistry,
+  type RectifyOutcome,
+  type RicoveroRecord,
   type UserRecord,
 } from '../port.js';
 import { migrate } from './migrations.js';
@@ -48,10 +55,67 @@ interface CertificateRow {
   sent_by: string;
   state: CertificateRecord['state'];
   document: string;
+  rettifica_di: string | null;
+  id_inizio_ricovero: string | null;
+  id_annullamento: string | null;
+  data_annullamento: string | null;
+}
+
+interface RicoveroRow {
+  id_inizio_ricovero: string;
+  lavoratore_cf: string;
+  operatore_cf: string;
+  codice_regione: string;
+  codice_asl: string;
+  codice_struttura: string | null;
+  sent_by: string;
+  data_ricezione: string;
+  data_ricovero: string;
+  state: RicoveroRecord['state'];
+  id_annullamento: string | null;
+  data_annullamento: string | null;
+  document: string;
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && (err as { code: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  const code = err instanceof Error && 'code' in err ? (err as { code: string }).code : '';
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function certificateFromRow(row: CertificateRow): CertificateRecord {
+  return {
+    idCertificato: row.id_certificato,
+    kind: row.kind,
+    medicoCf: row.medico_cf,
+    lavoratoreCf: row.lavoratore_cf,
+    dataRicezione: row.data_ricezione,
+    sentBy: row.sent_by,
+    state: row.state,
+    document: JSON.parse(row.document) as CertificateRecord['document'],
+    rettificaDi: row.rettifica_di,
+    idInizioRicovero: row.id_inizio_ricovero,
+    idAnnullamento: row.id_annullamento,
+    dataAnnullamento: row.data_annullamento,
+  };
+}
+
+function certificateParams(record: CertificateRecord) {
+  const days = certificateDays(record.document);
+  return {
+    id_certificato: record.idCertificato,
+    kind: record.kind,
+    medico_cf: record.medicoCf,
+    lavoratore_cf: record.lavoratoreCf,
+    data_ricezione: record.dataRicezione,
+    sent_by: record.sentBy,
+    state: record.state,
+    data_rilascio: days.rilascio,
+    data_inizio: days.inizio,
+    data_fine: days.fine,
+    document: JSON.stringify(record.document),
+    rettifica_di: record.rettificaDi ?? null,
+    id_inizio_ricovero: record.idInizioRicovero ?? null,
+  };
 }
 
 export class SqliteStore implements CertificateStore, PersonRegistry {
@@ -72,11 +136,37 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
       insertCertificate: db.prepare(
         `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
-           data_rilascio, data_inizio, data_fine, document)
+           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero)
          VALUES (@id_certificato, @kind, @medico_cf, @lavoratore_cf, @data_ricezione, @sent_by, @state,
-           @data_rilascio, @data_inizio, @data_fine, @document)`,
+           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero)`,
       ),
       getCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE id_certificato = ?'),
+      findCertificates: db.prepare<[string, string, string, string, string], CertificateRow>(
+        `SELECT * FROM certificati WHERE medico_cf = ? AND lavoratore_cf = ? AND kind = ?
+           AND data_rilascio BETWEEN ? AND ? ORDER BY data_rilascio DESC, data_ricezione DESC`,
+      ),
+      cancelCertificate: db.prepare<[string, string, string]>(
+        `UPDATE certificati SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
+         WHERE id_certificato = ? AND state = 'attivo'`,
+      ),
+      markRectified: db.prepare<[string]>(
+        `UPDATE certificati SET state = 'rettificato' WHERE id_certificato = ? AND state = 'attivo'`,
+      ),
+      insertRicovero: db.prepare(
+        `INSERT INTO ricoveri (id_inizio_ricovero, lavoratore_cf, operatore_cf, codice_regione, codice_asl, codice_struttura,
+           sent_by, data_ricezione, data_ricovero, state, document)
+         VALUES (@id_inizio_ricovero, @lavoratore_cf, @operatore_cf, @codice_regione, @codice_asl, @codice_struttura,
+           @sent_by, @data_ricezione, @data_ricovero, @state, @document)`,
+      ),
+      getRicovero: db.prepare<[string], RicoveroRow>('SELECT * FROM ricoveri WHERE id_inizio_ricovero = ?'),
+      cancelRicovero: db.prepare<[string, string, string]>(
+        `UPDATE ricoveri SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
+         WHERE id_inizio_ricovero = ? AND state = 'attivo'`,
+      ),
+      activeDischarge: db.prepare<[string], { id_certificato: string }>(
+        `SELECT id_certificato FROM certificati
+         WHERE id_inizio_ricovero = ? AND kind = 'dimissione' AND state <> 'annullato' LIMIT 1`,
+      ),
       countCertificates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM certificati'),
       findPerson: db.prepare<[string], Record<string, string>>('SELECT * FROM assistiti WHERE codice_fiscale = ?'),
       putPerson: db.prepare(
@@ -122,40 +212,112 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   insertCertificate(record: CertificateRecord): void {
-    const m = record.document.malattia;
     try {
-      this.stmt.insertCertificate.run({
-        id_certificato: record.idCertificato,
-        kind: record.kind,
-        medico_cf: record.medicoCf,
-        lavoratore_cf: record.lavoratoreCf,
-        data_ricezione: record.dataRicezione,
-        sent_by: record.sentBy,
-        state: record.state,
-        data_rilascio: m.dataRilascio,
-        data_inizio: m.dataInizio,
-        data_fine: m.dataFine,
-        document: JSON.stringify(record.document),
-      });
+      this.stmt.insertCertificate.run(certificateParams(record));
     } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError(`idCertificato already used`);
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('idCertificato already used');
       throw err;
     }
   }
 
   getCertificate(idCertificato: string): CertificateRecord | undefined {
     const row = this.stmt.getCertificate.get(idCertificato);
+    return row ? certificateFromRow(row) : undefined;
+  }
+
+  findCertificates(query: CertificateQuery): CertificateRecord[] {
+    return this.stmt.findCertificates
+      .all(query.medicoCf, query.lavoratoreCf, query.kind, query.fromDay, query.toDay)
+      .map(certificateFromRow);
+  }
+
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): CancelOutcome {
+    try {
+      const changed = this.stmt.cancelCertificate.run(idAnnullamento, dataAnnullamento, idCertificato).changes;
+      return changed === 1 ? 'ok' : 'not_active';
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
+      throw err;
+    }
+  }
+
+  rectifyCertificate(originalId: string, rectification: CertificateRecord): RectifyOutcome {
+    // IMMEDIATE takes the write lock first: the state check and both writes are one step for every process.
+    return this.db
+      .transaction((): RectifyOutcome => {
+        if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
+        this.insertCertificate(rectification);
+        return 'ok';
+      })
+      .immediate();
+  }
+
+  insertRicovero(record: RicoveroRecord): void {
+    try {
+      this.stmt.insertRicovero.run({
+        id_inizio_ricovero: record.idInizioRicovero,
+        lavoratore_cf: record.lavoratoreCf,
+        operatore_cf: record.operatoreCf,
+        codice_regione: record.codiceRegione,
+        codice_asl: record.codiceAsl,
+        codice_struttura: record.codiceStruttura,
+        sent_by: record.sentBy,
+        data_ricezione: record.dataRicezione,
+        data_ricovero: record.document.ricovero.dataRicovero,
+        state: record.state,
+        document: JSON.stringify(record.document),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError('idInizioRicovero already used');
+      throw err;
+    }
+  }
+
+  getRicovero(idInizioRicovero: string): RicoveroRecord | undefined {
+    const row = this.stmt.getRicovero.get(idInizioRicovero);
     if (!row) return undefined;
     return {
-      idCertificato: row.id_certificato,
-      kind: row.kind,
-      medicoCf: row.medico_cf,
+      idInizioRicovero: row.id_inizio_ricovero,
       lavoratoreCf: row.lavoratore_cf,
-      dataRicezione: row.data_ricezione,
+      operatoreCf: row.operatore_cf,
+      codiceRegione: row.codice_regione,
+      codiceAsl: row.codice_asl,
+      codiceStruttura: row.codice_struttura,
       sentBy: row.sent_by,
+      dataRicezione: row.data_ricezione,
       state: row.state,
-      document: JSON.parse(row.document) as CertificateRecord['document'],
+      document: JSON.parse(row.document) as RicoveroRecord['document'],
+      idAnnullamento: row.id_annullamento,
+      dataAnnullamento: row.data_annullamento,
     };
+  }
+
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): CancelRicoveroOutcome {
+    return this.db
+      .transaction((): CancelRicoveroOutcome => {
+        if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'has_discharge';
+        try {
+          const changed = this.stmt.cancelRicovero.run(idAnnullamento, dataAnnullamento, idInizioRicovero).changes;
+          return changed === 1 ? 'ok' : 'not_active';
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
+          throw err;
+        }
+      })
+      .immediate();
+  }
+
+  insertDischarge(record: CertificateRecord): DischargeOutcome {
+    const idInizioRicovero = record.idInizioRicovero;
+    if (!idInizioRicovero) throw new Error('a discharge certificate refers to an admission');
+    return this.db
+      .transaction((): DischargeOutcome => {
+        if (this.stmt.getRicovero.get(idInizioRicovero)?.state !== 'attivo') return 'ricovero_not_active';
+        if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'discharge_exists';
+        this.insertCertificate(record);
+        return 'ok';
+      })
+      .immediate();
   }
 
   countCertificates(): number {

@@ -1,0 +1,99 @@
+/**
+ * Pieces shared by the operations that act on certificates already sent:
+ * finding one's own certificate, writing it back in contract order, and
+ * storing under a fresh protocol number.
+ */
+import { DuplicateKeyError, type CertificateKind, type CertificateRecord, type Person } from '../store/port.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { newProtocolNumber } from './puc.js';
+import type { Address, Dimissione, Malattia, Reperibilita } from './types.js';
+import type { OutObject } from '../soap/xmlWriter.js';
+
+const ATTEMPTS = 5;
+
+/**
+ * Run a write with a new protocol number, drawing another on the
+ * astronomically rare collision with an existing one.
+ */
+export function withNewProtocolNumber<T>(write: (id: string) => T): T {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return write(newProtocolNumber());
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError) || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * The certificate with this PUC, if this doctor issued it for this worker.
+ * "Not found" and "not yours" are one answer: no probing of others' PUCs.
+ */
+export function ownCertificate(
+  record: CertificateRecord | undefined,
+  medicoCf: string,
+  lavoratoreCf: string,
+  kind: CertificateKind,
+): { readonly certificate: CertificateRecord } | { readonly errors: Diagnostic[] } {
+  if (!record || record.kind !== kind || record.medicoCf !== medicoCf || record.lavoratoreCf !== lavoratoreCf) {
+    return { errors: [diagnostic('CERTIFICATO_NON_TROVATO')] };
+  }
+  return { certificate: record };
+}
+
+/** The state checks before rectifying or cancelling. */
+export function mustBeActive(record: CertificateRecord): Diagnostic[] {
+  if (record.state === 'annullato') return [diagnostic('CERTIFICATO_ANNULLATO')];
+  if (record.state === 'rettificato') return [diagnostic('CERTIFICATO_RETTIFICATO')];
+  return [];
+}
+
+export function anagraficaOut(person: Person): OutObject {
+  return {
+    codiceFiscale: person.codiceFiscale,
+    cognome: person.cognome,
+    nome: person.nome,
+    sesso: person.sesso,
+    dataNascita: person.dataNascita,
+    comuneNascita: person.comuneNascita,
+    provinciaNascita: person.provinciaNascita,
+  };
+}
+
+export function addressOut(a: Address): OutObject {
+  return { via: a.via, civico: a.civico, cap: a.cap, codiceCatastale: a.codiceCatastale, comune: a.comune, provincia: a.provincia };
+}
+
+export function reperibilitaOut(r: Reperibilita | undefined): OutObject | undefined {
+  return r && { cognome: r.cognome, indirizzo: r.indirizzo && addressOut(r.indirizzo) };
+}
+
+export function malattiaOut(m: Malattia): OutObject {
+  return {
+    ruoloMedico: m.ruoloMedico,
+    dataRilascio: m.dataRilascio,
+    dataInizio: m.dataInizio,
+    dataFine: m.dataFine,
+    visita: m.visita,
+    tipoCertificato: m.tipoCertificato,
+    diagnosi: { codiceDiagnosi: m.diagnosi.codiceDiagnosi, noteDiagnosi: m.diagnosi.noteDiagnosi },
+    giornataLavorata: m.giornataLavorata,
+    trauma: m.trauma,
+    agevolazioni: m.agevolazioni,
+  };
+}
+
+export function dimissioneOut(d: Dimissione): OutObject {
+  return {
+    ruoloMedico: d.ruoloMedico,
+    dataRicovero: d.dataRicovero,
+    dataDimissione: d.dataDimissione,
+    dataFine: d.dataFine,
+    tipoCertificato: d.tipoCertificato,
+    tipoRicovero: d.tipoRicovero,
+    diagnosi: { codiceDiagnosi: d.diagnosi.codiceDiagnosi, noteDiagnosi: d.diagnosi.noteDiagnosi },
+    giornataLavorata: d.giornataLavorata,
+    trauma: d.trauma,
+    agevolazioni: d.agevolazioni,
+  };
+}

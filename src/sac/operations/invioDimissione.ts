@@ -1,0 +1,107 @@
+/**
+ * InviaDimissione (disciplinare 3.8): at discharge a hospital doctor recalls
+ * the admission by its PUCIR and the worker's CF and certifies diagnosis and
+ * convalescence. What the admission said must be said again the same way.
+ */
+import { romeDate, romeDateTime } from '../../domain/dates.js';
+import type { CertificateRecord, RicoveroRecord } from '../../store/port.js';
+import { diagnostic, MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
+import { resolveDoctor } from '../identity.js';
+import { withNewProtocolNumber } from '../lifecycle.js';
+import { text, toAddress, toDimissione, toRedattore, toReperibilita, workerCfOf } from '../requestShape.js';
+import { checkAddress } from '../rules/addresses.js';
+import { checkCalendarDates } from '../rules/dates.js';
+import { checkDiagnosi } from '../rules/diagnosi.js';
+import { lookupWorker } from '../rules/worker.js';
+import type { Handler } from '../services.js';
+import type { Address, Dimissione, Redattore } from '../types.js';
+
+const norm = (value: string | undefined): string => (value ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
+
+function sameAddress(a: Address, b: Address): boolean {
+  return (['via', 'civico', 'cap', 'codiceCatastale', 'comune', 'provincia'] as const).every((f) => norm(a[f]) === norm(b[f]));
+}
+
+/** Where the discharge disagrees with its admission. */
+function mismatches(medico: Redattore, residenza: Address, dimissione: Dimissione, admission: RicoveroRecord): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const differ = (sezione: string) => out.push(diagnostic('DIMISSIONE_DIVERSA_DAL_RICOVERO', { sezione }));
+  if (medico.codiceRegione !== admission.codiceRegione) differ('medico/codiceRegione');
+  if (medico.codiceAsl !== admission.codiceAsl) differ('medico/codiceAsl');
+  if (admission.codiceStruttura !== null && medico.codiceStruttura !== admission.codiceStruttura) differ('medico/codiceStruttura');
+  if (!sameAddress(residenza, admission.document.residenza)) differ('residenza');
+  if (dimissione.dataRicovero !== admission.document.ricovero.dataRicovero) differ('dimissione/dataRicovero');
+  for (const campo of ['giornataLavorata', 'trauma'] as const) {
+    if (admission.document.ricovero[campo] === 'true' && dimissione[campo] !== 'true') {
+      out.push(diagnostic('DIMISSIONE_FLAG_RICOVERO', { campo }));
+    }
+  }
+  return out;
+}
+
+function checkDischargeDates(d: Dimissione, today: string): Diagnostic[] {
+  const invalid = checkCalendarDates([
+    ['dimissione/dataRicovero', d.dataRicovero],
+    ['dimissione/dataDimissione', d.dataDimissione],
+    ['dimissione/dataFine', d.dataFine],
+  ]);
+  if (invalid.length > 0) return invalid;
+  const out: Diagnostic[] = [];
+  if (d.dataDimissione < d.dataRicovero) {
+    out.push(diagnostic('DATA_DIMISSIONE_PRIMA_RICOVERO', { dimissione: d.dataDimissione, ricovero: d.dataRicovero }));
+  }
+  if (d.dataFine < d.dataDimissione) out.push(diagnostic('DATA_FINE_PRIMA_DIMISSIONE', { fine: d.dataFine, dimissione: d.dataDimissione }));
+  if (d.dataDimissione > today) out.push(diagnostic('DATA_DIMISSIONE_FUTURA', { dimissione: d.dataDimissione, oggi: today }));
+  return out;
+}
+
+export const invioDimissione: Handler = async (payload, caller, services) => {
+  const medico = toRedattore(payload.medico);
+  const doctor = await resolveDoctor(medico, caller, services, 'InviaDimissione');
+  if ('errors' in doctor) return doctor;
+  const worker = lookupWorker(workerCfOf(payload), services);
+  if ('errors' in worker) return worker;
+
+  const idInizioRicovero = text(payload.idInizioRicovero).trim();
+  const admission = services.store.getRicovero(idInizioRicovero);
+  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale) {
+    return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idInizioRicovero' })] };
+  }
+  if (admission.state !== 'attivo') return { errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] };
+
+  const now = services.clock.now();
+  const residenza = toAddress(payload.residenza);
+  const reperibilita = toReperibilita(payload.reperibilita);
+  const dimissione = toDimissione(payload.dimissione);
+  const errors = [
+    ...mismatches(medico, residenza, dimissione, admission),
+    ...checkDischargeDates(dimissione, romeDate(now)),
+    ...checkDiagnosi(dimissione.diagnosi, 'dimissione'),
+    ...checkAddress(residenza, 'residenza'),
+    ...(reperibilita?.indirizzo ? checkAddress(reperibilita.indirizzo, 'reperibilita/indirizzo') : []),
+  ];
+  if (errors.length > 0) return { errors: errors.slice(0, MAX_ERRORS) };
+
+  const dataRicezione = romeDateTime(now);
+  return withNewProtocolNumber((idCertificato) => {
+    const record: CertificateRecord = {
+      idCertificato,
+      kind: 'dimissione',
+      medicoCf: doctor.medicoCf,
+      lavoratoreCf: worker.person.codiceFiscale,
+      dataRicezione,
+      sentBy: caller.username,
+      state: 'attivo',
+      document: { residenza, ...(reperibilita ? { reperibilita } : {}), dimissione },
+      idInizioRicovero,
+    };
+    switch (services.store.insertDischarge(record)) {
+      case 'ok':
+        return { ok: { dataRicezione, idInizioRicovero, idCertificato } };
+      case 'discharge_exists':
+        return { errors: [diagnostic('DIMISSIONE_GIA_INVIATA')] };
+      case 'ricovero_not_active':
+        return { errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] };
+    }
+  });
+};
