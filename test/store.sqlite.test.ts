@@ -63,13 +63,13 @@ test('migrations run once, are recorded, and a newer schema is refused', () => {
   }
 });
 
-test('a reused PUC is refused and the first certificate is untouched', () => {
+test('a reused PUC is refused and the first certificate is untouched', async () => {
   const dir = tempDir();
   try {
     const store = SqliteStore.open(dir);
-    store.insertCertificate(certificate('111111111111111111'));
+    await store.insertCertificate(certificate('111111111111111111'));
     const second = { ...certificate('111111111111111111'), lavoratoreCf: 'BNCGPP75C41F205S' };
-    assert.throws(() => store.insertCertificate(second), DuplicateKeyError);
+    await assert.rejects(store.insertCertificate(second), DuplicateKeyError);
     assert.equal(store.getCertificate('111111111111111111')?.lavoratoreCf, 'RSSMRA80A01H501U');
     assert.equal(store.countCertificates(), 1);
     store.close();
@@ -97,6 +97,26 @@ test('`sac-gateway seed --persons N` fills the registry with valid, distinct per
     }
     assert.equal(store.countUsers(), 4, 'demo users loaded once');
     store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('concurrent writes are committed together; a failing one is rolled back alone', async () => {
+  const dir = tempDir();
+  try {
+    const store = SqliteStore.open(dir);
+    const ids = Array.from({ length: 50 }, (_, i) => `2000000000000000${String(i).padStart(2, '0')}`);
+    // One duplicate in the middle must fail alone, without taking its batch with it.
+    const results = await Promise.allSettled([...ids.map((id) => store.insertCertificate(certificate(id))), store.insertCertificate(certificate(ids[7]!))]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 50);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(rejected.length, 1);
+    assert.ok(rejected[0]!.reason instanceof DuplicateKeyError);
+    store.close();
+    const raw = new Database(path.join(dir, STORE_FILE), { readonly: true });
+    assert.equal((raw.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n, 50);
+    raw.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

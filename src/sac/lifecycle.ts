@@ -15,10 +15,10 @@ const ATTEMPTS = 5;
  * Run a write with a new protocol number, drawing another on the
  * astronomically rare collision with an existing one.
  */
-export function withNewProtocolNumber<T>(write: (id: string) => T): T {
+export async function withNewProtocolNumber<T>(write: (id: string) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return write(newProtocolNumber());
+      return await write(newProtocolNumber());
     } catch (err) {
       if (!(err instanceof DuplicateKeyError) || attempt >= ATTEMPTS) throw err;
     }

@@ -105,22 +105,26 @@ export interface CertificateStore {
   findUser(username: string): UserRecord | undefined;
   putUser(user: UserRecord): void;
   countUsers(): number;
-  /** Durable when it returns: the row is committed and synced. Throws DuplicateKeyError on a reused PUC. */
-  insertCertificate(record: CertificateRecord): void;
+  /**
+   * Every write below settles only when its transaction is committed and
+   * synced: an acknowledgement sent after it cannot be lost. Rejects with
+   * DuplicateKeyError on a reused protocol number.
+   */
+  insertCertificate(record: CertificateRecord): Promise<void>;
   getCertificate(idCertificato: string): CertificateRecord | undefined;
   /** Certificates of one doctor for one worker, newest release first. */
   findCertificates(query: CertificateQuery): CertificateRecord[];
   countCertificates(): number;
   /** Cancel an active certificate. */
-  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): CancelOutcome;
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelOutcome>;
   /** Mark an active certificate rectified and store its rectification, in one transaction. */
-  rectifyCertificate(originalId: string, rectification: CertificateRecord): RectifyOutcome;
-  insertRicovero(record: RicoveroRecord): void;
+  rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome>;
+  insertRicovero(record: RicoveroRecord): Promise<void>;
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined;
   /** Cancel an active admission that no active discharge certificate refers to. */
-  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): CancelRicoveroOutcome;
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome>;
   /** Store a discharge certificate if its admission is active and has no active discharge yet. */
-  insertDischarge(record: CertificateRecord): DischargeOutcome;
+  insertDischarge(record: CertificateRecord): Promise<DischargeOutcome>;
   close(): void;
 }
 

@@ -30,9 +30,9 @@ export const annullaMalattia: Handler = async (payload, caller, services) => {
   if (romeDate(now) > limite) return { errors: [diagnostic('ANNULLAMENTO_SCADUTO', { limite })] };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber((idAnnullamento) => {
+  return withNewProtocolNumber(async (idAnnullamento) => {
     // Conditional on the state inside the write: of two racing cancellations one wins.
-    if (services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione) !== 'ok') {
+    if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione)) !== 'ok') {
       const current = services.store.getCertificate(record.idCertificato);
       return { errors: current ? mustBeActive(current) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
     }

@@ -37,8 +37,8 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idCertificato' })] };
   }
   const dataRicezione = romeDateTime(services.clock.now());
-  return withNewProtocolNumber((idAnnullamento) => {
-    switch (services.store.cancelRicovero(id, idAnnullamento, dataRicezione)) {
+  return withNewProtocolNumber(async (idAnnullamento) => {
+    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione)) {
       case 'ok':
         return { ok: { dataRicezione, idAnnullamento } };
       case 'has_discharge':

@@ -83,7 +83,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
   if (errors.length > 0) return { errors: errors.slice(0, MAX_ERRORS) };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber((idCertificato) => {
+  return withNewProtocolNumber(async (idCertificato) => {
     const record: CertificateRecord = {
       idCertificato,
       kind: 'dimissione',
@@ -95,7 +95,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
       document: { residenza, ...(reperibilita ? { reperibilita } : {}), dimissione },
       idInizioRicovero,
     };
-    switch (services.store.insertDischarge(record)) {
+    switch (await services.store.insertDischarge(record)) {
       case 'ok':
         return { ok: { dataRicezione, idInizioRicovero, idCertificato } };
       case 'discharge_exists':

@@ -36,8 +36,8 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
     ...(request.reperibilita ? { reperibilita: request.reperibilita } : {}),
     malattia: request.malattia,
   };
-  return withNewProtocolNumber((idCertificato) => {
-    services.store.insertCertificate({
+  return withNewProtocolNumber(async (idCertificato) => {
+    await services.store.insertCertificate({
       idCertificato,
       kind: 'malattia',
       medicoCf: doctor.medicoCf,

@@ -38,8 +38,8 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
   if (errors.length > 0 || 'errors' in worker) return { errors: errors.slice(0, MAX_ERRORS) };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber((idInizioRicovero) => {
-    services.store.insertRicovero({
+  return withNewProtocolNumber(async (idInizioRicovero) => {
+    await services.store.insertRicovero({
       idInizioRicovero,
       lavoratoreCf: worker.person.codiceFiscale,
       operatoreCf: acting.structure.operatoreCf,

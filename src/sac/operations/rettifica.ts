@@ -72,7 +72,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
 
     const dataRicezione = romeDateTime(now);
     const document = withNewEnd(original.document, nuova);
-    return withNewProtocolNumber((idCertificato) => {
+    return withNewProtocolNumber(async (idCertificato) => {
       const rectification: CertificateRecord = {
         idCertificato,
         kind,
@@ -87,7 +87,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
       };
       // The state is checked again inside the write transaction: a racing
       // cancellation or rectification may have won since the read above.
-      const outcome = services.store.rectifyCertificate(original.idCertificato, rectification);
+      const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification);
       if (outcome !== 'ok') {
         const now = services.store.getCertificate(original.idCertificato);
         return { errors: now ? mustBeActive(now) : [diagnostic('CERTIFICATO_NON_TROVATO')] };

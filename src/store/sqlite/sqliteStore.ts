@@ -21,6 +21,7 @@ import {
   type RicoveroRecord,
   type UserRecord,
 } from '../port.js';
+import { GroupCommitter } from './groupCommit.js';
 import { migrate } from './migrations.js';
 
 export const STORE_FILE = 'sac-gateway.sqlite';
@@ -121,9 +122,11 @@ function certificateParams(record: CertificateRecord) {
 export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly group: GroupCommitter;
 
   constructor(db: Database.Database) {
     this.db = db;
+    this.group = new GroupCommitter(db);
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(
@@ -211,7 +214,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countUsers.get()!.n;
   }
 
-  insertCertificate(record: CertificateRecord): void {
+  insertCertificate(record: CertificateRecord): Promise<void> {
+    return this.group.write(() => this.insertCertificateNow(record));
+  }
+
+  private insertCertificateNow(record: CertificateRecord): void {
     try {
       this.stmt.insertCertificate.run(certificateParams(record));
     } catch (err) {
@@ -231,28 +238,32 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
       .map(certificateFromRow);
   }
 
-  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): CancelOutcome {
-    try {
-      const changed = this.stmt.cancelCertificate.run(idAnnullamento, dataAnnullamento, idCertificato).changes;
-      return changed === 1 ? 'ok' : 'not_active';
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
-      throw err;
-    }
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelOutcome> {
+    return this.group.write((): CancelOutcome => {
+      try {
+        const changed = this.stmt.cancelCertificate.run(idAnnullamento, dataAnnullamento, idCertificato).changes;
+        return changed === 1 ? 'ok' : 'not_active';
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
+        throw err;
+      }
+    });
   }
 
-  rectifyCertificate(originalId: string, rectification: CertificateRecord): RectifyOutcome {
-    // IMMEDIATE takes the write lock first: the state check and both writes are one step for every process.
-    return this.db
-      .transaction((): RectifyOutcome => {
-        if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
-        this.insertCertificate(rectification);
-        return 'ok';
-      })
-      .immediate();
+  rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome> {
+    // One savepoint inside the group's IMMEDIATE transaction: the state check and both writes are one step for every process.
+    return this.group.write((): RectifyOutcome => {
+      if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
+      this.insertCertificateNow(rectification);
+      return 'ok';
+    });
   }
 
-  insertRicovero(record: RicoveroRecord): void {
+  insertRicovero(record: RicoveroRecord): Promise<void> {
+    return this.group.write(() => this.insertRicoveroNow(record));
+  }
+
+  private insertRicoveroNow(record: RicoveroRecord): void {
     try {
       this.stmt.insertRicovero.run({
         id_inizio_ricovero: record.idInizioRicovero,
@@ -292,32 +303,28 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     };
   }
 
-  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): CancelRicoveroOutcome {
-    return this.db
-      .transaction((): CancelRicoveroOutcome => {
-        if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'has_discharge';
-        try {
-          const changed = this.stmt.cancelRicovero.run(idAnnullamento, dataAnnullamento, idInizioRicovero).changes;
-          return changed === 1 ? 'ok' : 'not_active';
-        } catch (err) {
-          if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
-          throw err;
-        }
-      })
-      .immediate();
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome> {
+    return this.group.write((): CancelRicoveroOutcome => {
+      if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'has_discharge';
+      try {
+        const changed = this.stmt.cancelRicovero.run(idAnnullamento, dataAnnullamento, idInizioRicovero).changes;
+        return changed === 1 ? 'ok' : 'not_active';
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
+        throw err;
+      }
+    });
   }
 
-  insertDischarge(record: CertificateRecord): DischargeOutcome {
+  insertDischarge(record: CertificateRecord): Promise<DischargeOutcome> {
     const idInizioRicovero = record.idInizioRicovero;
-    if (!idInizioRicovero) throw new Error('a discharge certificate refers to an admission');
-    return this.db
-      .transaction((): DischargeOutcome => {
-        if (this.stmt.getRicovero.get(idInizioRicovero)?.state !== 'attivo') return 'ricovero_not_active';
-        if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'discharge_exists';
-        this.insertCertificate(record);
-        return 'ok';
-      })
-      .immediate();
+    if (!idInizioRicovero) return Promise.reject(new Error('a discharge certificate refers to an admission'));
+    return this.group.write((): DischargeOutcome => {
+      if (this.stmt.getRicovero.get(idInizioRicovero)?.state !== 'attivo') return 'ricovero_not_active';
+      if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'discharge_exists';
+      this.insertCertificateNow(record);
+      return 'ok';
+    });
   }
 
   countCertificates(): number {
@@ -361,7 +368,9 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countPersons.get()!.n;
   }
 
+  /** Commits what is queued, then closes the file. */
   close(): void {
+    this.group.flush();
     if (this.db.open) this.db.close();
   }
 }
