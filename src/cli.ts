@@ -7,9 +7,9 @@
  *   docs                  regenerate docs/diagnostics.md from the catalog
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createGateway } from './app.js';
 import { encryptField } from './auth/pincodeCipher.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
+import { serve } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
@@ -27,25 +27,6 @@ const USAGE = `usage: sac-gateway <command>
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(name);
   return at === -1 ? undefined : args[at + 1];
-}
-
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  const gateway = createGateway(config);
-  const url = await gateway.listen();
-  gateway.server.log.info({ url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits }, 'sac-gateway listening');
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    gateway.server.log.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 function seed(args: string[]): void {
@@ -88,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
     case 'serve':
-      return serve();
+      return serve(loadConfig());
     case 'seed':
       return seed(args);
     case 'encrypt':

@@ -24,6 +24,8 @@ export interface Config {
   readonly logLevel: string;
   /** Load the demo users and registry when the store has no users. */
   readonly demoData: boolean;
+  /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
+  readonly workers: number;
 }
 
 export const DEFAULTS = {
@@ -76,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: certPath && keyPath ? { certPath, keyPath } : undefined,
     logLevel: env.LOG_LEVEL || DEFAULTS.logLevel,
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
+    workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * `serve` with several processes: node:cluster workers share the listening
+ * port and the SQLite file (WAL lets them read concurrently; writes take the
+ * file's write lock, one group transaction at a time). The primary prepares
+ * what must exist once — schema, demo data, pincode key — before forking,
+ * restarts a worker that dies, and stops them all on SIGTERM/SIGINT.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { createGateway, createLogger } from './app.js';
+import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
+import type { Config } from './config.js';
+import { seedDemoIfEmpty } from './seed.js';
+import { SqliteStore } from './store/sqlite/sqliteStore.js';
+
+const RESTART_DELAY_MS = 1000;
+
+async function serveOne(config: Config): Promise<void> {
+  const gateway = createGateway(config);
+  const url = await gateway.listen();
+  gateway.server.log.info(
+    { url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits, worker: cluster.worker?.id ?? 0 },
+    'sac-gateway listening',
+  );
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    gateway.server.log.info({ signal }, 'shutting down');
+    // Fastify stops accepting, finishes requests in flight; the store commits what is queued.
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function prepareDataDir(config: Config): void {
+  const store = SqliteStore.open(config.dataDir);
+  try {
+    if (config.demoData) seedDemoIfEmpty(store, store);
+  } finally {
+    store.close();
+  }
+  loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+}
+
+export async function serve(config: Config): Promise<void> {
+  if (config.workers <= 1) return serveOne(config);
+  if (!cluster.isPrimary) return serveOne(config);
+
+  const log = createLogger(config.logLevel);
+  prepareDataDir(config);
+  let stopping = false;
+  const fork = (): Worker => cluster.fork();
+  for (let i = 0; i < config.workers; i++) fork();
+  log.info({ workers: config.workers, pid: process.pid }, 'sac-gateway primary started');
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
+    setTimeout(fork, RESTART_DELAY_MS).unref();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
