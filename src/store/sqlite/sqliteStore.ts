@@ -167,8 +167,9 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
          WHERE id_inizio_ricovero = ? AND state = 'attivo'`,
       ),
       activeDischarge: db.prepare<[string], { id_certificato: string }>(
+        // Only the newest link of a rectification chain is 'attivo'; a rectified original no longer counts.
         `SELECT id_certificato FROM certificati
-         WHERE id_inizio_ricovero = ? AND kind = 'dimissione' AND state <> 'annullato' LIMIT 1`,
+         WHERE id_inizio_ricovero = ? AND kind = 'dimissione' AND state = 'attivo' LIMIT 1`,
       ),
       countCertificates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM certificati'),
       findPerson: db.prepare<[string], Record<string, string>>('SELECT * FROM assistiti WHERE codice_fiscale = ?'),
