@@ -23,6 +23,22 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | u
 
 export class CachedSecrets implements SecretCheck {
   private readonly cache = new VerdictCache();
+  // Successes only: a ciphertext that failed is simply decrypted again next time.
+  private readonly ciphertexts = new VerdictCache({ maxFailures: 0 });
+
+  /**
+   * Vendor software encrypts the pincode once per session and resends the
+   * same ciphertext; RSA decryption is deterministic, so a ciphertext that
+   * verified for this user and this pincode hash verifies again, without the
+   * private-key operation. The hash is part of the key: a new pincode voids it.
+   */
+  knownCiphertext(username: string, ciphertext: string, storedHash: string): boolean {
+    return this.ciphertexts.lookup(username, ciphertext, storedHash) === true;
+  }
+
+  rememberCiphertext(username: string, ciphertext: string, storedHash: string): void {
+    this.ciphertexts.record(username, ciphertext, storedHash, true);
+  }
 
   /**
    * scrypt runs on the thread pool, so a cache miss does not stall other

@@ -168,6 +168,7 @@ interface Entry {
 export class VerdictCache {
   private readonly hmacKey = randomBytes(32);
   private readonly ok = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<boolean>>();
   private readonly bad = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
@@ -256,9 +257,18 @@ export class VerdictCache {
       await verifySecretAsync(secret, dummy());
       return false;
     }
-    const cached = this.lookup(user, secret, stored);
-    if (cached !== undefined) return cached;
-    const valid = await verifySecretAsync(secret, stored);
+    const key = this.keyOf(user, secret, stored);
+    const now = this.now();
+    if (VerdictCache.hit(this.ok, key, now)) return true;
+    if (VerdictCache.hit(this.bad, key, now)) return false;
+    // Single flight: when a client opens many connections at once (or the
+    // gateway restarts under load) the same credentials arrive together;
+    // they share one scrypt instead of queueing one each on the thread pool.
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const verdict = verifySecretAsync(secret, stored).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, verdict);
+    const valid = await verdict;
     this.record(user, secret, stored, valid);
     return valid;
   }

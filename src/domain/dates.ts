@@ -100,10 +100,24 @@ interface WallTime {
   second: number;
 }
 
+// formatToParts is the costly part and every request asks for "now" several
+// times: remember the last second computed (the wall time is per second).
+let lastSecond = Number.NaN;
+let lastWall: WallTime | undefined;
+
 /** Wall-clock time in Rome of an instant (to the second). */
 function romeWall(instant: Date): WallTime {
   const t = instant.getTime();
   if (!Number.isFinite(t)) throw new RangeError('invalid Date');
+  const second = Math.floor(t / 1000);
+  if (second === lastSecond && lastWall) return lastWall;
+  const wall = computeRomeWall(instant);
+  lastSecond = second;
+  lastWall = wall;
+  return wall;
+}
+
+function computeRomeWall(instant: Date): WallTime {
   const w: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   let bc = false;
   for (const p of romeParts.formatToParts(instant)) {

@@ -19,6 +19,9 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface SecretCheck {
   /** True when the secret matches the stored slow hash; may answer from a verdict cache. */
   check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean>;
+  /** Whether this exact pincode ciphertext already verified for this user and pincode hash. */
+  knownCiphertext(username: string, ciphertext: string, storedHash: string): boolean;
+  rememberCiphertext(username: string, ciphertext: string, storedHash: string): void;
 }
 
 export interface Services {

@@ -11,17 +11,15 @@ export interface XmlObject {
 }
 
 export function elementToObject(element: XmlElement): XmlObject {
-  const out: XmlObject = {};
-  for (let node = element.firstChild; node !== null; node = node.next) {
-    if (!(node instanceof XmlElement)) continue;
-    out[node.name] = hasElementChild(node) ? elementToObject(node) : node.content;
-  }
-  return out;
+  const value = convert(element);
+  return typeof value === 'object' ? value : {};
 }
 
-function hasElementChild(element: XmlElement): boolean {
+// One walk per element: every node access crosses into WASM and creates a wrapper.
+function convert(element: XmlElement): XmlValue {
+  let out: XmlObject | undefined;
   for (let node = element.firstChild; node !== null; node = node.next) {
-    if (node instanceof XmlElement) return true;
+    if (node instanceof XmlElement) (out ??= {})[node.name] = convert(node);
   }
-  return false;
+  return out ?? element.content;
 }

@@ -1,10 +1,10 @@
 /**
  * Group commit: the writes that requests make during one turn of the event
- * loop go into ONE SQLite transaction, so they share one fsync. Each write
- * still runs in its own savepoint (a failing write rolls back alone) and its
- * promise settles only after the COMMIT has returned, i.e. when the data is on
- * disk: durability is the same as one transaction per write, the fsync count
- * is not.
+ * loop go into ONE SQLite transaction, so they share one fsync. A write that
+ * fails is rolled back alone (a single statement is atomic in SQLite; a write
+ * of several statements wraps itself in a savepoint), and each promise settles
+ * only after the COMMIT has returned, i.e. when the data is on disk:
+ * durability is the same as one transaction per write, the fsync count is not.
  */
 import type Database from 'better-sqlite3';
 
@@ -20,13 +20,12 @@ export class GroupCommitter {
   private readonly commitBatch: (batch: Pending[]) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
 
   constructor(private readonly db: Database.Database) {
-    const inSavepoint = (work: () => unknown) => db.transaction(work)();
     // IMMEDIATE: take the write lock at BEGIN, so the checks inside each write
     // see the state no other process can change before this COMMIT.
     const batchTransaction = db.transaction((batch: Pending[]) =>
       batch.map((item) => {
         try {
-          return { ok: true as const, value: inSavepoint(item.work) };
+          return { ok: true as const, value: item.work() };
         } catch (error) {
           return { ok: false as const, error };
         }

@@ -252,12 +252,16 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome> {
-    // One savepoint inside the group's IMMEDIATE transaction: the state check and both writes are one step for every process.
-    return this.group.write((): RectifyOutcome => {
-      if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
-      this.insertCertificateNow(rectification);
-      return 'ok';
-    });
+    // Two statements in one savepoint inside the group's IMMEDIATE transaction:
+    // the state check and both writes are one step for every process, and a
+    // failed insert takes the state change back with it.
+    return this.group.write(() =>
+      this.db.transaction((): RectifyOutcome => {
+        if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
+        this.insertCertificateNow(rectification);
+        return 'ok';
+      })(),
+    );
   }
 
   insertRicovero(record: RicoveroRecord): Promise<void> {
