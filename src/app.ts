@@ -3,6 +3,7 @@
  * Used by the CLI and by the tests, which run the very same assembly on a
  * loopback port with their own data directory and, when needed, a clock.
  */
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { CachedSecrets } from './auth/credentials.js';
@@ -13,12 +14,14 @@ import { HANDLERS } from './sac/handlers.js';
 import { systemClock, type Clock, type Services } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SoapPipeline } from './soap/pipeline.js';
-import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
 import { ContractSchema } from './xml/schema.js';
 
 export interface GatewayOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where writes are committed: a writer thread by default, the primary under node:cluster. */
+  readonly writer?: WriterPlacement;
 }
 
 export interface Gateway {
@@ -42,7 +45,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = SqliteStore.open(config.dataDir);
+  const store = SqliteStore.open(config.dataDir, options.writer ?? (cluster.isWorker ? 'cluster' : 'thread'));
   const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
   for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
   if (pincodeKey.maxCiphertextChars > 200) {
@@ -75,7 +78,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     async close() {
       await server.close();
       schema.dispose();
-      store.close();
+      await store.close();
     },
   };
   return gateway;

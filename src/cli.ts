@@ -29,7 +29,7 @@ function option(args: string[], name: string): string | undefined {
   return at === -1 ? undefined : args[at + 1];
 }
 
-function seed(args: string[]): void {
+async function seed(args: string[]): Promise<void> {
   const raw = option(args, '--persons');
   if (!raw || !/^\d+$/.test(raw)) throw new ConfigError('seed needs --persons N');
   const config = loadConfig();
@@ -39,7 +39,7 @@ function seed(args: string[]): void {
     const written = seedSyntheticPersons(store, Number(raw), Number(option(args, '--seed') ?? 1));
     process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * `serve` with several processes: node:cluster workers share the listening
- * port and the SQLite file (WAL lets them read concurrently; writes take the
- * file's write lock, one group transaction at a time). The primary prepares
+ * port and read the SQLite file concurrently (WAL). The primary prepares
  * what must exist once — schema, demo data, pincode key — before forking,
+ * then makes every write for the workers (one writer: see clusterWriter.ts),
  * restarts a worker that dies, and stops them all on SIGTERM/SIGINT.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -10,7 +10,8 @@ import { createGateway, createLogger } from './app.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
 import { seedDemoIfEmpty } from './seed.js';
-import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import { serveClusterWrites } from './store/sqlite/clusterWriter.js';
+import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
 
 const RESTART_DELAY_MS = 1000;
 
@@ -36,13 +37,12 @@ async function serveOne(config: Config): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/** Schema, demo data and key, once, before any worker starts. */
 function prepareDataDir(config: Config): void {
-  const store = SqliteStore.open(config.dataDir);
-  try {
-    if (config.demoData) seedDemoIfEmpty(store, store);
-  } finally {
-    store.close();
-  }
+  const db = openDatabase(config.dataDir);
+  const store = new SqliteStore(db);
+  if (config.demoData) seedDemoIfEmpty(store, store);
+  db.close();
   loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
 }
 
@@ -52,6 +52,9 @@ export async function serve(config: Config): Promise<void> {
 
   const log = createLogger(config.logLevel);
   prepareDataDir(config);
+  // The primary is the store's single writer; workers send it their writes.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  serveClusterWrites(openDatabase(config.dataDir));
   let stopping = false;
   const fork = (): Worker => cluster.fork();
   for (let i = 0; i < config.workers; i++) fork();

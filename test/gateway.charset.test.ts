@@ -48,7 +48,7 @@ async function sendAndReprint(body: Buffer, contentType: string): Promise<void> 
   assert.equal(stored?.document.residenza.via, VIA);
   assert.equal(stored?.document.residenza.comune, COMUNE);
   assert.equal(stored?.document.reperibilita?.indirizzo?.via, 'Piazza Aurelio Saffi è');
-  assert.equal(stored?.document.malattia.diagnosi.noteDiagnosi, NOTE);
+  assert.equal(stored?.document.malattia?.diagnosi.noteDiagnosi, NOTE);
 
   const reprint = parseResponse(
     await post(

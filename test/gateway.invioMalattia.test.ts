@@ -64,7 +64,7 @@ describe('InviaMalattia: acceptance and storage', () => {
     assert.ok(stored);
     assert.equal(stored.medicoCf, DEMO.medico.user);
     assert.equal(stored.lavoratoreCf, 'RSSMRA80A01H501U');
-    assert.equal(stored.document.malattia.diagnosi.codiceDiagnosi, '487.1');
+    assert.equal(stored.document.malattia?.diagnosi.codiceDiagnosi, '487.1');
     assert.equal(stored.state, 'attivo');
   });
 

@@ -72,7 +72,7 @@ test('a reused PUC is refused and the first certificate is untouched', async () 
     await assert.rejects(store.insertCertificate(second), DuplicateKeyError);
     assert.equal(store.getCertificate('111111111111111111')?.lavoratoreCf, 'RSSMRA80A01H501U');
     assert.equal(store.countCertificates(), 1);
-    store.close();
+    await store.close();
     const raw = new Database(path.join(dir, STORE_FILE), { readonly: true });
     assert.equal((raw.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n, 1);
     raw.close();
@@ -81,7 +81,7 @@ test('a reused PUC is refused and the first certificate is untouched', async () 
   }
 });
 
-test('`sac-gateway seed --persons N` fills the registry with valid, distinct persons', () => {
+test('`sac-gateway seed --persons N` fills the registry with valid, distinct persons', async () => {
   const dir = tempDir();
   try {
     const out = execFileSync(process.execPath, [CLI, 'seed', '--persons', '5000'], {
@@ -96,7 +96,7 @@ test('`sac-gateway seed --persons N` fills the registry with valid, distinct per
       assert.deepEqual(store.findPerson(person.codiceFiscale), person);
     }
     assert.equal(store.countUsers(), 4, 'demo users loaded once');
-    store.close();
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -113,7 +113,7 @@ test('concurrent writes are committed together; a failing one is rolled back alo
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(rejected.length, 1);
     assert.ok(rejected[0]!.reason instanceof DuplicateKeyError);
-    store.close();
+    await store.close();
     const raw = new Database(path.join(dir, STORE_FILE), { readonly: true });
     assert.equal((raw.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n, 50);
     raw.close();

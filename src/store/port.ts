@@ -125,7 +125,7 @@ export interface CertificateStore {
   cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome>;
   /** Store a discharge certificate if its admission is active and has no active discharge yet. */
   insertDischarge(record: CertificateRecord): Promise<DischargeOutcome>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface Person {

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Calls the gateway with zeep, a client generated at run time from the served WSDL.
 
-Usage: zeep_client.py WSDL_URL USER PASSWORD ENCRYPTED_PINCODE TODAY
+Usage: zeep_client.py WSDL_URL USER PASSWORD ENCRYPTED_PINCODE TODAY WORKER_CF
 
 Prints one JSON object: each call's result as zeep returns it (serialized to plain
-data) plus the XML zeep put on the wire, so the Node test can check both.
+data) plus the XML zeep put on the wire, so the Node test can check both. WORKER_CF
+is a worker no other client of the test certifies, so the searches have a known answer.
 """
 import json
 import sys
@@ -19,7 +20,7 @@ from zeep.transports import Transport
 
 
 def main() -> None:
-    wsdl_url, user, password, pincode, today = sys.argv[1:6]
+    wsdl_url, user, password, pincode, today, worker = sys.argv[1:7]
     session = requests.Session()
     session.auth = requests.auth.HTTPBasicAuth(user, password)
     history = HistoryPlugin()
@@ -34,15 +35,15 @@ def main() -> None:
     medico = {"pincode": pincode}
     residenza = {"via": "Via Nazionale", "civico": "10", "cap": "00184", "codiceCatastale": "H501", "comune": "Roma", "provincia": "RM"}
 
-    def malattia(data_fine):
+    def malattia(data_fine, note="Febbre, cefalea e astenia: è influenza"):
         return {
             "ruoloMedico": "S", "dataRilascio": today, "dataInizio": today, "dataFine": data_fine,
             "visita": "A", "tipoCertificato": "I",
             # A non-ASCII note: checks that zeep's UTF-8 reaches the gateway intact.
-            "diagnosi": {"codiceDiagnosi": "487.1", "noteDiagnosi": "Febbre, cefalea e astenia: è influenza"},
+            "diagnosi": {"codiceDiagnosi": "487.1", "noteDiagnosi": note},
         }
 
-    lavoratore = {"codiceFiscale": "RSSMRA80A01H501U"}
+    lavoratore = {"codiceFiscale": worker}
     out = {
         "serviceAddress": client.wsdl.services["CertificatiMedici"].ports["CertificatiMedici"].binding_options["address"],
         "interrogazione": call("InterrogazioneLavoratore", medico=medico, lavoratore=lavoratore),
@@ -50,9 +51,13 @@ def main() -> None:
         # dataFine before dataInizio: a rule violation the gateway answers in ricevutaNonOk.
         "invioErrato": call("InviaMalattia", medico=medico, lavoratore=lavoratore, residenza=residenza, malattia=malattia("2000-01-01")),
     }
-    # An operation the gateway does not offer yet: a SOAP fault, which zeep raises.
+    # The search right after the first certificate: a list of one datiCertificato.
+    out["ricerca"] = call("RicercaMalattia", medico=medico, lavoratore=lavoratore)
+    out["invio2"] = call("InviaMalattia", medico=medico, lavoratore=lavoratore, residenza=residenza, malattia=malattia(today))
+    out["ricercaDue"] = call("RicercaMalattia", medico=medico, lavoratore=lavoratore, dataInizioRicerca=today, dataFineRicerca=today)
+    # A request over the gateway's size limit: a genuine soap:Client fault, which zeep raises.
     try:
-        client.service.RicercaMalattia(medico=medico, lavoratore=lavoratore)
+        client.service.InviaMalattia(medico=medico, lavoratore=lavoratore, residenza=residenza, malattia=malattia(today, "x" * 70000))
         out["fault"] = None
     except Fault as fault:
         out["fault"] = {"faultcode": fault.code, "faultstring": fault.message}

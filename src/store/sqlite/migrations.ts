@@ -80,7 +80,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Apply what is missing, all in one IMMEDIATE transaction: the list of applied
+ * versions is read under the write lock, so two processes opening a new data
+ * directory at once cannot both run migration 1.
+ */
 export function migrate(db: Database.Database): number[] {
+  return db.transaction(() => migrateLocked(db)).immediate();
+}
+
+function migrateLocked(db: Database.Database): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     description TEXT NOT NULL,
@@ -97,14 +106,12 @@ export function migrate(db: Database.Database): number[] {
   const ran: number[] = [];
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(
-        migration.version,
-        migration.description,
-        new Date().toISOString(),
-      );
-    })();
+    db.exec(migration.sql);
+    db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(
+      migration.version,
+      migration.description,
+      new Date().toISOString(),
+    );
     ran.push(migration.version);
   }
   return ran;

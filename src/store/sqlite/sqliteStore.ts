@@ -1,132 +1,55 @@
 /**
  * The embedded adapter: one SQLite file in WAL mode. synchronous=FULL makes
  * every commit fsync the WAL, so a certificate is on disk before the
- * acknowledgement that names its PUC is written to the socket.
+ * acknowledgement that names its PUC is written to the socket. Reads run on
+ * the request thread; writes go to the single writer (writeChannel.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  DuplicateKeyError,
-  certificateDays,
-  type CancelOutcome,
-  type CancelRicoveroOutcome,
-  type CertificateQuery,
-  type CertificateRecord,
-  type CertificateStore,
-  type DischargeOutcome,
-  type Person,
-  type PersonRegistry,
-  type RectifyOutcome,
-  type RicoveroRecord,
-  type UserRecord,
+import type {
+  CancelOutcome,
+  CancelRicoveroOutcome,
+  CertificateQuery,
+  CertificateRecord,
+  CertificateStore,
+  DischargeOutcome,
+  Person,
+  PersonRegistry,
+  RectifyOutcome,
+  RicoveroRecord,
+  UserRecord,
 } from '../port.js';
-import { GroupCommitter } from './groupCommit.js';
+import { ClusterWriteChannel } from './clusterWriter.js';
 import { migrate } from './migrations.js';
+import { certificateFromRow, ricoveroFromRow, type CertificateRow, type RicoveroRow, type UserRow } from './rows.js';
+import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
+
+/** Where this store's writes are made: here, on a writer thread, or by the cluster primary. */
+export type WriterPlacement = 'local' | 'thread' | 'cluster';
 
 export const STORE_FILE = 'sac-gateway.sqlite';
 
 export function openDatabase(dataDir: string): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(path.join(dataDir, STORE_FILE));
+  // First, so that a concurrent opener waits for the lock instead of failing.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
-}
-
-interface UserRow {
-  username: string;
-  kind: UserRecord['kind'];
-  password_hash: string;
-  pincode_hash: string | null;
-  codice_regione: string | null;
-  codice_asl: string | null;
-  codice_struttura: string | null;
-}
-
-interface CertificateRow {
-  id_certificato: string;
-  kind: CertificateRecord['kind'];
-  medico_cf: string;
-  lavoratore_cf: string;
-  data_ricezione: string;
-  sent_by: string;
-  state: CertificateRecord['state'];
-  document: string;
-  rettifica_di: string | null;
-  id_inizio_ricovero: string | null;
-  id_annullamento: string | null;
-  data_annullamento: string | null;
-}
-
-interface RicoveroRow {
-  id_inizio_ricovero: string;
-  lavoratore_cf: string;
-  operatore_cf: string;
-  codice_regione: string;
-  codice_asl: string;
-  codice_struttura: string | null;
-  sent_by: string;
-  data_ricezione: string;
-  data_ricovero: string;
-  state: RicoveroRecord['state'];
-  id_annullamento: string | null;
-  data_annullamento: string | null;
-  document: string;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = err instanceof Error && 'code' in err ? (err as { code: string }).code : '';
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function certificateFromRow(row: CertificateRow): CertificateRecord {
-  return {
-    idCertificato: row.id_certificato,
-    kind: row.kind,
-    medicoCf: row.medico_cf,
-    lavoratoreCf: row.lavoratore_cf,
-    dataRicezione: row.data_ricezione,
-    sentBy: row.sent_by,
-    state: row.state,
-    document: JSON.parse(row.document) as CertificateRecord['document'],
-    rettificaDi: row.rettifica_di,
-    idInizioRicovero: row.id_inizio_ricovero,
-    idAnnullamento: row.id_annullamento,
-    dataAnnullamento: row.data_annullamento,
-  };
-}
-
-function certificateParams(record: CertificateRecord) {
-  const days = certificateDays(record.document);
-  return {
-    id_certificato: record.idCertificato,
-    kind: record.kind,
-    medico_cf: record.medicoCf,
-    lavoratore_cf: record.lavoratoreCf,
-    data_ricezione: record.dataRicezione,
-    sent_by: record.sentBy,
-    state: record.state,
-    data_rilascio: days.rilascio,
-    data_inizio: days.inizio,
-    data_fine: days.fine,
-    document: JSON.stringify(record.document),
-    rettifica_di: record.rettificaDi ?? null,
-    id_inizio_ricovero: record.idInizioRicovero ?? null,
-  };
 }
 
 export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
-  private readonly group: GroupCommitter;
+  private readonly writer: WriteChannel;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, writer: WriteChannel = new LocalWriteChannel(db)) {
     this.db = db;
-    this.group = new GroupCommitter(db);
+    this.writer = writer;
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(
@@ -137,40 +60,12 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
            codice_asl = excluded.codice_asl, codice_struttura = excluded.codice_struttura`,
       ),
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-      insertCertificate: db.prepare(
-        `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
-           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero)
-         VALUES (@id_certificato, @kind, @medico_cf, @lavoratore_cf, @data_ricezione, @sent_by, @state,
-           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero)`,
-      ),
       getCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE id_certificato = ?'),
       findCertificates: db.prepare<[string, string, string, string, string], CertificateRow>(
         `SELECT * FROM certificati WHERE medico_cf = ? AND lavoratore_cf = ? AND kind = ?
            AND data_rilascio BETWEEN ? AND ? ORDER BY data_rilascio DESC, data_ricezione DESC`,
       ),
-      cancelCertificate: db.prepare<[string, string, string]>(
-        `UPDATE certificati SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
-         WHERE id_certificato = ? AND state = 'attivo'`,
-      ),
-      markRectified: db.prepare<[string]>(
-        `UPDATE certificati SET state = 'rettificato' WHERE id_certificato = ? AND state = 'attivo'`,
-      ),
-      insertRicovero: db.prepare(
-        `INSERT INTO ricoveri (id_inizio_ricovero, lavoratore_cf, operatore_cf, codice_regione, codice_asl, codice_struttura,
-           sent_by, data_ricezione, data_ricovero, state, document)
-         VALUES (@id_inizio_ricovero, @lavoratore_cf, @operatore_cf, @codice_regione, @codice_asl, @codice_struttura,
-           @sent_by, @data_ricezione, @data_ricovero, @state, @document)`,
-      ),
       getRicovero: db.prepare<[string], RicoveroRow>('SELECT * FROM ricoveri WHERE id_inizio_ricovero = ?'),
-      cancelRicovero: db.prepare<[string, string, string]>(
-        `UPDATE ricoveri SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
-         WHERE id_inizio_ricovero = ? AND state = 'attivo'`,
-      ),
-      activeDischarge: db.prepare<[string], { id_certificato: string }>(
-        // Only the newest link of a rectification chain is 'attivo'; a rectified original no longer counts.
-        `SELECT id_certificato FROM certificati
-         WHERE id_inizio_ricovero = ? AND kind = 'dimissione' AND state = 'attivo' LIMIT 1`,
-      ),
       countCertificates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM certificati'),
       findPerson: db.prepare<[string], Record<string, string>>('SELECT * FROM assistiti WHERE codice_fiscale = ?'),
       putPerson: db.prepare(
@@ -181,8 +76,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     };
   }
 
-  static open(dataDir: string): SqliteStore {
-    return new SqliteStore(openDatabase(dataDir));
+  static open(dataDir: string, placement: WriterPlacement = 'local'): SqliteStore {
+    const db = openDatabase(dataDir);
+    const writer =
+      placement === 'thread' ? new ThreadWriteChannel(dataDir) : placement === 'cluster' ? new ClusterWriteChannel() : undefined;
+    return new SqliteStore(db, writer);
   }
 
   findUser(username: string): UserRecord | undefined {
@@ -216,16 +114,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   insertCertificate(record: CertificateRecord): Promise<void> {
-    return this.group.write(() => this.insertCertificateNow(record));
-  }
-
-  private insertCertificateNow(record: CertificateRecord): void {
-    try {
-      this.stmt.insertCertificate.run(certificateParams(record));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError('idCertificato already used');
-      throw err;
-    }
+    return this.writer.send({ op: 'insertCertificate', record }) as Promise<void>;
   }
 
   getCertificate(idCertificato: string): CertificateRecord | undefined {
@@ -240,96 +129,28 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelOutcome> {
-    return this.group.write((): CancelOutcome => {
-      try {
-        const changed = this.stmt.cancelCertificate.run(idAnnullamento, dataAnnullamento, idCertificato).changes;
-        return changed === 1 ? 'ok' : 'not_active';
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
-        throw err;
-      }
-    });
+    return this.writer.send({ op: 'cancelCertificate', id: idCertificato, idAnnullamento, at: dataAnnullamento }) as Promise<CancelOutcome>;
   }
 
   rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome> {
-    // Two statements in one savepoint inside the group's IMMEDIATE transaction:
-    // the state check and both writes are one step for every process, and a
-    // failed insert takes the state change back with it.
-    return this.group.write(() =>
-      this.db.transaction((): RectifyOutcome => {
-        if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
-        this.insertCertificateNow(rectification);
-        return 'ok';
-      })(),
-    );
+    return this.writer.send({ op: 'rectifyCertificate', originalId, record: rectification }) as Promise<RectifyOutcome>;
   }
 
   insertRicovero(record: RicoveroRecord): Promise<void> {
-    return this.group.write(() => this.insertRicoveroNow(record));
-  }
-
-  private insertRicoveroNow(record: RicoveroRecord): void {
-    try {
-      this.stmt.insertRicovero.run({
-        id_inizio_ricovero: record.idInizioRicovero,
-        lavoratore_cf: record.lavoratoreCf,
-        operatore_cf: record.operatoreCf,
-        codice_regione: record.codiceRegione,
-        codice_asl: record.codiceAsl,
-        codice_struttura: record.codiceStruttura,
-        sent_by: record.sentBy,
-        data_ricezione: record.dataRicezione,
-        data_ricovero: record.document.ricovero.dataRicovero,
-        state: record.state,
-        document: JSON.stringify(record.document),
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateKeyError('idInizioRicovero already used');
-      throw err;
-    }
+    return this.writer.send({ op: 'insertRicovero', record }) as Promise<void>;
   }
 
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined {
     const row = this.stmt.getRicovero.get(idInizioRicovero);
-    if (!row) return undefined;
-    return {
-      idInizioRicovero: row.id_inizio_ricovero,
-      lavoratoreCf: row.lavoratore_cf,
-      operatoreCf: row.operatore_cf,
-      codiceRegione: row.codice_regione,
-      codiceAsl: row.codice_asl,
-      codiceStruttura: row.codice_struttura,
-      sentBy: row.sent_by,
-      dataRicezione: row.data_ricezione,
-      state: row.state,
-      document: JSON.parse(row.document) as RicoveroRecord['document'],
-      idAnnullamento: row.id_annullamento,
-      dataAnnullamento: row.data_annullamento,
-    };
+    return row ? ricoveroFromRow(row) : undefined;
   }
 
   cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome> {
-    return this.group.write((): CancelRicoveroOutcome => {
-      if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'has_discharge';
-      try {
-        const changed = this.stmt.cancelRicovero.run(idAnnullamento, dataAnnullamento, idInizioRicovero).changes;
-        return changed === 1 ? 'ok' : 'not_active';
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new DuplicateKeyError('idAnnullamento already used');
-        throw err;
-      }
-    });
+    return this.writer.send({ op: 'cancelRicovero', id: idInizioRicovero, idAnnullamento, at: dataAnnullamento }) as Promise<CancelRicoveroOutcome>;
   }
 
   insertDischarge(record: CertificateRecord): Promise<DischargeOutcome> {
-    const idInizioRicovero = record.idInizioRicovero;
-    if (!idInizioRicovero) return Promise.reject(new Error('a discharge certificate refers to an admission'));
-    return this.group.write((): DischargeOutcome => {
-      if (this.stmt.getRicovero.get(idInizioRicovero)?.state !== 'attivo') return 'ricovero_not_active';
-      if (this.stmt.activeDischarge.get(idInizioRicovero)) return 'discharge_exists';
-      this.insertCertificateNow(record);
-      return 'ok';
-    });
+    return this.writer.send({ op: 'insertDischarge', record }) as Promise<DischargeOutcome>;
   }
 
   countCertificates(): number {
@@ -373,9 +194,9 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countPersons.get()!.n;
   }
 
-  /** Commits what is queued, then closes the file. */
-  close(): void {
-    this.group.flush();
+  /** Waits for the writes sent (they are committed by then), then closes the file. */
+  async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

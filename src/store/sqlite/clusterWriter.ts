@@ -1,0 +1,70 @@
+/**
+ * Under node:cluster the primary process is the store's single writer: the
+ * workers send their writes over the cluster's IPC channel and await the
+ * answer, which the primary sends after the group COMMIT. One writer means no
+ * process ever waits on SQLite's file lock (whose busy handler sleeps).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type Database from 'better-sqlite3';
+import { LocalWriteChannel, fromWireError, toWireError, type WireResult, type WriteChannel } from './writeChannel.js';
+import type { WriteOp } from './writes.js';
+
+interface WriteMessage {
+  readonly sacWrite: { readonly id: number; readonly write: WriteOp };
+}
+interface ResultMessage {
+  readonly sacWriteResult: WireResult;
+}
+
+/** In the primary: answer every worker's writes from one connection. */
+export function serveClusterWrites(db: Database.Database): LocalWriteChannel {
+  const local = new LocalWriteChannel(db);
+  cluster.on('message', (worker: Worker, message: Partial<WriteMessage>) => {
+    const request = message?.sacWrite;
+    if (!request) return;
+    const reply = (result: WireResult) => {
+      if (worker.isConnected()) worker.send({ sacWriteResult: result } satisfies ResultMessage);
+    };
+    local.send(request.write).then(
+      (value) => reply({ id: request.id, ok: true, value }),
+      (err: unknown) => reply({ id: request.id, ok: false, error: toWireError(err) }),
+    );
+  });
+  return local;
+}
+
+/** In a worker: writes go to the primary. */
+export class ClusterWriteChannel implements WriteChannel {
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private nextId = 1;
+
+  constructor() {
+    process.on('message', (message: Partial<ResultMessage>) => {
+      const result = message?.sacWriteResult;
+      if (!result) return;
+      const waiting = this.pending.get(result.id);
+      if (!waiting) return;
+      this.pending.delete(result.id);
+      if (result.ok) waiting.resolve(result.value);
+      else waiting.reject(fromWireError(result.error));
+    });
+    process.on('disconnect', () => {
+      const err = new Error('the cluster primary (store writer) is gone');
+      for (const waiting of this.pending.values()) waiting.reject(err);
+      this.pending.clear();
+    });
+  }
+
+  send(write: WriteOp): Promise<unknown> {
+    if (!process.send || !process.connected) return Promise.reject(new Error('not connected to the cluster primary'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      process.send!({ sacWrite: { id, write } } satisfies WriteMessage);
+    });
+  }
+
+  async close(): Promise<void> {
+    while (this.pending.size > 0 && process.connected) await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,118 @@
+/** Rows of the SQLite tables and their conversion to the port's records. */
+import { certificateDays, type CertificateRecord, type RicoveroRecord, type UserRecord } from '../port.js';
+
+export interface UserRow {
+  username: string;
+  kind: UserRecord['kind'];
+  password_hash: string;
+  pincode_hash: string | null;
+  codice_regione: string | null;
+  codice_asl: string | null;
+  codice_struttura: string | null;
+}
+
+export interface CertificateRow {
+  id_certificato: string;
+  kind: CertificateRecord['kind'];
+  medico_cf: string;
+  lavoratore_cf: string;
+  data_ricezione: string;
+  sent_by: string;
+  state: CertificateRecord['state'];
+  document: string;
+  rettifica_di: string | null;
+  id_inizio_ricovero: string | null;
+  id_annullamento: string | null;
+  data_annullamento: string | null;
+}
+
+export interface RicoveroRow {
+  id_inizio_ricovero: string;
+  lavoratore_cf: string;
+  operatore_cf: string;
+  codice_regione: string;
+  codice_asl: string;
+  codice_struttura: string | null;
+  sent_by: string;
+  data_ricezione: string;
+  data_ricovero: string;
+  state: RicoveroRecord['state'];
+  id_annullamento: string | null;
+  data_annullamento: string | null;
+  document: string;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = err instanceof Error && 'code' in err ? (err as { code: string }).code : '';
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export function certificateFromRow(row: CertificateRow): CertificateRecord {
+  return {
+    idCertificato: row.id_certificato,
+    kind: row.kind,
+    medicoCf: row.medico_cf,
+    lavoratoreCf: row.lavoratore_cf,
+    dataRicezione: row.data_ricezione,
+    sentBy: row.sent_by,
+    state: row.state,
+    document: JSON.parse(row.document) as CertificateRecord['document'],
+    rettificaDi: row.rettifica_di,
+    idInizioRicovero: row.id_inizio_ricovero,
+    idAnnullamento: row.id_annullamento,
+    dataAnnullamento: row.data_annullamento,
+  };
+}
+
+export function certificateParams(record: CertificateRecord) {
+  const days = certificateDays(record.document);
+  return {
+    id_certificato: record.idCertificato,
+    kind: record.kind,
+    medico_cf: record.medicoCf,
+    lavoratore_cf: record.lavoratoreCf,
+    data_ricezione: record.dataRicezione,
+    sent_by: record.sentBy,
+    state: record.state,
+    data_rilascio: days.rilascio,
+    data_inizio: days.inizio,
+    data_fine: days.fine,
+    document: JSON.stringify(record.document),
+    rettifica_di: record.rettificaDi ?? null,
+    id_inizio_ricovero: record.idInizioRicovero ?? null,
+  };
+}
+
+
+export function ricoveroFromRow(row: RicoveroRow): RicoveroRecord {
+  return {
+    idInizioRicovero: row.id_inizio_ricovero,
+    lavoratoreCf: row.lavoratore_cf,
+    operatoreCf: row.operatore_cf,
+    codiceRegione: row.codice_regione,
+    codiceAsl: row.codice_asl,
+    codiceStruttura: row.codice_struttura,
+    sentBy: row.sent_by,
+    dataRicezione: row.data_ricezione,
+    state: row.state,
+    document: JSON.parse(row.document) as RicoveroRecord['document'],
+    idAnnullamento: row.id_annullamento,
+    dataAnnullamento: row.data_annullamento,
+  };
+}
+
+export function ricoveroParams(record: RicoveroRecord) {
+  return {
+    id_inizio_ricovero: record.idInizioRicovero,
+    lavoratore_cf: record.lavoratoreCf,
+    operatore_cf: record.operatoreCf,
+    codice_regione: record.codiceRegione,
+    codice_asl: record.codiceAsl,
+    codice_struttura: record.codiceStruttura,
+    sent_by: record.sentBy,
+    data_ricezione: record.dataRicezione,
+    data_ricovero: record.document.ricovero.dataRicovero,
+    state: record.state,
+    document: JSON.stringify(record.document),
+  };
+}

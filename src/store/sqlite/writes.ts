@@ -1,0 +1,128 @@
+/**
+ * Every write of the store, as synchronous steps on one connection. They run
+ * inside a group transaction (groupCommit.ts) wherever the single writer
+ * lives: a worker thread, or the cluster's primary process.
+ */
+import type Database from 'better-sqlite3';
+import {
+  DuplicateKeyError,
+  type CancelOutcome,
+  type CancelRicoveroOutcome,
+  type CertificateRecord,
+  type DischargeOutcome,
+  type RectifyOutcome,
+  type RicoveroRecord,
+} from '../port.js';
+import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
+
+/** A write as a message: what crosses to the writer thread or process. */
+export type WriteOp =
+  | { readonly op: 'insertCertificate'; readonly record: CertificateRecord }
+  | { readonly op: 'cancelCertificate'; readonly id: string; readonly idAnnullamento: string; readonly at: string }
+  | { readonly op: 'rectifyCertificate'; readonly originalId: string; readonly record: CertificateRecord }
+  | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord }
+  | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string }
+  | { readonly op: 'insertDischarge'; readonly record: CertificateRecord };
+
+export class SqliteWrites {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      insertCertificate: db.prepare(
+        `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
+           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero)
+         VALUES (@id_certificato, @kind, @medico_cf, @lavoratore_cf, @data_ricezione, @sent_by, @state,
+           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero)`,
+      ),
+      cancelCertificate: db.prepare<[string, string, string]>(
+        `UPDATE certificati SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
+         WHERE id_certificato = ? AND state = 'attivo'`,
+      ),
+      markRectified: db.prepare<[string]>(
+        `UPDATE certificati SET state = 'rettificato' WHERE id_certificato = ? AND state = 'attivo'`,
+      ),
+      insertRicovero: db.prepare(
+        `INSERT INTO ricoveri (id_inizio_ricovero, lavoratore_cf, operatore_cf, codice_regione, codice_asl, codice_struttura,
+           sent_by, data_ricezione, data_ricovero, state, document)
+         VALUES (@id_inizio_ricovero, @lavoratore_cf, @operatore_cf, @codice_regione, @codice_asl, @codice_struttura,
+           @sent_by, @data_ricezione, @data_ricovero, @state, @document)`,
+      ),
+      ricoveroState: db.prepare<[string], { state: string }>('SELECT state FROM ricoveri WHERE id_inizio_ricovero = ?'),
+      cancelRicovero: db.prepare<[string, string, string]>(
+        `UPDATE ricoveri SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
+         WHERE id_inizio_ricovero = ? AND state = 'attivo'`,
+      ),
+      activeDischarge: db.prepare<[string], { id_certificato: string }>(
+        // Only the newest link of a rectification chain is 'attivo'; a rectified original no longer counts.
+        `SELECT id_certificato FROM certificati
+         WHERE id_inizio_ricovero = ? AND kind = 'dimissione' AND state = 'attivo' LIMIT 1`,
+      ),
+    };
+  }
+
+  execute(write: WriteOp): unknown {
+    switch (write.op) {
+      case 'insertCertificate':
+        return this.insertCertificate(write.record);
+      case 'cancelCertificate':
+        return this.cancelCertificate(write.id, write.idAnnullamento, write.at);
+      case 'rectifyCertificate':
+        return this.rectifyCertificate(write.originalId, write.record);
+      case 'insertRicovero':
+        return this.insertRicovero(write.record);
+      case 'cancelRicovero':
+        return this.cancelRicovero(write.id, write.idAnnullamento, write.at);
+      case 'insertDischarge':
+        return this.insertDischarge(write.record);
+    }
+  }
+
+  private run(statement: () => unknown, what: string): void {
+    try {
+      statement();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateKeyError(`${what} already used`);
+      throw err;
+    }
+  }
+
+  insertCertificate(record: CertificateRecord): void {
+    this.run(() => this.stmt.insertCertificate.run(certificateParams(record)), 'idCertificato');
+  }
+
+  cancelCertificate(id: string, idAnnullamento: string, at: string): CancelOutcome {
+    let changed = 0;
+    this.run(() => (changed = this.stmt.cancelCertificate.run(idAnnullamento, at, id).changes), 'idAnnullamento');
+    return changed === 1 ? 'ok' : 'not_active';
+  }
+
+  rectifyCertificate(originalId: string, record: CertificateRecord): RectifyOutcome {
+    // Two statements in one savepoint: a failed insert takes the state change back with it.
+    return this.db.transaction((): RectifyOutcome => {
+      if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
+      this.insertCertificate(record);
+      return 'ok';
+    })();
+  }
+
+  insertRicovero(record: RicoveroRecord): void {
+    this.run(() => this.stmt.insertRicovero.run(ricoveroParams(record)), 'idInizioRicovero');
+  }
+
+  cancelRicovero(id: string, idAnnullamento: string, at: string): CancelRicoveroOutcome {
+    if (this.stmt.activeDischarge.get(id)) return 'has_discharge';
+    let changed = 0;
+    this.run(() => (changed = this.stmt.cancelRicovero.run(idAnnullamento, at, id).changes), 'idAnnullamento');
+    return changed === 1 ? 'ok' : 'not_active';
+  }
+
+  insertDischarge(record: CertificateRecord): DischargeOutcome {
+    const admission = record.idInizioRicovero;
+    if (!admission) throw new Error('a discharge certificate refers to an admission');
+    if (this.stmt.ricoveroState.get(admission)?.state !== 'attivo') return 'ricovero_not_active';
+    if (this.stmt.activeDischarge.get(admission)) return 'discharge_exists';
+    this.insertCertificate(record);
+    return 'ok';
+  }
+}
