@@ -11,6 +11,7 @@ import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { serveClusterWrites } from './store/sqlite/clusterWriter.js';
+import { ThreadWriteChannel } from './store/sqlite/writeChannel.js';
 import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
 
 const RESTART_DELAY_MS = 1000;
@@ -54,7 +55,7 @@ export async function serve(config: Config): Promise<void> {
   prepareDataDir(config);
   // The primary is the store's single writer; workers send it their writes.
   cluster.setupPrimary({ serialization: 'advanced' });
-  serveClusterWrites(openDatabase(config.dataDir));
+  serveClusterWrites(new ThreadWriteChannel(config.dataDir));
   let stopping = false;
   const fork = (): Worker => cluster.fork();
   for (let i = 0; i < config.workers; i++) fork();

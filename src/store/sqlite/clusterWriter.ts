@@ -5,8 +5,7 @@
  * process ever waits on SQLite's file lock (whose busy handler sleeps).
  */
 import cluster, { type Worker } from 'node:cluster';
-import type Database from 'better-sqlite3';
-import { LocalWriteChannel, fromWireError, toWireError, type WireResult, type WriteChannel } from './writeChannel.js';
+import { fromWireError, toWireError, type WireResult, type WriteChannel } from './writeChannel.js';
 import type { WriteOp } from './writes.js';
 
 interface WriteMessage {
@@ -16,21 +15,23 @@ interface ResultMessage {
   readonly sacWriteResult: WireResult;
 }
 
-/** In the primary: answer every worker's writes from one connection. */
-export function serveClusterWrites(db: Database.Database): LocalWriteChannel {
-  const local = new LocalWriteChannel(db);
+/**
+ * In the primary: answer every worker's writes through one writer. The
+ * primary only relays; the writer (a thread of the primary) does the commits,
+ * so an fsync never holds up the relaying of the next messages.
+ */
+export function serveClusterWrites(writer: WriteChannel): void {
   cluster.on('message', (worker: Worker, message: Partial<WriteMessage>) => {
     const request = message?.sacWrite;
     if (!request) return;
     const reply = (result: WireResult) => {
       if (worker.isConnected()) worker.send({ sacWriteResult: result } satisfies ResultMessage);
     };
-    local.send(request.write).then(
+    writer.send(request.write).then(
       (value) => reply({ id: request.id, ok: true, value }),
       (err: unknown) => reply({ id: request.id, ok: false, error: toWireError(err) }),
     );
   });
-  return local;
 }
 
 /** In a worker: writes go to the primary. */
