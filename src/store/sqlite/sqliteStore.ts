@@ -20,6 +20,7 @@ import type {
   RicoveroRecord,
   UserRecord,
 } from '../port.js';
+import { TtlCache } from '../ttlCache.js';
 import { ClusterWriteChannel } from './clusterWriter.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, ricoveroFromRow, type CertificateRow, type RicoveroRow, type UserRow } from './rows.js';
@@ -83,7 +84,17 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return new SqliteStore(db, writer);
   }
 
+  // Users and assisted persons are read by nearly every request and change
+  // rarely: a few seconds of cache (evicted at once by this process's own
+  // writes) spare a SQLite read each.
+  private readonly users = new TtlCache<string, UserRecord | undefined>(5_000, 10_000);
+  private readonly persons = new TtlCache<string, Person | undefined>(60_000, 100_000);
+
   findUser(username: string): UserRecord | undefined {
+    return this.users.get(username, (name) => this.readUser(name));
+  }
+
+  private readUser(username: string): UserRecord | undefined {
     const row = this.stmt.findUser.get(username);
     if (!row) return undefined;
     return {
@@ -98,6 +109,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   putUser(user: UserRecord): void {
+    this.users.delete(user.username);
     this.stmt.putUser.run({
       username: user.username,
       kind: user.kind,
@@ -158,6 +170,10 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   findPerson(codiceFiscale: string): Person | undefined {
+    return this.persons.get(codiceFiscale, (cf) => this.readPerson(cf));
+  }
+
+  private readPerson(codiceFiscale: string): Person | undefined {
     const row = this.stmt.findPerson.get(codiceFiscale);
     if (!row) return undefined;
     return {
@@ -172,6 +188,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   }
 
   putPersons(persons: Iterable<Person>): number {
+    this.persons.clear();
     // Batches keep one huge import from holding a single transaction open.
     let written = 0;
     let batch: Person[] = [];
