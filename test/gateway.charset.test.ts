@@ -7,11 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { DEMO, parseResponse, post } from './support/soapClient.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NOW, TODAY, pinnedGateway } from './support/demo.js';
+import type { Running } from './support/gateway.js';
 import { envelope, invioMalattia } from './support/requests.js';
 
-const NOW = '2026-11-25T09:00:00.000Z';
-const TODAY = '2026-11-25';
 const VIA = 'Via Giosuè Carducci à Forlì';
 const COMUNE = 'Forlì';
 const NOTE = 'Febbre, astenìa; è più forte la sera (così riferisce)';
@@ -20,9 +19,7 @@ let gw: Running;
 let pin: string;
 
 before(async () => {
-  gw = await startGateway();
-  gw.clock.set(NOW);
-  pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+  ({ gw, pin } = await pinnedGateway(NOW));
 });
 after(async () => gw.stop());
 

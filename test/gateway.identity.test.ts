@@ -11,13 +11,10 @@ import { encryptField } from '../src/auth/pincodeCipher.js';
 import { hashSecret } from '../src/auth/passwords.js';
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NOW, TODAY, pinnedGateway } from './support/demo.js';
+import type { Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields, type InvioOptions } from './support/requests.js';
 import { assertErrors } from './support/assertions.js';
-
-// 10:00 in Rome on a Wednesday: the certificates below are issued "today".
-const NOW = '2026-11-25T09:00:00.000Z';
-const TODAY = '2026-11-25';
 
 const MEDICO = basic(DEMO.medico.user, DEMO.medico.password);
 const MEDICO2 = basic(DEMO.medico2.user, DEMO.medico2.password);
@@ -40,11 +37,10 @@ let pin2: string;
 let KEY_BYTES: number;
 
 before(async () => {
-  gw = await startGateway();
-  gw.clock.set(NOW);
+  // 10:00 in Rome on a Wednesday: the certificates below are issued "today".
+  ({ gw, pin } = await pinnedGateway(NOW));
   certificatePem = gw.gateway.pincodeKey.certificatePem;
   KEY_BYTES = gw.gateway.pincodeKey.bits / 8;
-  pin = encryptField(certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(certificatePem, DEMO.medico2.pincode);
   gw.gateway.store.putUser({
     username: ALTRA_REGIONE_CF,

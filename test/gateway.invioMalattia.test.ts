@@ -8,21 +8,18 @@ import assert from 'node:assert/strict';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NOW, TODAY, pinnedGateway } from './support/demo.js';
+import type { Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia, type Fields, type InvioOptions } from './support/requests.js';
 
-// 10:00 in Rome on a Wednesday in winter (UTC+1).
-const NOW = '2026-11-25T09:00:00.000Z';
-const TODAY = '2026-11-25';
+// The day before TODAY (NOW is 10:00 in Rome on a Wednesday in winter, UTC+1).
 const YESTERDAY = '2026-11-24';
 
 let gw: Running;
 let pin: string;
 
 before(async () => {
-  gw = await startGateway();
-  gw.clock.set(NOW);
-  pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+  ({ gw, pin } = await pinnedGateway(NOW));
 });
 after(async () => gw.stop());
 

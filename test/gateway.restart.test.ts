@@ -7,30 +7,25 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import { loadDemoData } from '../src/seed.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
+import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia } from './support/requests.js';
 
-// dist/test/ -> dist/src/cli.js: the very binary `npm start` runs.
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const SERVICE = '/CertServiceWeb/CertificatiMedici';
 const WORKERS = ['RSSMRA80A01H501U', 'BNCGPP75C41F205S', 'VRDLGU62T10L219V'];
 const TOTAL = 30;
 
 /** Every process this file starts, so none outlives the tests whatever happens. */
 const started = new Set<ChildProcess>();
+const track = (child: ChildProcess) => started.add(child);
 const dataDirs: string[] = [];
 
 after(() => {
@@ -40,54 +35,7 @@ after(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-interface Gateway {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly endpoint: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-async function startCli(dataDir: string): Promise<Gateway> {
-  const port = await freePort();
-  // Only this test's settings: an inherited SAC_* variable must not change the run.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  const url = `http://127.0.0.1:${port}`;
-  // Poll /healthz; the bound only keeps a broken start from hanging the run.
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the gateway exited before serving:\n${output}`);
-    if (attempt > 600) throw new Error(`the gateway never answered /healthz:\n${output}`);
-    try {
-      const health = await fetch(`${url}/healthz`);
-      if (health.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await delay(50);
-  }
-  return { child, url, endpoint: `${url}${SERVICE}`, exited, output: () => output };
-}
-
-async function fetchPem(gateway: Gateway): Promise<string> {
+async function fetchPem(gateway: CliGateway): Promise<string> {
   const response = await fetch(`${gateway.url}/CertServiceWeb/SanitelCF.pem`);
   assert.equal(response.status, 200);
   const pem = await response.text();
@@ -108,7 +56,7 @@ interface Sent {
 }
 
 /** Certificate number i: distinct worker, civico, note and end date, so a row mixed up with another is caught. */
-async function sendCertificate(gateway: Gateway, pin: string, i: number): Promise<Sent> {
+async function sendCertificate(gateway: CliGateway, pin: string, i: number): Promise<Sent> {
   // Today in Rome, taken per request; a home visit (D) stays valid if midnight passes mid-run.
   const today = romeDate(new Date());
   const viaRegione = i % 5 === 4;
@@ -168,7 +116,7 @@ describe('a crash loses nothing that was acknowledged', () => {
     const demo = loadDemoData();
 
     // --- first life ---------------------------------------------------------
-    const first = await startCli(dataDir);
+    const first = await startCli(dataDir, { track });
     const pemBefore = await fetchPem(first);
     const keyFile = path.join(dataDir, 'keys', 'pincode-key.pem');
     const keyBefore = readFileSync(keyFile);
@@ -192,7 +140,7 @@ describe('a crash loses nothing that was acknowledged', () => {
     assert.equal(new Set(acknowledged.map((s) => s.idCertificato)).size, TOTAL, 'every acknowledgement names its own PUC');
 
     // --- second life --------------------------------------------------------
-    const second = await startCli(dataDir);
+    const second = await startCli(dataDir, { track });
     assert.equal(await fetchPem(second), pemBefore, 'the pincode certificate survives the restart');
     assert.deepEqual(readFileSync(keyFile), keyBefore, 'the pincode key file is untouched');
 

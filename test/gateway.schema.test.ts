@@ -6,23 +6,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encryptField } from '../src/auth/pincodeCipher.js';
-import { DEMO, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { parseResponse, post, type ParsedResponse } from './support/soapClient.js';
+import { NOW, TODAY, pinnedGateway } from './support/demo.js';
+import type { Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia, type Fields, type InvioOptions } from './support/requests.js';
 import { assertErrors, type Expected } from './support/assertions.js';
 
-const NOW = '2026-11-25T09:00:00.000Z';
-const TODAY = '2026-11-25';
 const CERT_NS = 'http://cert.sanita.finanze.it/';
 
 let gw: Running;
 let pin: string;
 
 before(async () => {
-  gw = await startGateway();
-  gw.clock.set(NOW);
-  pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+  ({ gw, pin } = await pinnedGateway(NOW));
 });
 after(async () => gw.stop());
 

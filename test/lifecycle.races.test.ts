@@ -9,18 +9,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
+import { startCli, type CliGateway } from './support/cliGateway.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
@@ -222,55 +221,9 @@ describe('races inside one gateway process', () => {
 
 // ---------------------------------------------------------------------------
 
-// dist/test/ -> dist/src/cli.js: the binary `npm start` runs.
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-
-interface Process {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly endpoint: string;
-  output(): string;
-}
-
 /** Every process this file starts: killed by PID in after(), whatever the outcome. */
 const started: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-async function startCli(dataDir: string): Promise<Process> {
-  const port = await freePort();
-  // Only this test's settings: an inherited SAC_* variable must not change the run.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  // Poll /healthz; the bound only keeps a broken start from hanging the run.
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the gateway exited before serving:\n${output}`);
-    if (attempt > 600) throw new Error(`the gateway never answered /healthz:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await delay(50);
-  }
-  return { child, url, endpoint: `${url}/CertServiceWeb/CertificatiMedici`, output: () => output };
-}
+const track = (child: ChildProcess) => started.push(child);
 
 async function stopAll(): Promise<void> {
   for (const child of started) {
@@ -285,16 +238,16 @@ async function stopAll(): Promise<void> {
 
 describe('races across two gateway processes on one SQLite file', () => {
   const dataDir = tempDir('sac-races-');
-  let a: Process;
-  let b: Process;
+  let a: CliGateway;
+  let b: CliGateway;
   let viaA: { medico: Caller; regione: Caller };
   let viaB: { medico: Caller; regione: Caller };
   let store: StoreFile;
 
   before(async () => {
     // One after the other: the first creates the store and the pincode key, the second joins them.
-    a = await startCli(dataDir);
-    b = await startCli(dataDir);
+    a = await startCli(dataDir, { track });
+    b = await startCli(dataDir, { track });
     const pem = await (await fetch(`${a.url}/CertServiceWeb/SanitelCF.pem`)).text();
     assert.equal(await (await fetch(`${b.url}/CertServiceWeb/SanitelCF.pem`)).text(), pem, 'both processes use the same key');
     viaA = callersFor(a.endpoint, pem);
