@@ -180,6 +180,8 @@ export interface ScalingPoint {
   readonly failures: number;
   readonly certificatesBefore: number;
   readonly certificatesAfter: number;
+  /** CPU used by other processes on the machine during the point, in cores. */
+  readonly otherCores: number;
 }
 
 export interface Soak {
@@ -197,7 +199,7 @@ export interface Soak {
   readonly slopeMbPer100k: number;
   /** Median RSS of the last tenth of the soak against the first tenth after warm-up. */
   readonly lastVsFirst: number;
-  readonly chunks: Array<{ requests: number; rps: number; p99Ms: number }>;
+  readonly chunks: Array<{ requests: number; rps: number; p99Ms: number; otherCores: number }>;
   readonly certificatesAfter: number;
 }
 
@@ -778,7 +780,10 @@ async function scalingPoint(b: Bench, gw: Gateway, file: string, c: number): Pro
   await waitForQuiet(b);
   await runWrk({ ...wrkOptions, durationS: 2 });
   const before = countCertificates(gw.dataDir);
+  const cpu0 = cpuSnapshot(gw.server.pids());
+  const m0 = machineTicks();
   const s = await runWrk({ ...wrkOptions, durationS: b.o.durationS });
+  const otherCores = othersDuring(m0, cpu0, gw, s, b.o.durationS);
   const after = countCertificates(gw.dataDir);
   const p: ScalingPoint = {
     connections: c,
@@ -789,10 +794,22 @@ async function scalingPoint(b: Bench, gw: Gateway, file: string, c: number): Pro
     failures: failures(s),
     certificatesBefore: before,
     certificatesAfter: after,
+    otherCores,
   };
-  log(`scaling c=${c}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50Ms.toFixed(2)} ms, p99 ${p.p99Ms.toFixed(2)} ms, store ${before} -> ${after}`);
+  log(
+    `scaling c=${c}: ${p.rps.toFixed(0)} req/s, p50 ${p.p50Ms.toFixed(2)} ms, p99 ${p.p99Ms.toFixed(2)} ms, store ${before} -> ${after}, ` +
+      `other processes ${otherCores.toFixed(2)} cores`,
+  );
+  if (otherCores > 0.25) b.noise.push(`scaling c=${c} (store ${before}): other processes used ${otherCores.toFixed(2)} cores`);
   if (p.failures > 0 || p.okShare < 0.999) b.integrity.push(`scaling c=${c} (store ${before}): ok share ${p.okShare}, failures ${p.failures}`);
   return p;
+}
+
+/** Cores used by processes other than the gateway and wrk since (m0, cpu0). */
+function othersDuring(m0: { busy: number; total: number }, cpu0: Map<number, number>, gw: Gateway, s: WrkSummary, durationS: number): number {
+  const machine = busyCores(m0, machineTicks(), os.cpus().length);
+  const server = cpuBetween(cpu0, cpuSnapshot(gw.server.pids())) / durationS;
+  return Math.max(0, machine - server - s.wrk_cpu_s / durationS);
 }
 
 /** When requests crossed `threshold`, interpolated between the chunk marks. */
@@ -868,14 +885,22 @@ async function fullSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void> 
     let failed = 0;
     while (requests < o.soakRequests) {
       const remainingS = Math.ceil((o.soakRequests - requests) / Math.max(1, requests / ((Date.now() - t0) / 1000) || 1000));
-      const s = await runWrk({ ...wrkBase, durationS: Math.max(5, Math.min(30, remainingS + 1)) });
+      const chunkS = Math.max(5, Math.min(30, remainingS + 1));
+      const cpu0 = cpuSnapshot(gw.server.pids());
+      const m0 = machineTicks();
+      const s = await runWrk({ ...wrkBase, durationS: chunkS });
+      const otherCores = othersDuring(m0, cpu0, gw, s, chunkS);
+      if (otherCores > 0.25) b.noise.push(`soak chunk ending at ${requests + s.requests} requests: other processes used ${otherCores.toFixed(2)} cores`);
       requests += s.requests;
       ok += s.answers.ok;
       failed += failures(s);
-      chunks.push({ requests, rps: throughput(s), p99Ms: s.latency_us.p99 / 1000 });
+      chunks.push({ requests, rps: throughput(s), p99Ms: s.latency_us.p99 / 1000, otherCores });
       marks.push({ tMs: Date.now() - t0, requests });
       const last = sampler.samples[sampler.samples.length - 1];
-      log(`soak: ${requests} requests, ${throughput(s).toFixed(0)} req/s, RSS ${((last?.rssKb ?? 0) / 1024).toFixed(0)} MB`);
+      log(
+        `soak: ${requests} requests, ${throughput(s).toFixed(0)} req/s, RSS ${((last?.rssKb ?? 0) / 1024).toFixed(0)} MB, ` +
+          `other processes ${otherCores.toFixed(2)} cores`,
+      );
     }
     sampler.stop();
     const seconds = (Date.now() - t0) / 1000;

@@ -14,6 +14,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -26,6 +27,8 @@ interface CpuProfile {
 export interface ProfileRow {
   readonly name: string;
   readonly where: string;
+  /** The caller that accounts for most of this function's self time (native frames have no location of their own). */
+  readonly calledFrom?: string;
   readonly selfMs: number;
   readonly share: number;
 }
@@ -77,7 +80,7 @@ export function summarizeProfiles(
   primaryPid?: number,
 ): ProfileSummary {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  const byFunction = new Map<string, { name: string; where: string; us: number }>();
+  const byFunction = new Map<string, { name: string; where: string; us: number; callers: Map<string, number> }>();
   const byOrigin = new Map<string, number>();
   let busyUs = 0;
   const processes: ProfileSummary['processes'] = [];
@@ -90,6 +93,8 @@ export function summarizeProfiles(
     const role = `${pid === primaryPid ? 'primary' : 'worker'}${thread > 0 ? ` (thread ${thread})` : ''}`;
     const busyBefore = busyUs;
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parentOf = new Map<number, ProfileNode>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
     // timeDeltas[i] is the time since the previous sample: charge it to the sample it ends on.
     let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -104,8 +109,14 @@ export function summarizeProfiles(
       const name = frame.functionName || '(anonymous)';
       const where = whereOf(frame, root);
       const key = `${name}@${where}`;
-      const entry = byFunction.get(key) ?? { name, where, us: 0 };
+      const entry = byFunction.get(key) ?? { name, where, us: 0, callers: new Map<string, number>() };
       entry.us += us;
+      const parent = parentOf.get(node.id);
+      if (parent) {
+        const pf = parent.callFrame;
+        const caller = `${pf.functionName || '(anonymous)'} ${whereOf(pf, root)}`.trim();
+        entry.callers.set(caller, (entry.callers.get(caller) ?? 0) + us);
+      }
       byFunction.set(key, entry);
       const origin = originOf(frame, root);
       byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + us);
@@ -120,7 +131,10 @@ export function summarizeProfiles(
     top: [...byFunction.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, topN)
-      .map((e) => ({ name: e.name, where: e.where, selfMs: e.us / 1000, share: share(e.us) })),
+      .map((e) => {
+        const top = [...e.callers.entries()].sort((a, b) => b[1] - a[1])[0];
+        return { name: e.name, where: e.where, selfMs: e.us / 1000, share: share(e.us), ...(top ? { calledFrom: top[0] } : {}) };
+      }),
     byOrigin: [...byOrigin.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, topN)

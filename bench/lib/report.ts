@@ -160,7 +160,9 @@ export function renderConsole(r: Results): string {
   if (r.profile) {
     lines.push('');
     lines.push(`gateway CPU profile, InviaMalattia (${r.profile.files} processes, ${f0(r.profile.busyMs)} ms busy), self time:`);
-    for (const p of r.profile.top.slice(0, 12)) lines.push(`  ${pct(p.share).padStart(6)}  ${p.name}  ${p.where}`);
+    for (const p of r.profile.top.slice(0, 12)) {
+      lines.push(`  ${pct(p.share).padStart(6)}  ${p.name}  ${p.where || '(native)'}${p.calledFrom ? `  <- ${p.calledFrom}` : ''}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -173,6 +175,7 @@ function scalingRows(points: readonly ScalingPoint[]): string[][] {
     f2(p.p99Ms),
     pct(p.okShare),
     `${p.certificatesBefore.toLocaleString('en-US')} → ${p.certificatesAfter.toLocaleString('en-US')}`,
+    f2(p.otherCores ?? 0),
   ]);
 }
 
@@ -225,6 +228,17 @@ export function renderPlot(r: Results): Buffer | undefined {
       yLabel: 'requests/s',
       series: [
         { label: 'req/s', color: COLORS.purple!, points: r.soak.chunks.map((c) => [c.requests / 1e6, c.rps]) },
+        // Interference drawn on the same axis, 1 core = 1000: a dip with company is not the gateway's.
+        ...(r.soak.chunks.some((c) => c.otherCores !== undefined)
+          ? [
+              {
+                label: 'other processes (cores x 1000)',
+                color: COLORS.red!,
+                dashed: true,
+                points: r.soak.chunks.map((c) => [c.requests / 1e6, (c.otherCores ?? 0) * 1000] as const),
+              },
+            ]
+          : []),
       ],
     });
   }
@@ -345,11 +359,11 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
         `Small store: every point starts from the same copy of a store filled to ${(r.scaling.at10k[0]?.certificatesBefore ?? 0).toLocaleString('en-US')} certificates (warm-up included):`,
     );
     out.push('');
-    out.push(mdTable(['connections', 'req/s', 'p50 ms', 'p99 ms', 'ricevutaOk', 'certificates in store'], scalingRows(r.scaling.at10k)));
+    out.push(mdTable(['connections', 'req/s', 'p50 ms', 'p99 ms', 'ricevutaOk', 'certificates in store', 'others (cores)'], scalingRows(r.scaling.at10k)));
     out.push('');
     out.push(`After the soak, store at ${(r.scaling.at1M[0]?.certificatesBefore ?? 0).toLocaleString('en-US')} certificates (the points follow one another):`);
     out.push('');
-    out.push(mdTable(['connections', 'req/s', 'p50 ms', 'p99 ms', 'ricevutaOk', 'certificates in store'], scalingRows(r.scaling.at1M)));
+    out.push(mdTable(['connections', 'req/s', 'p50 ms', 'p99 ms', 'ricevutaOk', 'certificates in store', 'others (cores)'], scalingRows(r.scaling.at1M)));
     out.push('');
   }
   if (r.soak) {
@@ -382,8 +396,16 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
     out.push('');
     out.push(
       mdTable(
-        ['function', 'where', 'self ms', 'share'],
-        r.profile.top.slice(0, 20).map((p) => [`\`${p.name.replace(/\|/g, '\\|')}\``, p.where ? `\`${p.where}\`` : '', f0(p.selfMs), pct(p.share)]),
+        ['function', 'where', 'mostly called from', 'self ms', 'share'],
+        r.profile.top
+          .slice(0, 20)
+          .map((p) => [
+            `\`${p.name.replace(/\|/g, '\\|')}\``,
+            p.where ? `\`${p.where}\`` : '(native)',
+            p.calledFrom ? `\`${p.calledFrom.replace(/\|/g, '\\|')}\`` : '',
+            f0(p.selfMs),
+            pct(p.share),
+          ]),
       ),
     );
     out.push('');
