@@ -65,8 +65,10 @@ function textTable(header: readonly string[], rows: string[][]): string {
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
-function mdTable(header: readonly string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** Numbers right-aligned; `textColumns` (by index) left-aligned like the first. */
+function mdTable(header: readonly string[], rows: string[][], textColumns: readonly number[] = []): string {
+  const align = header.map((_, i) => (i === 0 || textColumns.includes(i) ? '---' : '---:'));
+  return [`| ${header.join(' | ')} |`, `|${align.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 interface Target {
@@ -273,7 +275,7 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
   out.push('');
   out.push('## Targets of issue 4');
   out.push('');
-  out.push(mdTable(['target', 'measured', ''], targets(r).map((t) => [t.target, t.measured, `**${mark(t.met)}**`])));
+  out.push(mdTable(['target', 'measured', ''], targets(r).map((t) => [t.target, t.measured, `**${mark(t.met)}**`]), [1, 2]));
   out.push('');
   if (r.cpuShareOutsideXsd !== undefined && r.xsd) {
     const gw = r.measurements.find((m) => m.name === 'gateway InviaMalattia');
@@ -406,6 +408,7 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
             f0(p.selfMs),
             pct(p.share),
           ]),
+        [1, 2],
       ),
     );
     out.push('');
