@@ -5,7 +5,7 @@
  * process ever waits on SQLite's file lock (whose busy handler sleeps).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { fromWireError, toWireError, type WireResult, type WriteChannel } from './writeChannel.js';
+import { PendingReplies, toWireError, type WireResult, type WriteChannel } from './writeChannel.js';
 import type { WriteOp } from './writes.js';
 
 interface WriteMessage {
@@ -36,33 +36,21 @@ export function serveClusterWrites(writer: WriteChannel): void {
 
 /** In a worker: writes go to the primary. */
 export class ClusterWriteChannel implements WriteChannel {
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  private nextId = 1;
+  private readonly pending = new PendingReplies();
 
   constructor() {
     process.on('message', (message: Partial<ResultMessage>) => {
       const result = message?.sacWriteResult;
-      if (!result) return;
-      const waiting = this.pending.get(result.id);
-      if (!waiting) return;
-      this.pending.delete(result.id);
-      if (result.ok) waiting.resolve(result.value);
-      else waiting.reject(fromWireError(result.error));
+      if (result) this.pending.settle(result);
     });
     process.on('disconnect', () => {
-      const err = new Error('the cluster primary (store writer) is gone');
-      for (const waiting of this.pending.values()) waiting.reject(err);
-      this.pending.clear();
+      this.pending.failAll(new Error('the cluster primary (store writer) is gone'));
     });
   }
 
   send(write: WriteOp): Promise<unknown> {
     if (!process.send || !process.connected) return Promise.reject(new Error('not connected to the cluster primary'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      process.send!({ sacWrite: { id, write } } satisfies WriteMessage);
-    });
+    return this.pending.expect((id) => process.send!({ sacWrite: { id, write } } satisfies WriteMessage));
   }
 
   async close(): Promise<void> {

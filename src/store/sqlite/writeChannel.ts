@@ -55,29 +55,56 @@ export class LocalWriteChannel implements WriteChannel {
   }
 }
 
+/**
+ * Writes sent to a writer elsewhere and not answered yet: each gets an id,
+ * and the answer carrying that id settles its promise.
+ */
+export class PendingReplies {
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private nextId = 1;
+
+  /** Register a write and hand its id to `post`, which sends it. */
+  expect(post: (id: number) => void): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      post(id);
+    });
+  }
+
+  settle(result: WireResult): void {
+    const entry = this.waiting.get(result.id);
+    if (!entry) return;
+    this.waiting.delete(result.id);
+    if (result.ok) entry.resolve(result.value);
+    else entry.reject(fromWireError(result.error));
+  }
+
+  failAll(err: Error): void {
+    for (const entry of this.waiting.values()) entry.reject(err);
+    this.waiting.clear();
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+}
+
 /** Requests on this thread, the writer on a worker thread with its own connection. */
 export class ThreadWriteChannel implements WriteChannel {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  private nextId = 1;
+  private readonly pending = new PendingReplies();
   private failed: Error | undefined;
 
   constructor(dataDir: string) {
     // execArgv: [] because a thread inherits the process's flags, and under
     // `node -e SCRIPT` that would run SCRIPT again instead of the writer.
     this.worker = new Worker(new URL('./writerThread.js', import.meta.url), { workerData: { dataDir }, execArgv: [] });
-    this.worker.on('message', (result: WireResult) => {
-      const waiting = this.pending.get(result.id);
-      if (!waiting) return;
-      this.pending.delete(result.id);
-      if (result.ok) waiting.resolve(result.value);
-      else waiting.reject(fromWireError(result.error));
-    });
+    this.worker.on('message', (result: WireResult) => this.pending.settle(result));
     // A writer that dies fails what it held; later writes fail at once rather than hang.
     const fail = (err: Error) => {
       this.failed = err;
-      for (const waiting of this.pending.values()) waiting.reject(err);
-      this.pending.clear();
+      this.pending.failAll(err);
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`store writer stopped (exit code ${code})`)));
@@ -87,11 +114,7 @@ export class ThreadWriteChannel implements WriteChannel {
 
   send(write: WriteOp): Promise<unknown> {
     if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, write });
-    });
+    return this.pending.expect((id) => this.worker.postMessage({ id, write }));
   }
 
   async close(): Promise<void> {
