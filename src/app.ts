@@ -3,7 +3,6 @@
  * Used by the CLI and by the tests, which run the very same assembly on a
  * loopback port with their own data directory and, when needed, a clock.
  */
-import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { CachedSecrets } from './auth/credentials.js';
@@ -20,7 +19,7 @@ import { ContractSchema } from './xml/schema.js';
 export interface GatewayOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
-  /** Where writes are committed: a writer thread by default, the primary under node:cluster. */
+  /** Where writes are committed: a writer thread by default, the primary's writer under node:cluster. */
   readonly writer?: WriterPlacement;
 }
 
@@ -45,7 +44,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = SqliteStore.open(config.dataDir, options.writer ?? (cluster.isWorker ? 'cluster' : 'thread'));
+  const store = SqliteStore.open(config.dataDir, options.writer ?? 'thread');
   const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
   for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
   if (pincodeKey.maxCiphertextChars > 200) {

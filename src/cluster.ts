@@ -2,7 +2,8 @@
  * `serve` with several processes: node:cluster workers share the listening
  * port and read the SQLite file concurrently (WAL). The primary prepares
  * what must exist once — schema, demo data, pincode key — before forking,
- * then makes every write for the workers (one writer: see clusterWriter.ts),
+ * then makes every write for the workers on its writer thread, which they
+ * reach over a private Unix socket (one writer: see socketWriter.ts),
  * restarts a worker that dies, and stops them all on SIGTERM/SIGINT.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -10,14 +11,18 @@ import { createGateway, createLogger } from './app.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
 import { seedDemoIfEmpty } from './seed.js';
-import { serveClusterWrites } from './store/sqlite/clusterWriter.js';
+import { privateSocketPath } from './store/sqlite/socketWriter.js';
 import { ThreadWriteChannel } from './store/sqlite/writeChannel.js';
 import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
 
 const RESTART_DELAY_MS = 1000;
+/** How the primary tells its workers where its writer listens (not a setting: it is made fresh each start). */
+const WRITER_SOCKET_ENV = 'SAC_INTERNAL_WRITER_SOCKET';
 
 async function serveOne(config: Config): Promise<void> {
-  const gateway = createGateway(config);
+  const socketPath = cluster.isWorker ? process.env[WRITER_SOCKET_ENV] : undefined;
+  if (cluster.isWorker && !socketPath) throw new Error(`a cluster worker needs ${WRITER_SOCKET_ENV}`);
+  const gateway = createGateway(config, socketPath ? { writer: { socketPath } } : {});
   const url = await gateway.listen();
   gateway.server.log.info(
     { url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits, worker: cluster.worker?.id ?? 0 },
@@ -53,11 +58,13 @@ export async function serve(config: Config): Promise<void> {
 
   const log = createLogger(config.logLevel);
   prepareDataDir(config);
-  // The primary is the store's single writer; workers send it their writes.
-  cluster.setupPrimary({ serialization: 'advanced' });
-  serveClusterWrites(new ThreadWriteChannel(config.dataDir));
+  // The primary's writer thread is the store's single writer; workers send it their writes.
+  const socket = privateSocketPath();
+  process.on('exit', () => socket.remove());
+  const writer = new ThreadWriteChannel(config.dataDir, { socketPath: socket.path });
+  await writer.ready;
   let stopping = false;
-  const fork = (): Worker => cluster.fork();
+  const fork = (): Worker => cluster.fork({ [WRITER_SOCKET_ENV]: socket.path });
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, pid: process.pid }, 'sac-gateway primary started');
 

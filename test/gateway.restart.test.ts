@@ -3,12 +3,14 @@
  * certificates (some concurrently), is SIGKILLed right after the last
  * acknowledgement, and a second process on the same data directory must
  * hold every acknowledged PUC with the data sent, the same pincode key, the
- * same users (not re-seeded), and keep accepting certificates.
+ * same users (not re-seeded), and keep accepting certificates. Run once as
+ * one process and once as a cluster (SAC_WORKERS=2), where the workers'
+ * writes reach the primary's writer over a private Unix socket.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
@@ -109,88 +111,109 @@ function readUsers(dataDir: string): UserRow[] {
   }
 }
 
+/** The cluster primary's writer socket directories in `tmp` (the children's TMPDIR). */
+function writerSocketDirs(tmp: string): string[] {
+  return readdirSync(tmp).filter((name) => name.startsWith('sac-writer-'));
+}
+
 describe('a crash loses nothing that was acknowledged', () => {
-  test('SIGKILL right after the last acknowledgement, then a restart on the same data', { timeout: 180_000 }, async () => {
-    const dataDir = tempDir('sac-restart-');
-    dataDirs.push(dataDir);
-    const demo = loadDemoData();
+  for (const workers of [1, 2]) {
+    test(`SIGKILL right after the last acknowledgement, then a restart on the same data (SAC_WORKERS=${workers})`, { timeout: 180_000 }, async () => {
+      const dataDir = tempDir('sac-restart-');
+      dataDirs.push(dataDir);
+      // The children's own TMPDIR, so the writer socket's directory can be looked at.
+      const tmp = path.join(dataDir, 'tmp');
+      mkdirSync(tmp);
+      const env = { SAC_WORKERS: String(workers), TMPDIR: tmp };
+      const demo = loadDemoData();
 
-    // --- first life ---------------------------------------------------------
-    const first = await startCli(dataDir, { track });
-    const pemBefore = await fetchPem(first);
-    const keyFile = path.join(dataDir, 'keys', 'pincode-key.pem');
-    const keyBefore = readFileSync(keyFile);
-    // Users are written once, at the first start; a reader beside the live gateway is fine in WAL mode.
-    const usersBefore = readUsers(dataDir);
-    assert.deepEqual(usersBefore.map((u) => u.username), demo.users.map((u) => u.username).sort());
-
-    const pin = encryptField(pemBefore, DEMO.medico.pincode);
-    const acknowledged: Sent[] = [];
-    // Ten one after the other, then the rest in concurrent waves.
-    for (let i = 0; i < 10; i++) acknowledged.push(await sendCertificate(first, pin, i));
-    const wave1 = await Promise.all(Array.from({ length: 12 }, (_, k) => sendCertificate(first, pin, 10 + k)));
-    acknowledged.push(...wave1);
-    const wave2 = await Promise.all(Array.from({ length: TOTAL - 22 }, (_, k) => sendCertificate(first, pin, 22 + k)));
-    // No graceful close: the process dies the moment the last acknowledgement is in.
-    process.kill(first.child.pid!, 'SIGKILL');
-    acknowledged.push(...wave2);
-    const death = await first.exited;
-    assert.equal(death.signal, 'SIGKILL', `the first gateway must have been killed, not have exited: ${first.output()}`);
-    assert.equal(acknowledged.length, TOTAL);
-    assert.equal(new Set(acknowledged.map((s) => s.idCertificato)).size, TOTAL, 'every acknowledgement names its own PUC');
-
-    // --- second life --------------------------------------------------------
-    const second = await startCli(dataDir, { track });
-    assert.equal(await fetchPem(second), pemBefore, 'the pincode certificate survives the restart');
-    assert.deepEqual(readFileSync(keyFile), keyBefore, 'the pincode key file is untouched');
-
-    // A pincode encrypted with the certificate of the first life still opens the door.
-    const afterRestart = await sendCertificate(second, pin, TOTAL);
-    const interrogazione = parseResponse(
-      await post(second.endpoint, envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: WORKERS[1]! } })),
-    );
-    assert.deepEqual(interrogazione.ok, { cognome: 'Bianchi', nome: 'Giuseppina' });
-
-    second.child.kill('SIGTERM');
-    const exit = await second.exited;
-    assert.equal(exit.code, 0, `the second gateway must stop cleanly on SIGTERM: ${second.output()}`);
-
-    // --- the file itself, with no gateway running -----------------------------
-    const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-    try {
-      const rows = new Map(
-        (db.prepare('SELECT * FROM certificati').all() as Array<Record<string, string>>).map((row) => [row.id_certificato!, row]),
-      );
-      assert.equal(rows.size, TOTAL + 1, 'the acknowledged certificates and the one after the restart, nothing else');
-      for (const sent of [...acknowledged, afterRestart]) {
-        const row = rows.get(sent.idCertificato);
-        assert.ok(row, `acknowledged PUC ${sent.idCertificato} is missing from the store`);
-        assert.equal(row.kind, 'malattia');
-        assert.equal(row.state, 'attivo');
-        assert.equal(row.medico_cf, sent.medicoCf);
-        assert.equal(row.sent_by, sent.sentBy);
-        assert.equal(row.lavoratore_cf, sent.lavoratoreCf);
-        assert.equal(row.data_ricezione, sent.dataRicezione);
-        assert.equal(row.data_rilascio, sent.dataRilascio);
-        assert.equal(row.data_fine, sent.dataFine);
-        const document = JSON.parse(row.document!) as {
-          residenza: { civico: string; cap: string };
-          malattia: { dataFine: string; visita: string; diagnosi: { codiceDiagnosi: string; noteDiagnosi: string } };
-        };
-        assert.equal(document.residenza.civico, sent.civico);
-        assert.equal(document.residenza.cap, '00184');
-        assert.equal(document.malattia.dataFine, sent.dataFine);
-        assert.equal(document.malattia.visita, 'D');
-        assert.deepEqual(document.malattia.diagnosi, { codiceDiagnosi: '487.1', noteDiagnosi: sent.noteDiagnosi });
+      // --- first life ---------------------------------------------------------
+      const first = await startCli(dataDir, { track, env });
+      if (workers > 1) {
+        const [dir, ...others] = writerSocketDirs(tmp);
+        assert.ok(dir && others.length === 0, 'the primary made one socket directory');
+        assert.equal(statSync(path.join(tmp, dir)).mode & 0o777, 0o700, 'only the gateway user can reach the writer');
+      } else {
+        assert.deepEqual(writerSocketDirs(tmp), [], 'one process needs no socket');
       }
+      const pemBefore = await fetchPem(first);
+      const keyFile = path.join(dataDir, 'keys', 'pincode-key.pem');
+      const keyBefore = readFileSync(keyFile);
+      // Users are written once, at the first start; a reader beside the live gateway is fine in WAL mode.
+      const usersBefore = readUsers(dataDir);
+      assert.deepEqual(usersBefore.map((u) => u.username), demo.users.map((u) => u.username).sort());
 
-      // Re-seeding would have rewritten the hashes with fresh salts: they must be byte-identical.
-      const usersAfter = db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
-      assert.deepEqual(usersAfter, usersBefore, 'the demo users were not reloaded');
-      const persons = db.prepare('SELECT count(*) AS n FROM assistiti').get() as { n: number };
-      assert.equal(persons.n, demo.persons.length, 'the demo registry was not duplicated');
-    } finally {
-      db.close();
-    }
-  });
+      const pin = encryptField(pemBefore, DEMO.medico.pincode);
+      const acknowledged: Sent[] = [];
+      // Ten one after the other, then the rest in concurrent waves.
+      for (let i = 0; i < 10; i++) acknowledged.push(await sendCertificate(first, pin, i));
+      const wave1 = await Promise.all(Array.from({ length: 12 }, (_, k) => sendCertificate(first, pin, 10 + k)));
+      acknowledged.push(...wave1);
+      const wave2 = await Promise.all(Array.from({ length: TOTAL - 22 }, (_, k) => sendCertificate(first, pin, 22 + k)));
+      // No graceful close: the process dies the moment the last acknowledgement is in.
+      process.kill(first.child.pid!, 'SIGKILL');
+      acknowledged.push(...wave2);
+      const death = await first.exited;
+      assert.equal(death.signal, 'SIGKILL', `the first gateway must have been killed, not have exited: ${first.output()}`);
+      assert.equal(acknowledged.length, TOTAL);
+      assert.equal(new Set(acknowledged.map((s) => s.idCertificato)).size, TOTAL, 'every acknowledgement names its own PUC');
+
+      // --- second life --------------------------------------------------------
+      const second = await startCli(dataDir, { track, env });
+      assert.equal(await fetchPem(second), pemBefore, 'the pincode certificate survives the restart');
+      assert.deepEqual(readFileSync(keyFile), keyBefore, 'the pincode key file is untouched');
+
+      // A pincode encrypted with the certificate of the first life still opens the door.
+      const afterRestart = await sendCertificate(second, pin, TOTAL);
+      const interrogazione = parseResponse(
+        await post(second.endpoint, envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: WORKERS[1]! } })),
+      );
+      assert.deepEqual(interrogazione.ok, { cognome: 'Bianchi', nome: 'Giuseppina' });
+
+      const socketDirsWhileServing = writerSocketDirs(tmp).length;
+      second.child.kill('SIGTERM');
+      const exit = await second.exited;
+      assert.equal(exit.code, 0, `the second gateway must stop cleanly on SIGTERM: ${second.output()}`);
+      // A clean stop removes its socket directory; the SIGKILLed first life could not remove its own.
+      assert.equal(writerSocketDirs(tmp).length, socketDirsWhileServing - (workers > 1 ? 1 : 0));
+
+      // --- the file itself, with no gateway running -----------------------------
+      const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+      try {
+        const rows = new Map(
+          (db.prepare('SELECT * FROM certificati').all() as Array<Record<string, string>>).map((row) => [row.id_certificato!, row]),
+        );
+        assert.equal(rows.size, TOTAL + 1, 'the acknowledged certificates and the one after the restart, nothing else');
+        for (const sent of [...acknowledged, afterRestart]) {
+          const row = rows.get(sent.idCertificato);
+          assert.ok(row, `acknowledged PUC ${sent.idCertificato} is missing from the store`);
+          assert.equal(row.kind, 'malattia');
+          assert.equal(row.state, 'attivo');
+          assert.equal(row.medico_cf, sent.medicoCf);
+          assert.equal(row.sent_by, sent.sentBy);
+          assert.equal(row.lavoratore_cf, sent.lavoratoreCf);
+          assert.equal(row.data_ricezione, sent.dataRicezione);
+          assert.equal(row.data_rilascio, sent.dataRilascio);
+          assert.equal(row.data_fine, sent.dataFine);
+          const document = JSON.parse(row.document!) as {
+            residenza: { civico: string; cap: string };
+            malattia: { dataFine: string; visita: string; diagnosi: { codiceDiagnosi: string; noteDiagnosi: string } };
+          };
+          assert.equal(document.residenza.civico, sent.civico);
+          assert.equal(document.residenza.cap, '00184');
+          assert.equal(document.malattia.dataFine, sent.dataFine);
+          assert.equal(document.malattia.visita, 'D');
+          assert.deepEqual(document.malattia.diagnosi, { codiceDiagnosi: '487.1', noteDiagnosi: sent.noteDiagnosi });
+        }
+
+        // Re-seeding would have rewritten the hashes with fresh salts: they must be byte-identical.
+        const usersAfter = db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
+        assert.deepEqual(usersAfter, usersBefore, 'the demo users were not reloaded');
+        const persons = db.prepare('SELECT count(*) AS n FROM assistiti').get() as { n: number };
+        assert.equal(persons.n, demo.persons.length, 'the demo registry was not duplicated');
+      } finally {
+        db.close();
+      }
+    });
+  }
 });

@@ -21,13 +21,13 @@ import type {
   UserRecord,
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
-import { ClusterWriteChannel } from './clusterWriter.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, ricoveroFromRow, type CertificateRow, type RicoveroRow, type UserRow } from './rows.js';
+import { SocketWriteChannel } from './socketWriter.js';
 import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
 
-/** Where this store's writes are made: here, on a writer thread, or by the cluster primary. */
-export type WriterPlacement = 'local' | 'thread' | 'cluster';
+/** Where this store's writes are made: here, on a writer thread, or by the cluster primary's writer (its socket). */
+export type WriterPlacement = 'local' | 'thread' | { readonly socketPath: string };
 
 export const STORE_FILE = 'sac-gateway.sqlite';
 
@@ -80,7 +80,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   static open(dataDir: string, placement: WriterPlacement = 'local'): SqliteStore {
     const db = openDatabase(dataDir);
     const writer =
-      placement === 'thread' ? new ThreadWriteChannel(dataDir) : placement === 'cluster' ? new ClusterWriteChannel() : undefined;
+      placement === 'thread' ? new ThreadWriteChannel(dataDir) : placement === 'local' ? undefined : new SocketWriteChannel(placement.socketPath);
     return new SqliteStore(db, writer);
   }
 

@@ -1,9 +1,10 @@
 /**
  * Where writes go. SQLite allows one writer at a time, and a commit's fsync
  * blocks the thread that makes it; so the gateway keeps ONE writer, off the
- * request threads: a worker thread in a single process, the primary process
- * under node:cluster. Each request thread sends its writes there as messages
- * and awaits the answer, which comes after the group COMMIT.
+ * request threads: a worker thread, which under node:cluster belongs to the
+ * primary and also serves the workers over a Unix socket (socketWriter.ts).
+ * Each request thread sends the writes of one event-loop turn there as one
+ * batch and awaits the answers, which come after the group COMMIT.
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -90,34 +91,109 @@ export class PendingReplies {
   }
 }
 
+/** A write as it travels to the writer, with the id its answer will carry. */
+export interface WireWrite {
+  readonly id: number;
+  readonly write: WriteOp;
+}
+
+/**
+ * Collects what is sent during one turn of the event loop and hands it on as
+ * one batch: one message (one copy, one wake-up of the writer) for all the
+ * requests that turn served, instead of one per write.
+ */
+export class TurnBatcher<T> {
+  private batch: T[] = [];
+
+  constructor(private readonly post: (batch: T[]) => void) {}
+
+  add(item: T): void {
+    if (this.batch.length === 0) setImmediate(() => this.flush());
+    this.batch.push(item);
+  }
+
+  flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.post(batch);
+  }
+}
+
+/** In the writer: run a batch of writes and answer them all at once, after their commit. */
+export function answerBatch(local: LocalWriteChannel, batch: readonly WireWrite[], reply: (results: WireResult[]) => void): void {
+  const results: WireResult[] = new Array(batch.length);
+  let left = batch.length;
+  const settle = (i: number, result: WireResult) => {
+    results[i] = result;
+    if (--left === 0) reply(results);
+  };
+  batch.forEach(({ id, write }, i) => {
+    local.send(write).then(
+      (value) => settle(i, { id, ok: true, value }),
+      (err: unknown) => settle(i, { id, ok: false, error: toWireError(err) }),
+    );
+  });
+}
+
+/** Messages from the writer thread to the thread that started it. */
+export type WriterThreadMessage = { readonly results: WireResult[] } | { readonly listening: string } | { readonly listenError: WireError };
+
+export interface WriterThreadOptions {
+  /** Also accept batches from cluster workers on this Unix socket (see socketWriter.ts). */
+  readonly socketPath?: string;
+}
+
 /** Requests on this thread, the writer on a worker thread with its own connection. */
 export class ThreadWriteChannel implements WriteChannel {
   private readonly worker: Worker;
   private readonly pending = new PendingReplies();
+  private readonly outbox: TurnBatcher<WireWrite>;
   private failed: Error | undefined;
+  /** Settles once the writer is ready (listening on its socket, when it has one). */
+  readonly ready: Promise<void>;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: WriterThreadOptions = {}) {
     // execArgv: [] because a thread inherits the process's flags, and under
     // `node -e SCRIPT` that would run SCRIPT again instead of the writer.
-    this.worker = new Worker(new URL('./writerThread.js', import.meta.url), { workerData: { dataDir }, execArgv: [] });
-    this.worker.on('message', (result: WireResult) => this.pending.settle(result));
+    this.worker = new Worker(new URL('./writerThread.js', import.meta.url), {
+      workerData: { dataDir, socketPath: options.socketPath },
+      execArgv: [],
+    });
+    this.outbox = new TurnBatcher((batch) => this.worker.postMessage(batch));
+    let ready: () => void = () => {};
+    let notReady: (err: Error) => void = () => {};
+    this.ready = options.socketPath
+      ? new Promise<void>((resolve, reject) => {
+          ready = resolve;
+          notReady = reject;
+        })
+      : Promise.resolve();
+    this.worker.on('message', (message: WriterThreadMessage) => {
+      if ('results' in message) for (const result of message.results) this.pending.settle(result);
+      else if ('listening' in message) ready();
+      else notReady(fromWireError(message.listenError));
+    });
     // A writer that dies fails what it held; later writes fail at once rather than hang.
     const fail = (err: Error) => {
       this.failed = err;
       this.pending.failAll(err);
+      notReady(err);
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`store writer stopped (exit code ${code})`)));
-    // The writer must not keep the process alive by itself.
-    this.worker.unref();
+    // The writer must not keep the process alive by itself, but must while the process waits for it to be ready.
+    const unref = () => this.worker.unref();
+    this.ready.then(unref, unref);
   }
 
   send(write: WriteOp): Promise<unknown> {
     if (this.failed) return Promise.reject(this.failed);
-    return this.pending.expect((id) => this.worker.postMessage({ id, write }));
+    return this.pending.expect((id) => this.outbox.add({ id, write }));
   }
 
   async close(): Promise<void> {
+    this.outbox.flush();
     while (this.pending.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 5));
     await this.worker.terminate();
   }

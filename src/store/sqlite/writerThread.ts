@@ -1,16 +1,23 @@
-/** The store's writer thread: one connection, group commits, answers by message. */
+/**
+ * The store's writer thread: one connection, group commits. Batches come from
+ * the thread that started it and, under node:cluster, from the workers over a
+ * Unix socket; every batch is answered in one message after its COMMIT.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WriteOp } from './writes.js';
-import { LocalWriteChannel, toWireError, type WireResult } from './writeChannel.js';
+import { serveSocketWrites } from './socketWriter.js';
+import { LocalWriteChannel, answerBatch, toWireError, type WireWrite, type WriterThreadMessage } from './writeChannel.js';
 import { openDatabase } from './sqliteStore.js';
 
-const { dataDir } = workerData as { dataDir: string };
+const { dataDir, socketPath } = workerData as { dataDir: string; socketPath?: string };
 const channel = new LocalWriteChannel(openDatabase(dataDir));
 const port = parentPort!;
+const tell = (message: WriterThreadMessage) => port.postMessage(message);
 
-port.on('message', ({ id, write }: { id: number; write: WriteOp }) => {
-  channel.send(write).then(
-    (value) => port.postMessage({ id, ok: true, value } satisfies WireResult),
-    (err: unknown) => port.postMessage({ id, ok: false, error: toWireError(err) } satisfies WireResult),
+port.on('message', (batch: WireWrite[]) => answerBatch(channel, batch, (results) => tell({ results })));
+
+if (socketPath) {
+  serveSocketWrites(channel, socketPath).then(
+    () => tell({ listening: socketPath }),
+    (err: unknown) => tell({ listenError: toWireError(err) }),
   );
-});
+}
