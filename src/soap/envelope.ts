@@ -1,12 +1,26 @@
 /**
  * SOAP 1.1 envelope checks, and the operation named by the payload root.
  */
-import { XmlElement, XmlText, type XmlDocument } from 'libxml2-wasm';
+import type { XmlDocument, XmlElement } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
 import { SoapFault } from '../sac/diagnostics.js';
+import {
+  ELEMENT_NODE,
+  TEXT_NODE,
+  elementAt,
+  firstChild,
+  localName,
+  namespaceUri,
+  nextSibling,
+  nodeType,
+  rootOf,
+  textContent,
+  type NodePtr,
+} from '../xml/nativeNodes.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+const CDATA_NODE = 4;
 
 export interface ParsedEnvelope {
   readonly operation: OperationSpec;
@@ -14,60 +28,68 @@ export interface ParsedEnvelope {
   readonly payload: XmlElement;
 }
 
-/** Element children of an element; non-blank text between them is an error. */
-export function elementChildren(parent: XmlElement, where: string): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (let node = parent.firstChild; node !== null; node = node.next) {
-    if (node instanceof XmlElement) out.push(node);
-    else if (node instanceof XmlText && node.content.trim() !== '') {
+/** Element children of an element; non-blank text (or CDATA) between them is an error. */
+function elementChildren(parent: NodePtr, where: string): NodePtr[] {
+  const out: NodePtr[] = [];
+  for (let node = firstChild(parent); node !== 0; node = nextSibling(node)) {
+    const type = nodeType(node);
+    if (type === ELEMENT_NODE) out.push(node);
+    else if ((type === TEXT_NODE || type === CDATA_NODE) && textContent(node).trim() !== '') {
       throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: `testo non ammesso in ${where}` });
     }
   }
   return out;
 }
 
-function rejectMustUnderstand(header: XmlElement): void {
+function isSoap11(node: NodePtr, name: string): boolean {
+  return localName(node) === name && namespaceUri(node) === SOAP11_NS;
+}
+
+function rejectMustUnderstand(header: NodePtr): void {
   for (const entry of elementChildren(header, 'Header')) {
-    for (const attr of entry.attrs) {
+    // Rare enough for the library's attribute API.
+    for (const attr of elementAt(entry).attrs) {
       if (attr.name === 'mustUnderstand' && attr.namespaceUri === SOAP11_NS && (attr.value === '1' || attr.value === 'true')) {
-        throw new SoapFault('MUST_UNDERSTAND', { header: `{${entry.namespaceUri}}${entry.name}` });
+        throw new SoapFault('MUST_UNDERSTAND', { header: `{${namespaceUri(entry)}}${localName(entry)}` });
       }
     }
   }
 }
 
 export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
-  const root = doc.root;
-  if (root.name !== 'Envelope') throw new SoapFault('NOT_SOAP');
-  if (root.namespaceUri === SOAP12_NS) throw new SoapFault('SOAP_VERSION');
-  if (root.namespaceUri !== SOAP11_NS) throw new SoapFault('NOT_SOAP');
+  const root = rootOf(doc);
+  if (root === 0 || localName(root) !== 'Envelope') throw new SoapFault('NOT_SOAP');
+  const rootNs = namespaceUri(root);
+  if (rootNs === SOAP12_NS) throw new SoapFault('SOAP_VERSION');
+  if (rootNs !== SOAP11_NS) throw new SoapFault('NOT_SOAP');
 
   const parts = elementChildren(root, 'Envelope');
   let index = 0;
   const first = parts[0];
-  if (first && first.name === 'Header' && first.namespaceUri === SOAP11_NS) {
+  if (first !== undefined && isSoap11(first, 'Header')) {
     rejectMustUnderstand(first);
     index = 1;
   }
   const body = parts[index];
-  if (!body || body.name !== 'Body' || body.namespaceUri !== SOAP11_NS) {
+  if (body === undefined || !isSoap11(body, 'Body')) {
     throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'manca soap:Body' });
   }
   // SOAP 1.1 lets namespace-qualified elements follow the Body; unqualified ones it does not.
   for (const extra of parts.slice(index + 1)) {
-    if (!extra.namespaceUri) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: `elemento ${extra.name} dopo soap:Body` });
+    if (!namespaceUri(extra)) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: `elemento ${localName(extra)} dopo soap:Body` });
   }
 
   const entries = elementChildren(body, 'Body');
   if (entries.length === 0) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'soap:Body vuoto' });
   if (entries.length > 1) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'soap:Body contiene più di un elemento' });
   const payload = entries[0]!;
-  const operation = payload.namespaceUri === CERT_NS ? operationByRequestElement(payload.name) : undefined;
+  const payloadNs = namespaceUri(payload);
+  const operation = payloadNs === CERT_NS ? operationByRequestElement(localName(payload)) : undefined;
   if (!operation) {
-    const ns = payload.namespaceUri ? `{${payload.namespaceUri}}` : '';
-    throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${payload.name}`.slice(0, 200) });
+    const ns = payloadNs ? `{${payloadNs}}` : '';
+    throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200) });
   }
-  return { operation, payload };
+  return { operation, payload: elementAt(payload) };
 }
 
 /**

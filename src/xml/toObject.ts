@@ -1,9 +1,11 @@
 /**
  * A schema-valid payload as a plain object: elements with children become
  * objects, leaves become their text. Runs only after XSD validation, so the
- * shape is already guaranteed and no mixed content can occur.
+ * shape is already guaranteed and no mixed content can occur. Walks libxml2's
+ * nodes directly (nativeNodes.ts): no wrapper object per node.
  */
-import { XmlElement } from 'libxml2-wasm';
+import type { XmlElement } from 'libxml2-wasm';
+import { ELEMENT_NODE, firstChild, localName, nextSibling, nodeType, pointerOf, textContent, type NodePtr } from './nativeNodes.js';
 
 export type XmlValue = string | XmlObject;
 export interface XmlObject {
@@ -11,15 +13,14 @@ export interface XmlObject {
 }
 
 export function elementToObject(element: XmlElement): XmlObject {
-  const value = convert(element);
+  const value = convert(pointerOf(element));
   return typeof value === 'object' ? value : {};
 }
 
-// One walk per element: every node access crosses into WASM and creates a wrapper.
-function convert(element: XmlElement): XmlValue {
+function convert(ptr: NodePtr): XmlValue {
   let out: XmlObject | undefined;
-  for (let node = element.firstChild; node !== null; node = node.next) {
-    if (node instanceof XmlElement) (out ??= {})[node.name] = convert(node);
+  for (let child = firstChild(ptr); child !== 0; child = nextSibling(child)) {
+    if (nodeType(child) === ELEMENT_NODE) (out ??= {})[localName(child)] = convert(child);
   }
-  return out ?? element.content;
+  return out ?? textContent(ptr);
 }
