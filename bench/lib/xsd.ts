@@ -70,7 +70,7 @@ export async function benchXsd(envelopeXml: string, iterations: number): Promise
   const parseValidateMs = await timeLoop(iterations, () => {
     const doc = parseXml(body, 'UTF-8');
     try {
-      check(schema.validate(readEnvelope(doc).payload));
+      check(schema.validateNode(readEnvelope(doc).payload));
     } finally {
       doc.dispose();
     }
@@ -97,8 +97,8 @@ export async function benchXsd(envelopeXml: string, iterations: number): Promise
   const kept = parseXml(body, 'UTF-8');
   let validateOnlyMs: number;
   try {
-    const payload: XmlElement = readEnvelope(kept).payload;
-    validateOnlyMs = await timeLoop(iterations, () => check(schema.validate(payload)));
+    const payload = readEnvelope(kept).payload;
+    validateOnlyMs = await timeLoop(iterations, () => check(schema.validateNode(payload)));
   } finally {
     kept.dispose();
   }

@@ -1,7 +1,7 @@
 /**
  * SOAP 1.1 envelope checks, and the operation named by the payload root.
  */
-import type { XmlDocument, XmlElement } from 'libxml2-wasm';
+import type { XmlDocument } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
 import { SoapFault } from '../sac/diagnostics.js';
 import {
@@ -24,8 +24,8 @@ const CDATA_NODE = 4;
 
 export interface ParsedEnvelope {
   readonly operation: OperationSpec;
-  /** The request payload element, still inside the document. */
-  readonly payload: XmlElement;
+  /** The request payload element, still inside the document (valid until it is disposed). */
+  readonly payload: NodePtr;
 }
 
 /** Element children of an element; non-blank text (or CDATA) between them is an error. */
@@ -89,7 +89,7 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
     const ns = payloadNs ? `{${payloadNs}}` : '';
     throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200) });
   }
-  return { operation, payload: elementAt(payload) };
+  return { operation, payload };
 }
 
 /**

@@ -66,7 +66,7 @@ export class SoapPipeline {
       const envelope = readEnvelope(doc);
       operation = envelope.operation;
       checkSoapAction(call.soapAction, operation);
-      const schemaErrors = this.schema.validate(envelope.payload);
+      const schemaErrors = this.schema.validateNode(envelope.payload);
       if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
       else payload = elementToObject(envelope.payload);
     } finally {

@@ -4,8 +4,8 @@
  * allocates an object, and under load V8 kept re-optimising and throwing
  * away the wrapper code ("bailed out due to dependency change", over a
  * hundred times a second), which cost a quarter of a core in compiler
- * threads. The hot path — envelope and payload walk — uses these reads and
- * makes one wrapper, for the payload the validator needs.
+ * threads. The hot path — envelope, validation, payload walk — uses these
+ * reads and no new wrapper (see ContractSchema.validateNode).
  *
  * The struct readers are the library's own (lib/libxml2.mjs), so the field
  * offsets always match the bundled libxml2.
@@ -19,7 +19,7 @@ export type NodePtr = number;
 export const ELEMENT_NODE = 1;
 export const TEXT_NODE = 3;
 
-function pointerField(wrapper: object, field: '_ptr' | '_nodePtr'): number {
+function pointerField(wrapper: object, field: '_ptr'): number {
   const ptr = (wrapper as Record<string, unknown>)[field];
   if (typeof ptr !== 'number' || ptr === 0) throw new Error(`libxml2-wasm object without its ${field}`);
   return ptr;
@@ -30,13 +30,18 @@ export function rootOf(doc: XmlDocument): NodePtr {
   return xmlDocGetRootElement(pointerField(doc, '_ptr'));
 }
 
-export function pointerOf(element: XmlElement): NodePtr {
-  return pointerField(element, '_nodePtr');
-}
-
 /** The library's wrapper for an element node (what its validator and attribute API take). */
 export function elementAt(ptr: NodePtr): XmlElement {
   return new (XmlElement as unknown as new (ptr: NodePtr) => XmlElement)(ptr);
+}
+
+/**
+ * Point an existing element wrapper at another node. Only for a wrapper that
+ * never leaves one synchronous call (ContractSchema.validateNode).
+ */
+export function repoint(element: XmlElement, ptr: NodePtr): XmlElement {
+  (element as unknown as { _nodePtr: NodePtr })._nodePtr = ptr;
+  return element;
 }
 
 export const nodeType = (ptr: NodePtr): number => XmlNodeStruct.type(ptr);

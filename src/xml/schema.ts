@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { XmlDocument, XmlElement, XmlValidateError, XsdValidator, type ErrorDetail } from 'libxml2-wasm';
 import { XSD_PATH } from '../contract/files.js';
 import { MAX_ERRORS, diagnostic, type Diagnostic } from '../sac/diagnostics.js';
+import { elementAt, repoint, type NodePtr } from './nativeNodes.js';
 
 export class ContractSchema {
   private readonly validator: XsdValidator;
+  /** Re-pointed at each node validateNode checks; never handed out. */
+  private wrapper: XmlElement | undefined;
 
   private constructor(validator: XsdValidator) {
     this.validator = validator;
@@ -33,6 +36,17 @@ export class ContractSchema {
       if (!(err instanceof XmlValidateError)) throw err;
       return toDiagnostics(err.details, element);
     }
+  }
+
+  /**
+   * Validate the element at a libxml2 node pointer (the request path). One
+   * wrapper serves every call: making one per request kept V8 re-optimising
+   * the library's node code (see nativeNodes.ts). The diagnostics are plain
+   * data, so nothing refers to the wrapper once this returns.
+   */
+  validateNode(ptr: NodePtr): Diagnostic[] {
+    this.wrapper = this.wrapper ? repoint(this.wrapper, ptr) : elementAt(ptr);
+    return this.validate(this.wrapper);
   }
 
   dispose(): void {

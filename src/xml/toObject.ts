@@ -4,16 +4,15 @@
  * shape is already guaranteed and no mixed content can occur. Walks libxml2's
  * nodes directly (nativeNodes.ts): no wrapper object per node.
  */
-import type { XmlElement } from 'libxml2-wasm';
-import { ELEMENT_NODE, firstChild, localName, nextSibling, nodeType, pointerOf, textContent, type NodePtr } from './nativeNodes.js';
+import { ELEMENT_NODE, firstChild, localName, nextSibling, nodeType, textContent, type NodePtr } from './nativeNodes.js';
 
 export type XmlValue = string | XmlObject;
 export interface XmlObject {
   [name: string]: XmlValue | undefined;
 }
 
-export function elementToObject(element: XmlElement): XmlObject {
-  const value = convert(pointerOf(element));
+export function elementToObject(element: NodePtr): XmlObject {
+  const value = convert(element);
   return typeof value === 'object' ? value : {};
 }
 
