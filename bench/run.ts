@@ -80,7 +80,7 @@ export interface Options {
 
 const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [options])
   --full                 also: RSS soak over --soak requests and the scaling report;
-                         writes docs/performance.md and docs/performance.png (20-30 min)
+                         writes docs/performance.md and docs/performance.png (10-30 min: the soak is 1M requests)
   --profile              also: a gateway InviaMalattia run under --cpu-prof, summarised
   --doc                  write docs/performance.md from this run (implied by --full)
   --duration S           seconds per measurement (default 10)

@@ -438,7 +438,7 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
   out.push('npm ci');
   out.push('npm run bench                          # quick: ~3 minutes, table + bench/results/*.json');
   out.push('npm run bench -- --profile --doc       # also a --cpu-prof summary, and this page');
-  out.push('npm run bench -- --full                # + 1M-request soak and scaling report, this page and its plot (20-30 min)');
+  out.push('npm run bench -- --full                # + 1M-request soak and scaling report, this page and its plot (10-30 min: the soak is 1M requests)');
   out.push('npm run bench -- --help                # options: --workers, --connections, --duration, --wrk-cpus, --server-cpus, ...');
   out.push('```');
   out.push('');
