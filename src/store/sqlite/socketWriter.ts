@@ -13,8 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FrameReader, encodeFrame } from './frames.js';
-import type { WriteOp } from './writes.js';
-import { PendingReplies, TurnBatcher, answerBatch, type LocalWriteChannel, type WireResult, type WireWrite, type WriteChannel } from './writeChannel.js';
+import { RemoteWriteChannel, answerBatch, type LocalWriteChannel, type WireResult, type WireWrite } from './writeChannel.js';
 
 /** A fresh socket path in a private directory, and how to remove both. */
 export function privateSocketPath(): { path: string; remove(): void } {
@@ -50,15 +49,12 @@ export function serveSocketWrites(local: LocalWriteChannel, socketPath: string):
 }
 
 /** In a cluster worker: writes go to the primary's writer over its socket. */
-export class SocketWriteChannel implements WriteChannel {
+export class SocketWriteChannel extends RemoteWriteChannel {
   private readonly socket: net.Socket;
-  private readonly pending = new PendingReplies();
-  private readonly outbox: TurnBatcher<WireWrite>;
-  private failed: Error | undefined;
 
   constructor(socketPath: string) {
+    super();
     this.socket = net.createConnection(socketPath);
-    this.outbox = new TurnBatcher((batch) => this.socket.write(encodeFrame(batch)));
     const reader = new FrameReader();
     this.socket.on('data', (chunk: Buffer) => {
       try {
@@ -69,24 +65,17 @@ export class SocketWriteChannel implements WriteChannel {
         this.socket.destroy(err as Error);
       }
     });
-    const fail = (err: Error) => {
-      this.failed ??= err;
-      this.pending.failAll(this.failed);
-    };
-    this.socket.on('error', fail);
-    this.socket.on('close', () => fail(new Error('the store writer (cluster primary) closed the connection')));
+    this.socket.on('error', (err) => this.fail(err));
+    this.socket.on('close', () => this.fail(new Error('the store writer (cluster primary) closed the connection')));
     // The HTTP server keeps a worker alive; this connection alone must not.
     this.socket.unref();
   }
 
-  send(write: WriteOp): Promise<unknown> {
-    if (this.failed) return Promise.reject(this.failed);
-    return this.pending.expect((id) => this.outbox.add({ id, write }));
+  protected post(batch: WireWrite[]): void {
+    this.socket.write(encodeFrame(batch));
   }
 
-  async close(): Promise<void> {
-    this.outbox.flush();
-    while (this.pending.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 5));
+  protected release(): void {
     this.socket.end();
   }
 }

@@ -144,23 +144,53 @@ export interface WriterThreadOptions {
   readonly socketPath?: string;
 }
 
-/** Requests on this thread, the writer on a worker thread with its own connection. */
-export class ThreadWriteChannel implements WriteChannel {
-  private readonly worker: Worker;
-  private readonly pending = new PendingReplies();
-  private readonly outbox: TurnBatcher<WireWrite>;
+/**
+ * A writer somewhere else (a thread, or the cluster primary's writer over a
+ * socket): writes leave in one batch per event-loop turn, answers come back
+ * matched by id, and once the transport fails every waiting and later write
+ * fails with the first error rather than hang.
+ */
+export abstract class RemoteWriteChannel implements WriteChannel {
+  protected readonly pending = new PendingReplies();
+  private readonly outbox = new TurnBatcher<WireWrite>((batch) => this.post(batch));
   private failed: Error | undefined;
+
+  /** Hand one batch to the transport. */
+  protected abstract post(batch: WireWrite[]): void;
+  /** Let go of the transport once nothing is waiting. */
+  protected abstract release(): Promise<void> | void;
+
+  protected fail(err: Error): void {
+    this.failed ??= err;
+    this.pending.failAll(this.failed);
+  }
+
+  send(write: WriteOp): Promise<unknown> {
+    if (this.failed) return Promise.reject(this.failed);
+    return this.pending.expect((id) => this.outbox.add({ id, write }));
+  }
+
+  async close(): Promise<void> {
+    this.outbox.flush();
+    while (this.pending.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 5));
+    await this.release();
+  }
+}
+
+/** Requests on this thread, the writer on a worker thread with its own connection. */
+export class ThreadWriteChannel extends RemoteWriteChannel {
+  private readonly worker: Worker;
   /** Settles once the writer is ready (listening on its socket, when it has one). */
   readonly ready: Promise<void>;
 
   constructor(dataDir: string, options: WriterThreadOptions = {}) {
+    super();
     // execArgv: [] because a thread inherits the process's flags, and under
     // `node -e SCRIPT` that would run SCRIPT again instead of the writer.
     this.worker = new Worker(new URL('./writerThread.js', import.meta.url), {
       workerData: { dataDir, socketPath: options.socketPath },
       execArgv: [],
     });
-    this.outbox = new TurnBatcher((batch) => this.worker.postMessage(batch));
     let ready: () => void = () => {};
     let notReady: (err: Error) => void = () => {};
     this.ready = options.socketPath
@@ -176,8 +206,7 @@ export class ThreadWriteChannel implements WriteChannel {
     });
     // A writer that dies fails what it held; later writes fail at once rather than hang.
     const fail = (err: Error) => {
-      this.failed = err;
-      this.pending.failAll(err);
+      this.fail(err);
       notReady(err);
     };
     this.worker.on('error', fail);
@@ -187,14 +216,11 @@ export class ThreadWriteChannel implements WriteChannel {
     this.ready.then(unref, unref);
   }
 
-  send(write: WriteOp): Promise<unknown> {
-    if (this.failed) return Promise.reject(this.failed);
-    return this.pending.expect((id) => this.outbox.add({ id, write }));
+  protected post(batch: WireWrite[]): void {
+    this.worker.postMessage(batch);
   }
 
-  async close(): Promise<void> {
-    this.outbox.flush();
-    while (this.pending.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 5));
+  protected async release(): Promise<void> {
     await this.worker.terminate();
   }
 }
