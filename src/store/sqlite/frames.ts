@@ -16,6 +16,13 @@ export function encodeFrame(value: unknown): Buffer {
   return out;
 }
 
+/** The length announced at `offset`; one no batch could have is refused before anything waits for it. */
+function frameLength(data: Buffer, offset: number): number {
+  const length = data.readUInt32BE(offset);
+  if (length > MAX_FRAME_BYTES) throw new Error(`frame of ${length} bytes refused`);
+  return length;
+}
+
 /** Reassembles frames from stream chunks of any size. */
 export class FrameReader {
   private pending: Buffer[] = [];
@@ -29,15 +36,14 @@ export class FrameReader {
       this.pendingBytes += chunk.length;
       // Concatenate only once the frame under way is complete (a large frame arrives in many chunks).
       const head = this.pending[0]!.length >= 4 ? this.pending[0]! : Buffer.concat(this.pending);
-      if (head.length >= 4 && this.pendingBytes < 4 + head.readUInt32BE(0)) return;
+      if (head.length >= 4 && this.pendingBytes < 4 + frameLength(head, 0)) return;
       data = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
     }
     let offset = 0;
     while (data.length - offset >= 4) {
-      const length = data.readUInt32BE(offset);
-      if (length > MAX_FRAME_BYTES) throw new Error(`frame of ${length} bytes refused`);
+      const length = frameLength(data, offset);
       if (data.length - offset - 4 < length) break;
       onFrame(JSON.parse(data.toString('utf8', offset + 4, offset + 4 + length)));
       offset += 4 + length;
