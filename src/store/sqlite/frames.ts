@@ -35,7 +35,9 @@ export class FrameReader {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       // Concatenate only once the frame under way is complete (a large frame arrives in many chunks).
-      const head = this.pending[0]!.length >= 4 ? this.pending[0]! : Buffer.concat(this.pending);
+      // Keep the length prefix in the first piece, so a frame arriving in many small chunks is not re-joined on every one.
+      if (this.pending[0]!.length < 4) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+      const head = this.pending[0]!;
       if (head.length >= 4 && this.pendingBytes < 4 + frameLength(head, 0)) return;
       data = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
