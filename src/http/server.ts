@@ -9,7 +9,7 @@ import { authenticate, type CachedSecrets } from '../auth/credentials.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
 import { SoapFault } from '../sac/diagnostics.js';
-import type { CertificateStore } from '../store/port.js';
+import { StoreUnavailableError, type CertificateStore } from '../store/port.js';
 import type { SoapPipeline } from '../soap/pipeline.js';
 import { writeFault } from '../soap/xmlWriter.js';
 import { SERVICE_PATH, registerContractRoutes } from './contractRoutes.js';
@@ -29,6 +29,7 @@ const BASIC_CHALLENGE = 'Basic realm="CertificatiMedici", charset="UTF-8"';
 /** The fault for an error raised before or outside the pipeline (body limit, a bug). */
 function faultFor(err: unknown, bodyLimit: number): SoapFault | undefined {
   if (err instanceof SoapFault) return err;
+  if (err instanceof StoreUnavailableError) return new SoapFault('UNAVAILABLE');
   if ((err as { code?: string } | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new SoapFault('BODY_TOO_LARGE', { limite: bodyLimit });
   }
@@ -52,6 +53,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
 
   app.setErrorHandler((err: unknown, request, reply) => {
     let fault = faultFor(err, config.bodyLimit);
+    if (err instanceof StoreUnavailableError) request.log.error({ err: { message: err.message } }, 'store writer unavailable');
     if (!fault) {
       // Log the error itself, never the request body.
       const e = err instanceof Error ? err : new Error(String(err));
@@ -97,6 +99,8 @@ export function buildServer(parts: ServerParts): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => {
     parts.store.countUsers(); // touches the database: a broken store makes this fail
+    // A gateway that can read but not write must not look healthy to a balancer or supervisor.
+    if (parts.store.writeFailure()) return reply.code(503).send({ status: 'unavailable', reason: 'store writer stopped' });
     return reply.send({ status: 'ok' });
   });
 

@@ -101,6 +101,9 @@ export type DischargeOutcome = 'ok' | 'ricovero_not_active' | 'discharge_exists'
 
 export class DuplicateKeyError extends Error {}
 
+/** The store cannot take writes now (its writer is gone); nothing of the write was made. */
+export class StoreUnavailableError extends Error {}
+
 export interface CertificateStore {
   findUser(username: string): UserRecord | undefined;
   putUser(user: UserRecord): void;
@@ -125,6 +128,8 @@ export interface CertificateStore {
   cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome>;
   /** Store a discharge certificate if its admission is active and has no active discharge yet. */
   insertDischarge(record: CertificateRecord): Promise<DischargeOutcome>;
+  /** Why the store cannot take writes now, or undefined while it can (for health checks). */
+  writeFailure(): Error | undefined;
   close(): Promise<void>;
 }
 

@@ -211,6 +211,10 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countPersons.get()!.n;
   }
 
+  writeFailure(): Error | undefined {
+    return this.writer.failure;
+  }
+
   /** Waits for the writes sent (they are committed by then), then closes the file. */
   async close(): Promise<void> {
     await this.writer.close();

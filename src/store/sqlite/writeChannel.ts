@@ -8,12 +8,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { DuplicateKeyError } from '../port.js';
+import { DuplicateKeyError, StoreUnavailableError } from '../port.js';
 import { GroupCommitter } from './groupCommit.js';
 import { SqliteWrites, type WriteOp } from './writes.js';
 
 export interface WriteChannel {
   send(write: WriteOp): Promise<unknown>;
+  /** Set once the writer is gone for good: every write fails with it. */
+  readonly failure: Error | undefined;
   /** Wait for what was sent, then release the writer. */
   close(): Promise<void>;
 }
@@ -41,6 +43,9 @@ export function fromWireError(error: WireError): Error {
 export class LocalWriteChannel implements WriteChannel {
   private readonly group: GroupCommitter;
   private readonly writes: SqliteWrites;
+
+  /** The writer is this thread: while it runs, it can write. */
+  readonly failure = undefined;
 
   constructor(private readonly db: Database.Database) {
     this.group = new GroupCommitter(db);
@@ -161,8 +166,12 @@ export abstract class RemoteWriteChannel implements WriteChannel {
   protected abstract release(): Promise<void> | void;
 
   protected fail(err: Error): void {
-    this.failed ??= err;
+    this.failed ??= new StoreUnavailableError(err.message);
     this.pending.failAll(this.failed);
+  }
+
+  get failure(): Error | undefined {
+    return this.failed;
   }
 
   send(write: WriteOp): Promise<unknown> {
