@@ -5,42 +5,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import { OPERATIONS, soapActionOf, type OperationName } from '../../src/contract/operations.js';
-import { escapeXml } from '../../src/soap/xmlWriter.js';
+import { defaultResidenza, envelope as testEnvelope, type Fields } from '../../test/support/requests.js';
+import { DEMO, basic } from '../../test/support/soapClient.js';
 
-export type Fields = { [name: string]: string | Fields | undefined };
+// The bench builds its bodies like the tests do, with the same demo users.
+export { basic, type Fields };
+export const USERS = DEMO;
 
-function write(fields: Fields): string {
-  let out = '';
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    out += typeof value === 'string' ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}>${write(value)}</${name}>`;
-  }
-  return out;
-}
-
+/** An envelope on one line, declaration included, as a wrk request line needs it. */
 export function envelope(rootElement: string, fields: Fields): string {
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cert="http://cert.sanita.finanze.it/">' +
-    `<soapenv:Header/><soapenv:Body><cert:${rootElement}>${write(fields)}</cert:${rootElement}></soapenv:Body></soapenv:Envelope>`
-  );
-}
-
-export const USERS = {
-  medico: { user: 'MDCTST70A01H501K', password: 'Demo.Medico.2026', pincode: '1234567890' },
-  medico2: { user: 'MDCSCN85M45F839N', password: 'Demo.Medico2.2026', pincode: '0987654321' },
-  regione: { user: 'REGIONE120', password: 'Demo.Regione.2026' },
-  operatore: { user: 'PRTOPR90B15G273Y', password: 'Demo.Operatore.2026' },
-} as const;
-
-export function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>${testEnvelope(rootElement, fields, { declaration: false })}`;
 }
 
 /** The demo operator's structure; a discharging doctor names the same one. */
 export const STRUTTURA = { codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120901' } as const;
 
-export const RESIDENZA: Fields = { via: 'Via Nazionale', civico: '10', cap: '00184', codiceCatastale: 'H501', comune: 'Roma', provincia: 'RM' };
+export const RESIDENZA: Fields = defaultResidenza();
 
 export interface RequestLine {
   readonly op: OperationName;
