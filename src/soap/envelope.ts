@@ -5,6 +5,7 @@ import type { XmlDocument } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
 import { SoapFault } from '../sac/diagnostics.js';
 import {
+  CDATA_NODE,
   ELEMENT_NODE,
   TEXT_NODE,
   elementAt,
@@ -20,7 +21,6 @@ import {
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
-const CDATA_NODE = 4;
 
 export interface ParsedEnvelope {
   readonly operation: OperationSpec;

@@ -18,16 +18,13 @@ export type NodePtr = number;
 
 export const ELEMENT_NODE = 1;
 export const TEXT_NODE = 3;
-
-function pointerField(wrapper: object, field: '_ptr'): number {
-  const ptr = (wrapper as Record<string, unknown>)[field];
-  if (typeof ptr !== 'number' || ptr === 0) throw new Error(`libxml2-wasm object without its ${field}`);
-  return ptr;
-}
+export const CDATA_NODE = 4;
 
 /** The root element of a document, 0 if it has none. */
 export function rootOf(doc: XmlDocument): NodePtr {
-  return xmlDocGetRootElement(pointerField(doc, '_ptr'));
+  const ptr = (doc as unknown as { _ptr?: unknown })._ptr;
+  if (typeof ptr !== 'number' || ptr === 0) throw new Error('libxml2-wasm document without its _ptr');
+  return xmlDocGetRootElement(ptr);
 }
 
 /** The library's wrapper for an element node (what its validator and attribute API take). */
