@@ -3,6 +3,7 @@
  * Config object, so tests can build one without touching the environment.
  */
 import path from 'node:path';
+import { GatewayError } from './errors.js';
 
 export interface TlsFiles {
   readonly certPath: string;
@@ -37,7 +38,11 @@ export const DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-export class ConfigError extends Error {}
+/** A setting that cannot be used as given: the gateway refuses to start. */
+export class ConfigError extends GatewayError {
+  readonly name = 'ConfigError';
+  readonly code = 'SAC_CONFIG_INVALID';
+}
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];

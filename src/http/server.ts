@@ -80,6 +80,7 @@ export function buildServer(parts: ServerParts): FastifyInstance {
         contentType: request.headers['content-type'],
         soapAction: Array.isArray(soapAction) ? soapAction[0] : soapAction,
         caller,
+        clientAddress: request.socket.remoteAddress ?? '',
       });
       request.log.info(
         { operation: answer.operation.name, user: caller.username, kind: caller.kind, errors: answer.errorCodes },

@@ -6,6 +6,7 @@
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
  * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 9xxx system.
  */
+import { GatewayError } from '../errors.js';
 
 export interface DiagnosticSpec {
   /** tipoErrore on the wire: 1 to 5 digits (contract type string1-5). */
@@ -153,15 +154,17 @@ export const FAULTS = {
 
 export type FaultKey = keyof typeof FAULTS;
 
-/** A fault raised anywhere in the pipeline; the HTTP layer renders it. */
-export class SoapFault extends Error {
+/** A fault raised anywhere in the pipeline; the HTTP layer renders it. Its code is SAC_FAULT_<key>. */
+export class SoapFault extends GatewayError {
+  readonly name = 'SoapFault';
+  readonly code: `SAC_FAULT_${FaultKey}`;
   readonly key: FaultKey;
   readonly faultcode: FaultSpec['faultcode'];
   readonly httpStatus: number;
   constructor(key: FaultKey, params: Readonly<Record<string, string | number>> = {}) {
     const spec: FaultSpec = FAULTS[key];
     super(spec.faultstring.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)));
-    this.name = 'SoapFault';
+    this.code = `SAC_FAULT_${key}`;
     this.key = key;
     this.faultcode = spec.faultcode;
     this.httpStatus = spec.httpStatus;

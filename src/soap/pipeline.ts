@@ -20,6 +20,8 @@ export interface SoapCall {
   readonly contentType: string | undefined;
   readonly soapAction: string | undefined;
   readonly caller: UserRecord;
+  /** The client's address as the socket saw it (for the access journal and throttles). */
+  readonly clientAddress: string;
 }
 
 export interface SoapAnswer {
