@@ -282,6 +282,8 @@ describe("InviaDimissione is decided by the authenticated doctor's registration"
     // Another structure's doctor learns nothing of the residence, the date or the codes recorded.
     await uniformNotFound(await invioDimissione(id, ...asDoctor(U.docOtherStructure, declaredWrong), wrong));
     await uniformNotFound(await invioDimissione(id, ...asDoctor(U.docOtherStructure), wrong));
+    // The right PUCIR with another worker is "not found" even for the own doctor.
+    await uniformNotFound(await invioDimissione(id, ...asDemoDoctor(), { lavoratore: WORKER2 }));
     // The hospital's own doctor is told what differs.
     assertErrors(await invioDimissione(id, ...asDemoDoctor(declaredWrong), wrong), [
       ['7012', 'medico/codiceRegione'],
@@ -294,11 +296,6 @@ describe("InviaDimissione is decided by the authenticated doctor's registration"
     accepted(await call('AnnullaRicovero', { operatore: { ...STRUTTURA }, lavoratore: { codiceFiscale: WORKER }, idCertificato: id }, AUTH.operatore));
     await uniformNotFound(await invioDimissione(id, ...asDoctor(U.docOtherStructure)));
     assertErrors(await invioDimissione(id, ...asDemoDoctor()), [['7009', 'idInizioRicovero']]);
-  });
-
-  test('the right PUCIR with another worker is the uniform 7008 even for the own doctor', async () => {
-    const id = await admit();
-    await uniformNotFound(await invioDimissione(id, ...asDemoDoctor(), { lavoratore: WORKER2 }));
   });
 
   test('a doctor with no structure cannot file a discharge (2017), directly or through the region; nothing is stored', async () => {
