@@ -42,15 +42,33 @@ const OTHER_ASL = { user: cf('VRDPLA85C12F205'), password: 'Altra.Asl.2026', cod
 const OTHER_STRUCTURE = { user: cf('BNCLRA88D50H501'), password: 'Altra.Struttura.2026', codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120903' };
 const OTHER_REGION = { user: cf('NREGNN77E10L219'), password: 'Altra.Regione.2026', codiceRegione: '130', codiceAsl: '101', codiceStruttura: '130101' };
 const UNREGISTERED_WORKER = cf('GLLFBA81L22F205');
+/**
+ * A second hospital doctor of the demo structure. Since issue 9 a discharge is
+ * filed only by a doctor registered with the admission's region, ASL and
+ * structure, and the demo's second doctor (MDCSCN85M45F839N) has no structure.
+ */
+const HOSPITAL_DOCTOR2 = { user: cf('MNCLGU66H10H501'), password: 'Secondo.Ospedaliero.2026', pincode: '7777777777', ...STRUTTURA };
 
 let gw: Running;
 let pin: string;
 let pin2: string;
+/** HOSPITAL_DOCTOR2's pincode, encrypted. */
+let pinH2: string;
 
 before(async () => {
   gw = await startGateway();
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico2.pincode);
+  pinH2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);
+  gw.gateway.store.putUser({
+    username: HOSPITAL_DOCTOR2.user,
+    kind: 'medico',
+    passwordHash: hashSecret(HOSPITAL_DOCTOR2.password),
+    pincodeHash: hashSecret(HOSPITAL_DOCTOR2.pincode),
+    codiceRegione: HOSPITAL_DOCTOR2.codiceRegione,
+    codiceAsl: HOSPITAL_DOCTOR2.codiceAsl,
+    codiceStruttura: HOSPITAL_DOCTOR2.codiceStruttura,
+  });
   // Operators of other structures, so "another structure's admission" is a real second operator.
   for (const op of [OTHER_ASL, OTHER_STRUCTURE, OTHER_REGION]) {
     gw.gateway.store.putUser({
@@ -434,11 +452,11 @@ describe('InviaDimissione: who may send it', () => {
     assert.equal(stored.document.dimissione?.dataFine, FINE);
   });
 
-  test("a regione user sends for a doctor; the certificate is the doctor's", async () => {
+  test("a regione user sends for a hospital doctor of its region; the certificate is the doctor's", async () => {
     const id = await admit();
-    const idCertificato = await discharge(id, { medico: { codiceFiscale: DEMO.medico2.user, ...STRUTTURA }, auth: AUTH.regione });
+    const idCertificato = await discharge(id, { medico: { codiceFiscale: HOSPITAL_DOCTOR2.user, ...STRUTTURA }, auth: AUTH.regione });
     const stored = gw.gateway.store.getCertificate(idCertificato);
-    assert.equal(stored?.medicoCf, DEMO.medico2.user);
+    assert.equal(stored?.medicoCf, HOSPITAL_DOCTOR2.user);
     assert.equal(stored?.sentBy, DEMO.regione.user);
   });
 
@@ -456,8 +474,8 @@ describe('InviaDimissione: who may send it', () => {
     assertErrors(await invioDimissione(id, { medico: { ...STRUTTURA } }), [['2001', 'medico/pincode']]);
     assertErrors(await invioDimissione(id, { medico: { pincode: pin2, ...STRUTTURA } }), [['2003', 'medico/pincode']]);
     assertErrors(await invioDimissione(id, { medico: { ...STRUTTURA }, auth: AUTH.regione }), [['2005', 'medico/codiceFiscale']]);
-    // The second demo doctor with their own pincode is accepted.
-    await discharge(id, { medico: { pincode: pin2, ...STRUTTURA }, auth: AUTH.medico2 });
+    // Another doctor of the structure with their own pincode is accepted.
+    await discharge(id, { medico: { pincode: pinH2, ...STRUTTURA }, auth: basic(HOSPITAL_DOCTOR2.user, HOSPITAL_DOCTOR2.password) });
   });
 });
 
@@ -494,11 +512,15 @@ describe('InviaDimissione: the admission it refers to', () => {
     await discharge(id);
   });
 
-  test('when the admission named no structure, the discharge may name any or none', async () => {
+  test("when the admission named no structure, the discharge may name its operator's structure or none; another is 7012", async () => {
+    // Since issue 9 such an admission is its operator's structure's (120901), not any structure's of the ASL.
     const first = await admit({ operatore: { codiceRegione: '120', codiceAsl: '201' } });
     await discharge(first, { medico: { pincode: pin, codiceRegione: '120', codiceAsl: '201' } });
     const second = await admit({ operatore: { codiceRegione: '120', codiceAsl: '201' } });
-    await discharge(second, { medico: { pincode: pin, codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120903' } });
+    assertErrors(await invioDimissione(second, { medico: { pincode: pin, codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120903' } }), [
+      ['7012', 'medico/codiceStruttura'],
+    ]);
+    await discharge(second, { medico: { pincode: pin, ...STRUTTURA } });
   });
 
   test("the residence must be the admission's: a different street or CAP is 7012; case and spacing do not matter", async () => {
@@ -540,8 +562,8 @@ describe('InviaDimissione: the admission it refers to', () => {
     const first = await discharge(id);
     const before = gw.gateway.store.countCertificates();
     assertErrors(await invioDimissione(id), [['7011', 'idInizioRicovero']]);
-    // Nor by another doctor, through the region.
-    assertErrors(await invioDimissione(id, { medico: { codiceFiscale: DEMO.medico2.user, ...STRUTTURA }, auth: AUTH.regione }), [
+    // Nor by another doctor of the structure, through the region.
+    assertErrors(await invioDimissione(id, { medico: { codiceFiscale: HOSPITAL_DOCTOR2.user, ...STRUTTURA }, auth: AUTH.regione }), [
       ['7011', 'idInizioRicovero'],
     ]);
     assert.equal(gw.gateway.store.countCertificates(), before);

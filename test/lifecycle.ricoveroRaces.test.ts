@@ -15,7 +15,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { hashSecret } from '../src/auth/passwords.js';
 import { encryptField } from '../src/auth/pincodeCipher.js';
+import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
@@ -28,10 +30,15 @@ const ADMITTED = '2026-11-20';
 const WORKER = 'RSSMRA80A01H501U';
 const STRUTTURA = { codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120901' } as const;
 const ROUNDS = 20;
+/**
+ * A second hospital doctor of the admissions' structure (a discharge is filed
+ * only by a doctor registered there; the demo's second doctor has no structure).
+ */
+const HOSPITAL_DOCTOR2 = { user: 'MNCLGU66H10H501' + checkCharacter('MNCLGU66H10H501'), password: 'Secondo.Ospedaliero.2026', pincode: '7777777777' };
 
 const AUTH = {
   medico: basic(DEMO.medico.user, DEMO.medico.password),
-  medico2: basic(DEMO.medico2.user, DEMO.medico2.password),
+  medico2: basic(HOSPITAL_DOCTOR2.user, HOSPITAL_DOCTOR2.password),
   regione: basic(DEMO.regione.user, DEMO.regione.password),
   operatore: basic(DEMO.operatore.user, DEMO.operatore.password),
 };
@@ -75,7 +82,15 @@ before(async () => {
   gw = await startGateway();
   gw.clock.set(NOW);
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
-  pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico2.pincode);
+  pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);
+  // Before the peer starts: it reads users from the same store file.
+  gw.gateway.store.putUser({
+    username: HOSPITAL_DOCTOR2.user,
+    kind: 'medico',
+    passwordHash: hashSecret(HOSPITAL_DOCTOR2.password),
+    pincodeHash: hashSecret(HOSPITAL_DOCTOR2.pincode),
+    ...STRUTTURA,
+  });
   peer = await startPeer(gw.dataDir);
   db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
 });
@@ -113,7 +128,7 @@ async function admit(): Promise<string> {
 /** A valid discharge for the admission; `who` picks one of three senders so racing requests differ. */
 function invioDimissione(endpoint: string, id: string, who: 'medico' | 'medico2' | 'regione'): Promise<ParsedResponse> {
   const medico: Fields =
-    who === 'medico' ? { pincode: pin, ...STRUTTURA } : who === 'medico2' ? { pincode: pin2, ...STRUTTURA } : { codiceFiscale: DEMO.medico2.user, ...STRUTTURA };
+    who === 'medico' ? { pincode: pin, ...STRUTTURA } : who === 'medico2' ? { pincode: pin2, ...STRUTTURA } : { codiceFiscale: HOSPITAL_DOCTOR2.user, ...STRUTTURA };
   const fields: Fields = {
     medico,
     lavoratore: { codiceFiscale: WORKER },

@@ -56,6 +56,9 @@ export const DIAGNOSTICS = {
   OPERATORE_NON_ABILITATO: { code: '2012', sezione: 'operatore/codiceFiscale', testo: "Il codice fiscale indicato non corrisponde a un operatore abilitato al servizio." },
   CF_OPERATORE_MANCANTE: { code: '2013', sezione: 'operatore/codiceFiscale', testo: "Per un utente regione è obbligatorio il codice fiscale dell'operatore per cui si invia." },
   CF_OPERATORE_NON_AMMESSO: { code: '2014', sezione: 'operatore/codiceFiscale', testo: "Per un utente operatore il codice fiscale non va indicato: l'operatore è identificato dalle credenziali." },
+  REGIONE_NON_REGISTRATA: { code: '2015', sezione: '{sezione}', testo: "All'utente regione non è associata alcuna regione: non può operare per conto di medici o operatori." },
+  OPERATORE_SENZA_STRUTTURA: { code: '2016', sezione: 'operatore', testo: "All'operatore non sono associati regione, ASL e struttura: non può operare sui ricoveri." },
+  MEDICO_SENZA_STRUTTURA: { code: '2017', sezione: 'medico', testo: "Il medico non risulta associato a una struttura ospedaliera (regione, ASL e struttura): non può inviare certificati di dimissione." },
 
   // 3xxx: the worker.
   CF_LAVORATORE_FORMATO: { code: '3001', sezione: 'lavoratore/codiceFiscale', testo: 'Il codice fiscale del lavoratore non è formalmente corretto.' },

@@ -5,6 +5,8 @@
  *   medico:  pincode (encrypted) required, codiceFiscale forbidden; acts as itself.
  *   regione: codiceFiscale of the doctor required, pincode forbidden.
  *   operatore: hospital staff, only for the ricovero services.
+ * Every check fails closed: a region, ASL or structure missing from a user's
+ * registration denies, it never skips the comparison it was needed for.
  */
 import { checkCodiceFiscale } from '../domain/codiceFiscale.js';
 import { decryptField, looksEncrypted } from '../auth/pincodeCipher.js';
@@ -13,9 +15,27 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { Services } from './services.js';
 import type { Redattore } from './types.js';
 
-export type ActingDoctor = { readonly medicoCf: string } | { readonly errors: Diagnostic[] };
+/** The doctor a request acts for: its codice fiscale, and its registration (region, ASL, structure). */
+export type ActingDoctor = { readonly medicoCf: string; readonly doctor: UserRecord } | { readonly errors: Diagnostic[] };
 
 const present = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/** A registered code: null or empty means "not registered", which matches nothing. */
+const registered = (value: string | null): value is string => value !== null && value !== '';
+
+/** The hospital a user is registered with, or undefined when any of region, ASL or structure is missing. */
+export function registeredHospital(user: UserRecord): HospitalCodes | undefined {
+  const { codiceRegione, codiceAsl, codiceStruttura } = user;
+  return registered(codiceRegione) && registered(codiceAsl) && registered(codiceStruttura)
+    ? { codiceRegione, codiceAsl, codiceStruttura }
+    : undefined;
+}
+
+export interface HospitalCodes {
+  readonly codiceRegione: string;
+  readonly codiceAsl: string;
+  readonly codiceStruttura: string;
+}
 
 export async function resolveDoctor(
   redattore: Redattore,
@@ -37,20 +57,23 @@ export async function resolveDoctor(
           ? { errors: [diagnostic('PINCODE_ERRATO', {}, at('pincode'))] }
           : { errors: [diagnostic('PINCODE_NON_CIFRATO', { byte: key.bits / 8 }, at('pincode'))] };
       }
-      return { medicoCf: caller.username };
+      return { medicoCf: caller.username, doctor: caller };
     }
     case 'regione': {
       const errors: Diagnostic[] = [];
       if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', { sezione: section, tipo: caller.kind }));
       if (!present(redattore.codiceFiscale)) errors.push(diagnostic('CF_MEDICO_MANCANTE', {}, at('codiceFiscale')));
       if (errors.length > 0) return { errors };
+      // Before any look-up: a region user with no region acts for nobody (and learns nothing).
+      if (!registered(caller.codiceRegione)) return { errors: [diagnostic('REGIONE_NON_REGISTRATA', { sezione: section })] };
       const cf = redattore.codiceFiscale!;
       const doctor = checkCodiceFiscale(cf).ok ? services.store.findUser(cf) : undefined;
       if (!doctor || doctor.kind !== 'medico') return { errors: [diagnostic('MEDICO_NON_ABILITATO', {}, at('codiceFiscale'))] };
-      if (doctor.codiceRegione !== null && caller.codiceRegione !== null && doctor.codiceRegione !== caller.codiceRegione) {
+      // A doctor with no region belongs to no region user.
+      if (doctor.codiceRegione !== caller.codiceRegione) {
         return { errors: [diagnostic('MEDICO_ALTRA_REGIONE', { regione: caller.codiceRegione }, at('codiceFiscale'))] };
       }
-      return { medicoCf: doctor.username };
+      return { medicoCf: doctor.username, doctor };
     }
     case 'operatore':
       return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
@@ -63,8 +86,8 @@ export interface ActingStructure {
   readonly codiceAsl: string;
   /** As sent: an admission records the structure only when the request names it. */
   readonly codiceStruttura: string | null;
-  /** The operator's own structure, which stands for it when the request is silent. */
-  readonly registeredStruttura: string | null;
+  /** The operator's own structure (always registered), which stands for it when the request is silent. */
+  readonly registeredStruttura: string;
 }
 
 /**
@@ -94,6 +117,10 @@ export function resolveStructure(
       operator = caller;
       break;
     case 'regione': {
+      if (!registered(caller.codiceRegione)) {
+        errors.push(diagnostic('REGIONE_NON_REGISTRATA', { sezione: section }));
+        break;
+      }
       if (!present(operatore?.codiceFiscale)) {
         errors.push(diagnostic('CF_OPERATORE_MANCANTE', {}, at('codiceFiscale')));
         break;
@@ -107,18 +134,21 @@ export function resolveStructure(
       return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
   }
   if (errors.length > 0 || !operator) return { errors };
+  // An operator works for one hospital: without all three codes registered it works for none.
+  const hospital = registeredHospital(operator);
+  if (!hospital) return { errors: [diagnostic('OPERATORE_SENZA_STRUTTURA')] };
   if (!present(operatore?.codiceRegione) || !present(operatore?.codiceAsl)) {
     return { errors: [diagnostic('STRUTTURA_MANCANTE')] };
   }
   const given = { codiceRegione: operatore!.codiceRegione!, codiceAsl: operatore!.codiceAsl!, codiceStruttura: operatore!.codiceStruttura };
   const mismatch = (['codiceRegione', 'codiceAsl', 'codiceStruttura'] as const).find((field) => {
-    const registered = operator![field];
     const sent = given[field];
-    return registered !== null && sent !== undefined && sent !== registered;
+    return sent !== undefined && sent !== hospital[field];
   });
-  if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: operator[mismatch]! })] };
-  if (caller.kind === 'regione' && caller.codiceRegione !== null && given.codiceRegione !== caller.codiceRegione) {
-    return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: 'codiceRegione', atteso: caller.codiceRegione })] };
+  if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: hospital[mismatch] })] };
+  // caller.codiceRegione is registered here (checked above for a regione user).
+  if (caller.kind === 'regione' && given.codiceRegione !== caller.codiceRegione) {
+    return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: 'codiceRegione', atteso: caller.codiceRegione! })] };
   }
   return {
     structure: {
@@ -126,7 +156,7 @@ export function resolveStructure(
       codiceRegione: given.codiceRegione,
       codiceAsl: given.codiceAsl,
       codiceStruttura: present(given.codiceStruttura) ? given.codiceStruttura! : null,
-      registeredStruttura: operator.codiceStruttura,
+      registeredStruttura: hospital.codiceStruttura,
     },
   };
 }

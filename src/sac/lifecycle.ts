@@ -3,7 +3,14 @@
  * finding one's own certificate, writing it back in contract order, and
  * storing under a fresh protocol number.
  */
-import { DuplicateKeyError, type CertificateKind, type CertificateRecord, type Person } from '../store/port.js';
+import {
+  DuplicateKeyError,
+  type CertificateKind,
+  type CertificateRecord,
+  type CertificateStore,
+  type Person,
+  type RicoveroRecord,
+} from '../store/port.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { newProtocolNumber } from './puc.js';
 import type { Address, Dimissione, Malattia, Reperibilita } from './types.js';
@@ -39,6 +46,32 @@ export function ownCertificate(
     return { errors: [diagnostic('CERTIFICATO_NON_TROVATO')] };
   }
   return { certificate: record };
+}
+
+/**
+ * The structure an admission belongs to: the one it recorded, else the one
+ * its operator is registered with (an admission sent without codiceStruttura
+ * is still one structure's, never every structure's of its ASL). Undefined
+ * when neither is known: such an admission matches no structure.
+ */
+export function admissionStructure(admission: RicoveroRecord, store: CertificateStore): string | undefined {
+  if (admission.codiceStruttura !== null && admission.codiceStruttura !== '') return admission.codiceStruttura;
+  const operator = store.findUser(admission.operatoreCf);
+  const registered = operator?.kind === 'operatore' ? operator.codiceStruttura : null;
+  return registered === null || registered === '' ? undefined : registered;
+}
+
+/** Whether an admission is of this hospital: same region, ASL and structure, all three known. */
+export function admissionAt(
+  admission: RicoveroRecord,
+  hospital: { readonly codiceRegione: string; readonly codiceAsl: string; readonly codiceStruttura: string },
+  store: CertificateStore,
+): boolean {
+  return (
+    admission.codiceRegione === hospital.codiceRegione &&
+    admission.codiceAsl === hospital.codiceAsl &&
+    admissionStructure(admission, store) === hospital.codiceStruttura
+  );
 }
 
 /** The state checks before rectifying or cancelling. */

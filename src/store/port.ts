@@ -13,9 +13,12 @@ export interface UserRecord {
   readonly passwordHash: string;
   /** Doctors only: slow hash of the pincode they send encrypted. */
   readonly pincodeHash: string | null;
-  /** Region code (e.g. "120"): the doctor's region, or the region a regione user acts for. */
+  /**
+   * Region code (e.g. "120"): the doctor's or operator's region, or the region a
+   * regione user acts for. Authorization fails closed: null matches nothing.
+   */
   readonly codiceRegione: string | null;
-  /** Operators only: their ASL and structure. */
+  /** Operators and hospital doctors: their ASL and structure (a doctor without them files no discharge). */
   readonly codiceAsl: string | null;
   readonly codiceStruttura: string | null;
 }

@@ -3,22 +3,12 @@
  * unless a discharge certificate already refers to it.
  */
 import { romeDateTime } from '../../domain/dates.js';
-import type { RicoveroRecord } from '../../store/port.js';
 import { diagnostic } from '../diagnostics.js';
-import { resolveStructure, type ActingStructure } from '../identity.js';
-import { withNewProtocolNumber } from '../lifecycle.js';
+import { resolveStructure } from '../identity.js';
+import { admissionAt, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toRedattore, workerCfOf } from '../requestShape.js';
 import { lookupWorker } from '../rules/worker.js';
 import type { Handler } from '../services.js';
-
-/** Same region and ASL, and the same structure when the admission named one. */
-export function sameStructure(admission: RicoveroRecord, acting: ActingStructure): boolean {
-  return (
-    admission.codiceRegione === acting.codiceRegione &&
-    admission.codiceAsl === acting.codiceAsl &&
-    (admission.codiceStruttura === null || admission.codiceStruttura === (acting.codiceStruttura ?? acting.registeredStruttura))
-  );
-}
 
 export const annullaRicovero: Handler = async (payload, caller, services) => {
   const acting = resolveStructure(
@@ -33,7 +23,13 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
 
   const id = text(payload.idCertificato).trim();
   const admission = services.store.getRicovero(id);
-  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !sameStructure(admission, acting.structure)) {
+  // One answer for "none", "another worker's" and "another structure's"; its state only after that.
+  const { codiceRegione, codiceAsl, registeredStruttura: codiceStruttura } = acting.structure;
+  if (
+    !admission ||
+    admission.lavoratoreCf !== worker.person.codiceFiscale ||
+    !admissionAt(admission, { codiceRegione, codiceAsl, codiceStruttura }, services.store)
+  ) {
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idCertificato' })] };
   }
   const dataRicezione = romeDateTime(services.clock.now());

@@ -2,12 +2,18 @@
  * InviaDimissione (disciplinare 3.8): at discharge a hospital doctor recalls
  * the admission by its PUCIR and the worker's CF and certifies diagnosis and
  * convalescence. What the admission said must be said again the same way.
+ *
+ * Who may is decided by the acting doctor's REGISTERED region, ASL and
+ * structure (a doctor with any of them missing may not), never by what the
+ * request declares: until the admission is proven to be of that worker and
+ * that hospital the answer is one "not found", so its state (7009) and its
+ * details (7012) are told only to a doctor of its own structure.
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import type { CertificateRecord, RicoveroRecord } from '../../store/port.js';
 import { diagnostic, MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
-import { resolveDoctor } from '../identity.js';
-import { withNewProtocolNumber } from '../lifecycle.js';
+import { registeredHospital, resolveDoctor } from '../identity.js';
+import { admissionAt, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toAddress, toDimissione, toRedattore, toReperibilita, workerCfOf } from '../requestShape.js';
 import { checkAddress } from '../rules/addresses.js';
 import { checkCalendarDates } from '../rules/dates.js';
@@ -22,13 +28,20 @@ function sameAddress(a: Address, b: Address): boolean {
   return (['via', 'civico', 'cap', 'codiceCatastale', 'comune', 'provincia'] as const).every((f) => norm(a[f]) === norm(b[f]));
 }
 
-/** Where the discharge disagrees with its admission. */
-function mismatches(medico: Redattore, residenza: Address, dimissione: Dimissione, admission: RicoveroRecord): Diagnostic[] {
+/**
+ * Where the discharge disagrees with its admission (told only to a doctor of
+ * the admission's structure). The declared structure must repeat the one the
+ * admission recorded; when it recorded none, a declared one must still be the
+ * admission's own (`struttura`, its operator's).
+ */
+function mismatches(medico: Redattore, residenza: Address, dimissione: Dimissione, admission: RicoveroRecord, struttura: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const differ = (sezione: string) => out.push(diagnostic('DIMISSIONE_DIVERSA_DAL_RICOVERO', { sezione }));
   if (medico.codiceRegione !== admission.codiceRegione) differ('medico/codiceRegione');
   if (medico.codiceAsl !== admission.codiceAsl) differ('medico/codiceAsl');
-  if (admission.codiceStruttura !== null && medico.codiceStruttura !== admission.codiceStruttura) differ('medico/codiceStruttura');
+  if (admission.codiceStruttura !== null ? medico.codiceStruttura !== admission.codiceStruttura : medico.codiceStruttura !== undefined && medico.codiceStruttura !== struttura) {
+    differ('medico/codiceStruttura');
+  }
   if (!sameAddress(residenza, admission.document.residenza)) differ('residenza');
   if (dimissione.dataRicovero !== admission.document.ricovero.dataRicovero) differ('dimissione/dataRicovero');
   for (const campo of ['giornataLavorata', 'trauma'] as const) {
@@ -59,12 +72,14 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
   const medico = toRedattore(payload.medico);
   const doctor = await resolveDoctor(medico, caller, services, 'InviaDimissione');
   if ('errors' in doctor) return doctor;
+  const hospital = registeredHospital(doctor.doctor);
+  if (!hospital) return { errors: [diagnostic('MEDICO_SENZA_STRUTTURA')] };
   const worker = lookupWorker(workerCfOf(payload), services);
   if ('errors' in worker) return worker;
 
   const idInizioRicovero = text(payload.idInizioRicovero).trim();
   const admission = services.store.getRicovero(idInizioRicovero);
-  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale) {
+  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !admissionAt(admission, hospital, services.store)) {
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idInizioRicovero' })] };
   }
   if (admission.state !== 'attivo') return { errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] };
@@ -74,7 +89,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
   const reperibilita = toReperibilita(payload.reperibilita);
   const dimissione = toDimissione(payload.dimissione);
   const errors = [
-    ...mismatches(medico, residenza, dimissione, admission),
+    ...mismatches(medico, residenza, dimissione, admission, hospital.codiceStruttura),
     ...checkDischargeDates(dimissione, romeDate(now)),
     ...checkDiagnosi(dimissione.diagnosi, 'dimissione'),
     ...checkAddress(residenza, 'residenza'),
