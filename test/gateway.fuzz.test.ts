@@ -9,9 +9,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FAULTS } from '../src/sac/diagnostics.js';
 import { KNOWN_FINDINGS } from './fuzz-findings/known.js';
 import { NOW, TODAY } from './support/demo.js';
 import { startGateway, type Running } from './support/gateway.js';
+import { judge } from './support/fuzz/checks.js';
 import { makeCase } from './support/fuzz/mutations.js';
 import { prepareBases, type Prepared } from './support/fuzz/prepare.js';
 import { formatFailure, formatSummary, runFuzz } from './support/fuzz/run.js';
@@ -78,4 +80,22 @@ test(`${COUNT} mutated requests: no crash, no bare 5xx, no internals, store unto
   assert.ok(count('ricevutaNonOk') >= summary.ran / 10, 'too few requests reached the schema and the handlers');
   assert.ok(count('fault') >= summary.ran / 10, 'too few requests were refused at the envelope');
   assert.ok(summary.storeChanges >= 1, 'no accepted write changed the store: the store comparison saw nothing');
+});
+
+test('the checks catch what they are for (a bare 5xx, a stack trace, a 200 that is no contract answer, a bare 503)', () => {
+  const xml = { 'content-type': 'text/xml; charset=utf-8' };
+  const answer = (status: number, body: string, headers: Record<string, string> = xml) => ({ status, headers, body: Buffer.from(body), ms: 1 });
+  const fault = (code: string, text: string) =>
+    `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:${code}</faultcode><faultstring>${text}</faultstring></s:Fault></s:Body></s:Envelope>`;
+  assert.deepEqual(judge(answer(500, fault('Client', 'Richiesta vuota.'))).problems, []);
+  assert.deepEqual(judge(answer(503, fault('Server', 'Riprovare.'), { ...xml, 'retry-after': '5' })).problems, []);
+  assert.deepEqual(judge(answer(401, 'Credenziali mancanti.', { 'www-authenticate': 'Basic realm="x"' })).problems, []);
+  assert.notDeepEqual(judge(answer(500, '{"statusCode":500,"error":"Internal Server Error"}')).problems, []);
+  assert.notDeepEqual(judge(answer(503, fault('Server', 'Riprovare.'))).problems, [], 'a 503 without Retry-After');
+  assert.notDeepEqual(judge(answer(500, fault('Server', FAULTS.INTERNAL.faultstring))).problems, []);
+  assert.notDeepEqual(judge(answer(500, fault('Client', 'x\n    at handle (/srv/app/dist/src/soap/pipeline.js:45:46)'))).problems, []);
+  assert.notDeepEqual(judge(answer(500, fault('Client', "Element 'codiceFiscale': This element is not expected."))).problems, []);
+  assert.notDeepEqual(judge(answer(200, '<ok/>')).problems, []);
+  assert.notDeepEqual(judge(answer(404, 'Not Found')).problems, []);
+  assert.notDeepEqual(judge(answer(400, '{"code":"FST_ERR_CTP_INVALID_MEDIA_TYPE"}')).problems, []);
 });

@@ -200,7 +200,7 @@ export function formatSummary(s: Summary): string {
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ');
   const lines = [
-    `fuzz: ${s.ran}/${s.planned} cases in ${s.elapsedMs} ms${s.stoppedByTime ? ' (stopped by the time budget)' : ''}; slowest ${s.slowest ? `#${s.slowest.index} ${s.slowest.ms} ms` : '-'}`,
+    `fuzz: ${s.ran}/${s.planned} cases in ${s.elapsedMs} ms${s.stoppedByTime ? ' (stopped by the time budget)' : ''}; slowest ${s.slowest ? `case ${s.slowest.index}, ${s.slowest.ms} ms` : "-"}`,
     `  outcomes: ${outcomes}`,
     `  store changed ${s.storeChanges} times (accepted writes only); /healthz checked ${s.healthChecks} times`,
     `  failures: ${s.failures.length}`,
