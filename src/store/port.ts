@@ -99,10 +99,7 @@ export type RectifyOutcome = 'ok' | 'not_active';
 export type CancelRicoveroOutcome = 'ok' | 'not_active' | 'has_discharge';
 export type DischargeOutcome = 'ok' | 'ricovero_not_active' | 'discharge_exists';
 
-export class DuplicateKeyError extends Error {}
-
-/** The store cannot take writes now (its writer is gone); nothing of the write was made. */
-export class StoreUnavailableError extends Error {}
+export { DuplicateKeyError, StoreUnavailableError, StoreWriteError } from './errors.js';
 
 export interface CertificateStore {
   findUser(username: string): UserRecord | undefined;

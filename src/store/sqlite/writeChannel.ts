@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { DuplicateKeyError, StoreUnavailableError } from '../port.js';
+import { StoreUnavailableError, fromWireError, toWireError, type WireError } from '../errors.js';
 import { GroupCommitter } from './groupCommit.js';
 import { SqliteWrites, type WriteOp } from './writes.js';
 
@@ -20,24 +20,7 @@ export interface WriteChannel {
   close(): Promise<void>;
 }
 
-/** A failure as it crosses a thread or process boundary. */
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
-}
-
 export type WireResult = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
-
-export function toWireError(err: unknown): WireError {
-  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
-}
-
-export function fromWireError(error: WireError): Error {
-  if (error.name === 'DuplicateKeyError') return new DuplicateKeyError(error.message);
-  const out = new Error(error.message);
-  out.name = error.name;
-  return out;
-}
 
 /** The writer itself: group commits on this thread. */
 export class LocalWriteChannel implements WriteChannel {
