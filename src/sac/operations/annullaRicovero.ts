@@ -34,11 +34,12 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
   const id = text(payload.idCertificato).trim();
   const admission = services.store.getRicovero(id);
   if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !sameStructure(admission, acting.structure)) {
+    if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idCertificato' })] };
   }
   const dataRicezione = romeDateTime(services.clock.now());
-  return withNewProtocolNumber(async (idAnnullamento) => {
-    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione)) {
+  return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
+    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione, services.journal.stamp())) {
       case 'ok':
         return { ok: { dataRicezione, idAnnullamento } };
       case 'has_discharge':

@@ -52,11 +52,15 @@ export class PendingReplies {
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
 
+  /** `busy(true)` when the first write starts waiting, `busy(false)` when none is left. */
+  constructor(private readonly busy: (waiting: boolean) => void = () => {}) {}
+
   /** Register a write and hand its id to `post`, which sends it. */
   expect(post: (id: number) => void): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) this.busy(true);
       post(id);
     });
   }
@@ -65,12 +69,14 @@ export class PendingReplies {
     const entry = this.waiting.get(result.id);
     if (!entry) return;
     this.waiting.delete(result.id);
+    if (this.waiting.size === 0) this.busy(false);
     if (result.ok) entry.resolve(result.value);
     else entry.reject(fromWireError(result.error));
   }
 
   failAll(err: Error): void {
     for (const entry of this.waiting.values()) entry.reject(err);
+    if (this.waiting.size > 0) this.busy(false);
     this.waiting.clear();
   }
 
@@ -139,7 +145,7 @@ export interface WriterThreadOptions {
  * fails with the first error rather than hang.
  */
 export abstract class RemoteWriteChannel implements WriteChannel {
-  protected readonly pending = new PendingReplies();
+  protected readonly pending = new PendingReplies((waiting) => this.hold(waiting));
   private readonly outbox = new TurnBatcher<WireWrite>((batch) => this.post(batch));
   private failed: Error | undefined;
 
@@ -147,6 +153,12 @@ export abstract class RemoteWriteChannel implements WriteChannel {
   protected abstract post(batch: WireWrite[]): void;
   /** Let go of the transport once nothing is waiting. */
   protected abstract release(): Promise<void> | void;
+  /**
+   * Keep the process alive while writes wait for their answers (true), or
+   * not (false): the transport alone must not, but an awaited write must
+   * not be dropped by the process exiting under it (a CLI, a test).
+   */
+  protected abstract hold(waiting: boolean): void;
 
   protected fail(err: Error): void {
     this.failed ??= new StoreUnavailableError(err.message);
@@ -204,8 +216,18 @@ export class ThreadWriteChannel extends RemoteWriteChannel {
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`store writer stopped (exit code ${code})`)));
     // The writer must not keep the process alive by itself, but must while the process waits for it to be ready.
-    const unref = () => this.worker.unref();
+    const unref = () => {
+      this.isReady = true;
+      if (this.pending.size === 0) this.worker.unref();
+    };
     this.ready.then(unref, unref);
+  }
+
+  private isReady = false;
+
+  protected hold(waiting: boolean): void {
+    if (waiting) this.worker.ref();
+    else if (this.isReady) this.worker.unref();
   }
 
   protected post(batch: WireWrite[]): void {
