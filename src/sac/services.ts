@@ -40,8 +40,12 @@ export interface SharedServices {
  * operation (see src/sac/journal.ts).
  */
 export interface RequestJournal {
-  /** When, who, from where, which operation: handed to every store write, whose entries commit with the change. */
-  stamp(): JournalStamp;
+  /**
+   * When, who, from where, which operation: handed to every store write,
+   * whose entries commit with the change. `at` defaults to the clock's now;
+   * a change passes its own dataRicezione, so entry and record agree.
+   */
+  stamp(at?: string): JournalStamp;
   /**
    * Health data about to be answered: resolves once the entries are
    * committed. Await it BEFORE answering: no journal, no data.

@@ -33,7 +33,7 @@ export const annullaMalattia: Handler = async (payload, caller, services) => {
   const dataRicezione = romeDateTime(now);
   return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
     // Conditional on the state inside the write: of two racing cancellations one wins.
-    if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione, services.journal.stamp())) !== 'ok') {
+    if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione, services.journal.stamp(dataRicezione))) !== 'ok') {
       const current = services.store.getCertificate(record.idCertificato);
       return { errors: current ? mustBeActive(current) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
     }

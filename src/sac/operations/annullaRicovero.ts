@@ -39,7 +39,7 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
   }
   const dataRicezione = romeDateTime(services.clock.now());
   return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
-    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione, services.journal.stamp())) {
+    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione, services.journal.stamp(dataRicezione))) {
       case 'ok':
         return { ok: { dataRicezione, idAnnullamento } };
       case 'has_discharge':

@@ -96,7 +96,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
       document: { residenza, ...(reperibilita ? { reperibilita } : {}), dimissione },
       idInizioRicovero,
     };
-    switch (await services.store.insertDischarge(record, services.journal.stamp())) {
+    switch (await services.store.insertDischarge(record, services.journal.stamp(dataRicezione))) {
       case 'ok':
         return { ok: { dataRicezione, idInizioRicovero, idCertificato } };
       case 'discharge_exists':

@@ -46,7 +46,7 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
       sentBy: caller.username,
       state: 'attivo',
       document,
-    }, services.journal.stamp());
+    }, services.journal.stamp(dataRicezione));
     return { ok: { dataRicezione, idCertificato } };
   });
 };

@@ -50,7 +50,7 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
       dataRicezione,
       state: 'attivo',
       document: { residenza, ricovero },
-    }, services.journal.stamp());
+    }, services.journal.stamp(dataRicezione));
     return { ok: { dataRicezione, idInizioRicovero } };
   });
 };

@@ -88,7 +88,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
       };
       // The state is checked again inside the write transaction: a racing
       // cancellation or rectification may have won since the read above.
-      const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification, services.journal.stamp());
+      const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification, services.journal.stamp(dataRicezione));
       if (outcome !== 'ok') {
         const now = services.store.getCertificate(original.idCertificato);
         return { errors: now ? mustBeActive(now) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
