@@ -198,14 +198,10 @@ for (const placement of PLACEMENTS) {
           () => assert.fail('a CHECK violation was accepted'),
           (e: unknown) => e,
         );
-        if (placement.name === 'in-process writer') {
-          // Here the error is SQLite's own, unwrapped: the same code either way.
-          assert.equal((err as { code?: string }).code, 'SQLITE_CONSTRAINT_CHECK');
-        } else {
-          assert.ok(err instanceof StoreWriteError, `got ${String(err)}`);
-          assert.equal(err.code, 'SAC_STORE_WRITE_FAILED');
-          assert.equal(err.sourceCode, 'SQLITE_CONSTRAINT_CHECK');
-        }
+        assert.ok(err instanceof StoreWriteError, `got ${String(err)}`);
+        assert.equal(err.name, 'StoreWriteError');
+        assert.equal(err.code, 'SAC_STORE_WRITE_FAILED');
+        assert.equal(err.sourceCode, 'SQLITE_CONSTRAINT_CHECK');
         await close();
         assert.equal(count(dir, 'SELECT count(*) AS n FROM certificati'), 0);
       } finally {

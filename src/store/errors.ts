@@ -59,6 +59,12 @@ export function toWireError(err: unknown): WireError {
   return { code: undefined, name: 'Error', message: String(err) };
 }
 
+/** An error from the writer as the store's callers see it: ours as they are, anything else as a StoreWriteError keeping its code. */
+export function asStoreError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return err instanceof Error ? new StoreWriteError(err.message, codeOf(err)) : new StoreWriteError(String(err));
+}
+
 /** The error again, on this side: one of ours by its code, anything else as a StoreWriteError keeping the code. */
 export function fromWireError(error: WireError): GatewayError {
   const known = error.code === undefined ? undefined : BY_CODE.get(error.code);

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { StoreUnavailableError, fromWireError, toWireError, type WireError } from '../errors.js';
+import { StoreUnavailableError, asStoreError, fromWireError, toWireError, type WireError } from '../errors.js';
 import { GroupCommitter } from './groupCommit.js';
 import { SqliteWrites, type WriteOp } from './writes.js';
 
@@ -35,8 +35,11 @@ export class LocalWriteChannel implements WriteChannel {
     this.writes = new SqliteWrites(db);
   }
 
+  /** Settles after the commit; a failure is a store error (SQLite's own wrapped, keeping its code), as with any other writer. */
   send(write: WriteOp): Promise<unknown> {
-    return this.group.write(() => this.writes.execute(write));
+    return this.group.write(() => this.writes.execute(write)).catch((err: unknown) => {
+      throw asStoreError(err);
+    });
   }
 
   async close(): Promise<void> {
