@@ -10,7 +10,9 @@ import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey
 import type { Config } from './config.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
-import { systemClock, type Clock, type Services } from './sac/services.js';
+import { requestServices } from './sac/journal.js';
+import { newProtocolNumber } from './sac/puc.js';
+import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SoapPipeline } from './soap/pipeline.js';
 import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Where writes are committed: a writer thread by default, the primary's writer under node:cluster. */
   readonly writer?: WriterPlacement;
+  /** Where new protocol numbers come from: the CSPRNG by default (tests force collisions with their own). */
+  readonly newId?: () => string;
 }
 
 export interface Gateway {
@@ -57,8 +61,17 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
   const schema = ContractSchema.load();
   const secrets = new CachedSecrets();
-  const services: Services = { store, registry: store, clock: options.clock ?? systemClock, pincodeKey, secrets };
-  const pipeline = new SoapPipeline(schema, HANDLERS, services);
+  const services: SharedServices = {
+    store,
+    registry: store,
+    clock: options.clock ?? systemClock,
+    pincodeKey,
+    secrets,
+    newId: options.newId ?? newProtocolNumber,
+  };
+  const pipeline = new SoapPipeline(schema, HANDLERS, (call, operation) =>
+    requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
+  );
   const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
 
   const gateway: Gateway = {

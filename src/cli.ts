@@ -5,15 +5,19 @@
  *   seed --persons N      add N synthetic assisted persons to the registry
  *   encrypt TEXT          encrypt a pincode or codice fiscale with the gateway's key
  *   docs                  regenerate docs/diagnostics.md from the catalog
+ *   journal               read the access journal (one certificate, admission, person or user)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { encryptField } from './auth/pincodeCipher.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import { serve } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
-import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import type { JournalEntry, JournalQuery } from './store/port.js';
+import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
 
 const USAGE = `usage: sac-gateway <command>
   serve                    run the gateway
@@ -22,6 +26,9 @@ const USAGE = `usage: sac-gateway <command>
   encrypt TEXT             print TEXT encrypted with the gateway's pincode key (Base64)
   docs [--check]           write docs/diagnostics.md from the diagnostics catalog
                            (--check: exit 1 if the file is out of date)
+  journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
+                           print the access journal for one subject or user, oldest first,
+                           as tab-separated values with a header line
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -65,6 +72,67 @@ function docs(args: string[]): void {
   process.stdout.write(`wrote ${DIAGNOSTICS_DOC_PATH}\n`);
 }
 
+const JOURNAL_COLUMNS = ['at', 'username', 'client_address', 'operation', 'action', 'subject_kind', 'subject_id', 'detail'] as const;
+
+/** A journal value in one TSV cell: backslash, tab, newlines and other control characters escaped (it may come from a hostile login). */
+function tsvCell(value: string | null | undefined): string {
+  return (value ?? '').replace(/[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function journalQuery(args: string[]): JournalQuery {
+  const { values } = parseArgs({
+    args,
+    options: { certificate: { type: 'string' }, admission: { type: 'string' }, person: { type: 'string' }, user: { type: 'string' } },
+    strict: true,
+  });
+  const given = Object.entries(values).filter(([, v]) => v !== undefined);
+  if (given.length !== 1 || !given[0]![1]) {
+    throw new ConfigError('journal needs exactly one of --certificate PUC, --admission PUCIR, --person CF, --user USERNAME');
+  }
+  const [name, value] = given[0] as [string, string];
+  switch (name) {
+    case 'certificate':
+      return { subjectKind: 'certificato', subjectId: value };
+    case 'admission':
+      return { subjectKind: 'ricovero', subjectId: value };
+    case 'person':
+      return { person: value.toUpperCase() };
+    default:
+      return { username: value };
+  }
+}
+
+async function journal(args: string[]): Promise<void> {
+  let query: JournalQuery;
+  try {
+    query = journalQuery(args);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError((err as Error).message);
+  }
+  const config = loadConfig();
+  // Reading must not create an empty store where there was none.
+  if (!existsSync(path.join(config.dataDir, STORE_FILE))) throw new ConfigError(`no store in ${config.dataDir} (SAC_DATA_DIR)`);
+  const store = SqliteStore.open(config.dataDir);
+  try {
+    const lines = [JOURNAL_COLUMNS.join('\t')];
+    const row = (e: JournalEntry) =>
+      [e.at, e.username, e.clientAddress, e.operation, e.action, e.subjectKind, e.subjectId, e.detail].map(tsvCell).join('\t');
+    for (const entry of store.readJournal(query)) {
+      lines.push(row(entry));
+      if (lines.length >= 1000) {
+        process.stdout.write(`${lines.join('\n')}\n`);
+        lines.length = 0;
+      }
+    }
+    if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
@@ -76,6 +144,8 @@ async function main(argv: string[]): Promise<void> {
       return encrypt(args);
     case 'docs':
       return docs(args);
+    case 'journal':
+      return journal(args);
     case undefined:
     case 'help':
     case '--help':

@@ -2,7 +2,8 @@
  * Losing the store's writer: the writer thread of a real gateway is ended
  * (as an uncaught error or an out-of-memory kill would end it). The gateway
  * must then refuse writes at once with the "temporarily unavailable" fault,
- * store nothing, keep answering reads, and say so on /healthz (503), so a
+ * store nothing, refuse reads of health data too (their access-journal
+ * entry cannot be written: fail closed), and say so on /healthz (503), so a
  * balancer or supervisor can act instead of seeing a healthy gateway.
  */
 import { after, before, describe, test } from 'node:test';
@@ -28,7 +29,7 @@ function sendInvio() {
 }
 
 describe('the store writer thread is lost', () => {
-  test('writes are refused with a fault, nothing is stored, reads go on, /healthz says 503', async () => {
+  test('writes and journaled reads are refused with a fault, nothing is stored, /healthz says 503', async () => {
     assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
     assert.deepEqual(parseResponse(await sendInvio()).errors, [], 'a certificate is accepted while the writer runs');
     const stored = gw.gateway.store.countCertificates();
@@ -50,10 +51,18 @@ describe('the store writer thread is lost', () => {
     assert.equal(health.status, 503);
     assert.deepEqual(await health.json(), { status: 'unavailable', reason: 'store writer stopped' });
 
-    // Reads do not need the writer.
-    const interrogazione = parseResponse(
-      await post(gw.endpoint, envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: 'BNCGPP75C41F205S' } })),
+    // Health data is answered only once its read is journaled, and the journal is written by the writer:
+    // without it such reads are refused the same way (fail closed), while the gateway keeps answering.
+    const interrogazione = await post(
+      gw.endpoint,
+      envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: 'BNCGPP75C41F205S' } }),
     );
-    assert.deepEqual(interrogazione.ok, { cognome: 'Bianchi', nome: 'Giuseppina' });
+    assert.equal(parseFault(interrogazione).faultstring, FAULTS.UNAVAILABLE.faultstring);
+    assert.doesNotMatch(interrogazione.text, /Giuseppina/);
+    // A search that finds nothing answers no health data and needs no journal entry.
+    const ricerca = parseResponse(
+      await post(gw.endpoint, envelope('ricercaMalattiaRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: 'VRDLGU62T10L219V' } })),
+    );
+    assert.deepEqual(ricerca.errors, []);
   });
 });

@@ -2,11 +2,12 @@
  * The gateway's pincode key pair: clients RSA-encrypt `pincode` (and
  * optionally the worker's codice fiscale) with the published certificate.
  *
- * Files, in <dataDir>/keys/ (directory 0700):
+ * Files, in <dataDir>/keys/ (directory 0700, whatever it was before):
  *   pincode-key.pem   PKCS#8 private key, mode 0600. Authoritative.
  *   pincode-cert.pem  self-signed certificate for that key (derived; reissued
  *                     with the SAME key if missing, mismatched or near expiry,
  *                     so ciphertexts made with an older copy still decrypt).
+ *                     Mode 0600 too: it is published over HTTP, not on disk.
  *
  * Synchronous on purpose: it runs once at start-up, before the server listens.
  */
@@ -146,6 +147,7 @@ export function loadOrCreatePincodeKey(
   validatePincodeBits(bits);
   const dir = join(dataDir, 'keys');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const keyPath = join(dir, KEY_FILE);
   const certificatePath = join(dir, CERT_FILE);
   const notices: string[] = [];
@@ -186,11 +188,12 @@ export function loadOrCreatePincodeKey(
       days: options.days ?? 3650,
       usage: 'encryption',
     });
-    const tmp = writeTemp(dir, CERT_FILE, issued.certificatePem, 0o644);
+    const tmp = writeTemp(dir, CERT_FILE, issued.certificatePem, 0o600);
     renameSync(tmp, certificatePath); // the certificate is derived data: overwriting is fine
     if (!created) notices.push(`pincode certificate was ${reason}; issued a new one for the same key`);
     cert = new X509Certificate(issued.certificateDer);
   }
+  if ((statSync(certificatePath).mode & 0o077) !== 0) chmodSync(certificatePath, 0o600);
 
   return {
     privateKey,

@@ -12,20 +12,20 @@ import {
   type RicoveroRecord,
 } from '../store/port.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { newProtocolNumber } from './puc.js';
 import type { Address, Dimissione, Malattia, Reperibilita } from './types.js';
 import type { OutObject } from '../soap/xmlWriter.js';
+import type { RequestJournal } from './services.js';
 
 const ATTEMPTS = 5;
 
 /**
- * Run a write with a new protocol number, drawing another on the
- * astronomically rare collision with an existing one.
+ * Run a write with a new protocol number from `newId` (services.newId),
+ * drawing another on the astronomically rare collision with an existing one.
  */
-export async function withNewProtocolNumber<T>(write: (id: string) => Promise<T>): Promise<T> {
+export async function withNewProtocolNumber<T>(newId: () => string, write: (id: string) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await write(newProtocolNumber());
+      return await write(newId());
     } catch (err) {
       if (!(err instanceof DuplicateKeyError) || attempt >= ATTEMPTS) throw err;
     }
@@ -34,15 +34,18 @@ export async function withNewProtocolNumber<T>(write: (id: string) => Promise<T>
 
 /**
  * The certificate with this PUC, if this doctor issued it for this worker.
- * "Not found" and "not yours" are one answer: no probing of others' PUCs.
+ * "Not found" and "not yours" are one answer: no probing of others' PUCs
+ * (an existing one that is not the caller's is journaled as accesso_negato).
  */
 export function ownCertificate(
   record: CertificateRecord | undefined,
   medicoCf: string,
   lavoratoreCf: string,
   kind: CertificateKind,
+  journal?: RequestJournal,
 ): { readonly certificate: CertificateRecord } | { readonly errors: Diagnostic[] } {
   if (!record || record.kind !== kind || record.medicoCf !== medicoCf || record.lavoratoreCf !== lavoratoreCf) {
+    if (record) journal?.denied('certificato', record.idCertificato);
     return { errors: [diagnostic('CERTIFICATO_NON_TROVATO')] };
   }
   return { certificate: record };

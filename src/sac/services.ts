@@ -1,8 +1,8 @@
 /**
- * What handlers are given: the ports, the clock and the keys. Built once at
- * start-up (src/app.ts); tests build their own with a real store.
+ * What handlers are given: the ports, the clock and the keys, built once at
+ * start-up (src/app.ts), and the access journal bound to each request.
  */
-import type { CertificateStore, PersonRegistry, UserRecord } from '../store/port.js';
+import type { CertificateStore, JournalStamp, JournalSubjectKind, PersonRegistry, UserRecord } from '../store/port.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { OperationName } from '../contract/operations.js';
 import type { OutObject } from '../soap/xmlWriter.js';
@@ -24,12 +24,44 @@ export interface SecretCheck {
   rememberCiphertext(username: string, ciphertext: string, storedHash: string): void;
 }
 
-export interface Services {
+/** What every request shares: built once at start-up. */
+export interface SharedServices {
   readonly store: CertificateStore;
   readonly registry: PersonRegistry;
   readonly clock: Clock;
   readonly pincodeKey: PincodeKey;
   readonly secrets: SecretCheck;
+  /** Draws a new protocol number (PUC, PUCIR, idAnnullamento); injectable so tests can force a collision. */
+  readonly newId: () => string;
+}
+
+/**
+ * The access journal, bound to one request's user, client address and
+ * operation (see src/sac/journal.ts).
+ */
+export interface RequestJournal {
+  /**
+   * When, who, from where, which operation: handed to every store write,
+   * whose entries commit with the change. `at` defaults to the clock's now;
+   * a change passes its own dataRicezione, so entry and record agree.
+   */
+  stamp(at?: string): JournalStamp;
+  /**
+   * Health data about to be answered: resolves once the entries are
+   * committed. Await it BEFORE answering: no journal, no data.
+   */
+  read(kind: JournalSubjectKind, ids: readonly string[]): Promise<void>;
+  /**
+   * A look-up named a certificate or admission that exists but is not the
+   * caller's. Recorded without delaying the answer, which stays the same as
+   * for a missing one.
+   */
+  denied(kind: JournalSubjectKind, id: string): void;
+}
+
+/** What handlers are given: the shared services and this request's journal. */
+export interface Services extends SharedServices {
+  readonly journal: RequestJournal;
 }
 
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */

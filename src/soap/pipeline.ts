@@ -48,11 +48,14 @@ export function responseXml(operation: OperationSpec, outcome: Outcome): string 
   return writeEnvelope(writePayload(operation.responseElement, content));
 }
 
+/** The services one call's handler gets (the access journal is bound to its caller, address and operation). */
+export type ServicesFor = (call: SoapCall, operation: OperationSpec) => Services;
+
 export class SoapPipeline {
   constructor(
     private readonly schema: ContractSchema,
     private readonly handlers: HandlerTable,
-    private readonly services: Services,
+    private readonly servicesFor: ServicesFor,
   ) {}
 
   async handle(call: SoapCall): Promise<SoapAnswer> {
@@ -79,7 +82,7 @@ export class SoapPipeline {
     if (outcome === undefined) {
       const handler = this.handlers[operation.name];
       if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });
-      outcome = await handler(payload!, call.caller, this.services);
+      outcome = await handler(payload!, call.caller, this.servicesFor(call, operation));
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
     return { xml: responseXml(operation, outcome), operation, errorCodes };

@@ -102,10 +102,47 @@ export type RectifyOutcome = 'ok' | 'not_active';
 export type CancelRicoveroOutcome = 'ok' | 'not_active' | 'has_discharge';
 export type DischargeOutcome = 'ok' | 'ricovero_not_active' | 'discharge_exists';
 
-export class DuplicateKeyError extends Error {}
+export { DuplicateKeyError, StoreUnavailableError, StoreWriteError } from './errors.js';
 
-/** The store cannot take writes now (its writer is gone); nothing of the write was made. */
-export class StoreUnavailableError extends Error {}
+/**
+ * The access journal: who read or changed which health datum, when, from
+ * where. Append-only; kept in the store, never in the log.
+ */
+export type JournalAction =
+  | 'lettura'
+  | 'creazione'
+  | 'rettifica'
+  | 'annullamento'
+  /** A discharge certificate was filed against this admission. */
+  | 'dimissione'
+  /** A look-up named a certificate or admission that exists but is not the caller's. */
+  | 'accesso_negato'
+  | 'login_fallito';
+
+export type JournalSubjectKind = 'certificato' | 'ricovero' | 'persona' | 'utente';
+
+/** What every entry of one request shares: when, who, from where, in which operation. */
+export interface JournalStamp {
+  /** xs:dateTime with the Europe/Rome offset, like dataRicezione. */
+  readonly at: string;
+  readonly username: string;
+  readonly clientAddress: string;
+  readonly operation: string;
+}
+
+export interface JournalEntry extends JournalStamp {
+  readonly action: JournalAction;
+  readonly subjectKind: JournalSubjectKind;
+  readonly subjectId: string;
+  /** A short fixed word (e.g. why a login failed); never a value from a request, never a diagnosis. */
+  readonly detail?: string | null;
+}
+
+/** One subject, one user, or one person (with every certificate and admission of that person). */
+export type JournalQuery =
+  | { readonly subjectKind: Exclude<JournalSubjectKind, 'persona'>; readonly subjectId: string }
+  | { readonly username: string }
+  | { readonly person: string };
 
 export interface CertificateStore {
   findUser(username: string): UserRecord | undefined;
@@ -115,22 +152,34 @@ export interface CertificateStore {
    * Every write below settles only when its transaction is committed and
    * synced: an acknowledgement sent after it cannot be lost. Rejects with
    * DuplicateKeyError on a reused protocol number.
+   *
+   * Each change takes the journal stamp of the request that makes it: its
+   * journal entries are written in the same transaction, so a change never
+   * exists without them (and a refused change leaves none).
    */
-  insertCertificate(record: CertificateRecord): Promise<void>;
+  insertCertificate(record: CertificateRecord, by: JournalStamp): Promise<void>;
   getCertificate(idCertificato: string): CertificateRecord | undefined;
   /** Certificates of one doctor for one worker, newest release first. */
   findCertificates(query: CertificateQuery): CertificateRecord[];
   countCertificates(): number;
   /** Cancel an active certificate. */
-  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelOutcome>;
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome>;
   /** Mark an active certificate rectified and store its rectification, in one transaction. */
-  rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome>;
-  insertRicovero(record: RicoveroRecord): Promise<void>;
+  rectifyCertificate(originalId: string, rectification: CertificateRecord, by: JournalStamp): Promise<RectifyOutcome>;
+  insertRicovero(record: RicoveroRecord, by: JournalStamp): Promise<void>;
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined;
   /** Cancel an active admission that no active discharge certificate refers to. */
-  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome>;
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelRicoveroOutcome>;
   /** Store a discharge certificate if its admission is active and has no active discharge yet. */
-  insertDischarge(record: CertificateRecord): Promise<DischargeOutcome>;
+  insertDischarge(record: CertificateRecord, by: JournalStamp): Promise<DischargeOutcome>;
+  /**
+   * Append entries to the access journal (reads, refused look-ups, failed
+   * logins). Settles once they are committed: a read of health data awaits
+   * it before its answer leaves.
+   */
+  appendJournal(entries: readonly JournalEntry[]): Promise<void>;
+  /** The journal's entries for one subject, user or person, oldest first. */
+  readJournal(query: JournalQuery): Iterable<JournalEntry>;
   /** Why the store cannot take writes now, or undefined while it can (for health checks). */
   writeFailure(): Error | undefined;
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export const annullaMalattia: Handler = async (payload, caller, services) => {
 
   const record = services.store.getCertificate(text(payload.idCertificato).trim());
   if (!record || record.medicoCf !== doctor.medicoCf || record.lavoratoreCf !== worker.person.codiceFiscale) {
+    if (record) services.journal.denied('certificato', record.idCertificato);
     return { errors: [diagnostic('CERTIFICATO_NON_TROVATO')] };
   }
   const stateErrors = mustBeActive(record);
@@ -30,9 +31,9 @@ export const annullaMalattia: Handler = async (payload, caller, services) => {
   if (romeDate(now) > limite) return { errors: [diagnostic('ANNULLAMENTO_SCADUTO', { limite })] };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber(async (idAnnullamento) => {
+  return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
     // Conditional on the state inside the write: of two racing cancellations one wins.
-    if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione)) !== 'ok') {
+    if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione, services.journal.stamp(dataRicezione))) !== 'ok') {
       const current = services.store.getCertificate(record.idCertificato);
       return { errors: current ? mustBeActive(current) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
     }

@@ -30,11 +30,12 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
     admission.lavoratoreCf !== worker.person.codiceFiscale ||
     !admissionAt(admission, { codiceRegione, codiceAsl, codiceStruttura }, services.store)
   ) {
+    if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idCertificato' })] };
   }
   const dataRicezione = romeDateTime(services.clock.now());
-  return withNewProtocolNumber(async (idAnnullamento) => {
-    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione)) {
+  return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
+    switch (await services.store.cancelRicovero(id, idAnnullamento, dataRicezione, services.journal.stamp(dataRicezione))) {
       case 'ok':
         return { ok: { dataRicezione, idAnnullamento } };
       case 'has_discharge':

@@ -12,5 +12,7 @@ export const interrogazioneLavoratore: Handler = async (payload, caller, service
   if ('errors' in doctor) return doctor;
   const worker = lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
   if ('errors' in worker) return worker;
+  // No journal, no data: the answer leaves only once the read is on record.
+  await services.journal.read('persona', [worker.person.codiceFiscale]);
   return { ok: { cognome: worker.person.cognome, nome: worker.person.nome } };
 };

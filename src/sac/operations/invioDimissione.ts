@@ -80,6 +80,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
   const idInizioRicovero = text(payload.idInizioRicovero).trim();
   const admission = services.store.getRicovero(idInizioRicovero);
   if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !admissionAt(admission, hospital, services.store)) {
+    if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idInizioRicovero' })] };
   }
   if (admission.state !== 'attivo') return { errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] };
@@ -98,7 +99,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
   if (errors.length > 0) return { errors: errors.slice(0, MAX_ERRORS) };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber(async (idCertificato) => {
+  return withNewProtocolNumber(services.newId, async (idCertificato) => {
     const record: CertificateRecord = {
       idCertificato,
       kind: 'dimissione',
@@ -110,7 +111,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
       document: { residenza, ...(reperibilita ? { reperibilita } : {}), dimissione },
       idInizioRicovero,
     };
-    switch (await services.store.insertDischarge(record)) {
+    switch (await services.store.insertDischarge(record, services.journal.stamp(dataRicezione))) {
       case 'ok':
         return { ok: { dataRicezione, idInizioRicovero, idCertificato } };
       case 'discharge_exists':

@@ -36,7 +36,7 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
     ...(request.reperibilita ? { reperibilita: request.reperibilita } : {}),
     malattia: request.malattia,
   };
-  return withNewProtocolNumber(async (idCertificato) => {
+  return withNewProtocolNumber(services.newId, async (idCertificato) => {
     await services.store.insertCertificate({
       idCertificato,
       kind: 'malattia',
@@ -46,7 +46,7 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
       sentBy: caller.username,
       state: 'attivo',
       document,
-    });
+    }, services.journal.stamp(dataRicezione));
     return { ok: { dataRicezione, idCertificato } };
   });
 };

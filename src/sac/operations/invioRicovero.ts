@@ -38,7 +38,7 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
   if (errors.length > 0 || 'errors' in worker) return { errors: errors.slice(0, MAX_ERRORS) };
 
   const dataRicezione = romeDateTime(now);
-  return withNewProtocolNumber(async (idInizioRicovero) => {
+  return withNewProtocolNumber(services.newId, async (idInizioRicovero) => {
     await services.store.insertRicovero({
       idInizioRicovero,
       lavoratoreCf: worker.person.codiceFiscale,
@@ -50,7 +50,7 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
       dataRicezione,
       state: 'attivo',
       document: { residenza, ricovero },
-    });
+    }, services.journal.stamp(dataRicezione));
     return { ok: { dataRicezione, idInizioRicovero } };
   });
 };

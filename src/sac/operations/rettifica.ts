@@ -54,6 +54,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
       doctor.medicoCf,
       worker.person.codiceFiscale,
       kind,
+      services.journal,
     );
     if ('errors' in found) return found;
     const original = found.certificate;
@@ -72,7 +73,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
 
     const dataRicezione = romeDateTime(now);
     const document = withNewEnd(original.document, nuova);
-    return withNewProtocolNumber(async (idCertificato) => {
+    return withNewProtocolNumber(services.newId, async (idCertificato) => {
       const rectification: CertificateRecord = {
         idCertificato,
         kind,
@@ -87,7 +88,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
       };
       // The state is checked again inside the write transaction: a racing
       // cancellation or rectification may have won since the read above.
-      const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification);
+      const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification, services.journal.stamp(dataRicezione));
       if (outcome !== 'ok') {
         const now = services.store.getCertificate(original.idCertificato);
         return { errors: now ? mustBeActive(now) : [diagnostic('CERTIFICATO_NON_TROVATO')] };

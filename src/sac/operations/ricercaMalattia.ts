@@ -41,6 +41,8 @@ export const ricercaMalattia: Handler = async (payload, caller, services) => {
     fromDay,
     toDay,
   });
+  // No journal, no data: the answer leaves only once each certificate's read is on record.
+  await services.journal.read('certificato', found.map((c) => c.idCertificato));
   return {
     ok: {
       datiCertificato: found.map((c) => {

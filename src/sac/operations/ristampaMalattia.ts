@@ -19,8 +19,11 @@ export const ristampaMalattia: Handler = async (payload, caller, services) => {
     doctor.medicoCf,
     worker.person.codiceFiscale,
     'malattia',
+    services.journal,
   );
   if ('errors' in found) return found;
+  // No journal, no data: the answer leaves only once the read is on record.
+  await services.journal.read('certificato', [found.certificate.idCertificato]);
   const { residenza, reperibilita, malattia } = found.certificate.document;
   return {
     ok: {

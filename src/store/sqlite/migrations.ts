@@ -78,6 +78,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX annullamenti_ricoveri ON ricoveri (id_annullamento) WHERE id_annullamento IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'access journal: who read or changed which certificate, admission or person (append-only)',
+    // Two indexes only (by subject, by user): each costs every InviaMalattia a b-tree insert.
+    // The triggers make the table append-only for every connection, the gateway's included;
+    // they do not stop the files' owner, who can also delete the files (see docs/security.md).
+    sql: `
+      CREATE TABLE access_journal (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        username TEXT NOT NULL,
+        client_address TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN
+          ('lettura', 'creazione', 'rettifica', 'annullamento', 'dimissione', 'accesso_negato', 'login_fallito')),
+        subject_kind TEXT NOT NULL CHECK (subject_kind IN ('certificato', 'ricovero', 'persona', 'utente')),
+        subject_id TEXT NOT NULL,
+        detail TEXT
+      ) STRICT;
+      CREATE INDEX access_journal_by_subject ON access_journal (subject_id);
+      CREATE INDEX access_journal_by_user ON access_journal (username);
+      CREATE TRIGGER access_journal_no_update BEFORE UPDATE ON access_journal
+        BEGIN SELECT RAISE(ABORT, 'access_journal is append-only'); END;
+      CREATE TRIGGER access_journal_no_delete BEFORE DELETE ON access_journal
+        BEGIN SELECT RAISE(ABORT, 'access_journal is append-only'); END;
+    `,
+  },
 ];
 
 /**

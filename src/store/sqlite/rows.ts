@@ -1,5 +1,5 @@
 /** Rows of the SQLite tables and their conversion to the port's records. */
-import { certificateDays, type CertificateRecord, type RicoveroRecord, type UserRecord } from '../port.js';
+import { certificateDays, type CertificateRecord, type JournalEntry, type RicoveroRecord, type UserRecord } from '../port.js';
 
 export interface UserRow {
   username: string;
@@ -114,5 +114,30 @@ export function ricoveroParams(record: RicoveroRecord) {
     data_ricovero: record.document.ricovero.dataRicovero,
     state: record.state,
     document: JSON.stringify(record.document),
+  };
+}
+
+export interface JournalRow {
+  seq: number;
+  at: string;
+  username: string;
+  client_address: string;
+  operation: string;
+  action: JournalEntry['action'];
+  subject_kind: JournalEntry['subjectKind'];
+  subject_id: string;
+  detail: string | null;
+}
+
+export function journalFromRow(row: JournalRow): JournalEntry {
+  return {
+    at: row.at,
+    username: row.username,
+    clientAddress: row.client_address,
+    operation: row.operation,
+    action: row.action,
+    subjectKind: row.subject_kind,
+    subjectId: row.subject_id,
+    detail: row.detail,
   };
 }

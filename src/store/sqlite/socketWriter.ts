@@ -75,6 +75,11 @@ export class SocketWriteChannel extends RemoteWriteChannel {
     this.socket.write(encodeFrame(batch));
   }
 
+  protected hold(waiting: boolean): void {
+    if (waiting) this.socket.ref();
+    else this.socket.unref();
+  }
+
   protected release(): void {
     this.socket.end();
   }

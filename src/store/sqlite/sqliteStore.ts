@@ -14,6 +14,9 @@ import type {
   CertificateRecord,
   CertificateStore,
   DischargeOutcome,
+  JournalEntry,
+  JournalQuery,
+  JournalStamp,
   Person,
   PersonRegistry,
   RectifyOutcome,
@@ -22,7 +25,7 @@ import type {
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
 import { migrate } from './migrations.js';
-import { certificateFromRow, ricoveroFromRow, type CertificateRow, type RicoveroRow, type UserRow } from './rows.js';
+import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SocketWriteChannel } from './socketWriter.js';
 import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
 
@@ -31,8 +34,33 @@ export type WriterPlacement = 'local' | 'thread' | { readonly socketPath: string
 
 export const STORE_FILE = 'sac-gateway.sqlite';
 
+/** Owner only: the store holds diagnoses and password hashes. */
+export const DATA_DIR_MODE = 0o700;
+export const STORE_FILE_MODE = 0o600;
+/** The database and the files SQLite keeps beside it in WAL mode. */
+export const STORE_FILES = [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`] as const;
+
+/**
+ * The data directory 0700 and the store's files 0600, whatever existed
+ * before (a directory made by hand, files restored from a backup). The
+ * database file is created here, not by SQLite, so that its mode never
+ * depends on the umask; SQLite gives its -wal and -shm the database's mode.
+ */
+function secureStoreFiles(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  fs.chmodSync(dataDir, DATA_DIR_MODE);
+  fs.closeSync(fs.openSync(path.join(dataDir, STORE_FILE), 'a', STORE_FILE_MODE));
+  for (const name of STORE_FILES) {
+    try {
+      fs.chmodSync(path.join(dataDir, name), STORE_FILE_MODE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 export function openDatabase(dataDir: string): Database.Database {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  secureStoreFiles(dataDir);
   const db = new Database(path.join(dataDir, STORE_FILE));
   // First, so that a concurrent opener waits for the lock instead of failing.
   db.pragma('busy_timeout = 5000');
@@ -74,6 +102,20 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
          VALUES (@codiceFiscale, @cognome, @nome, @sesso, @dataNascita, @comuneNascita, @provinciaNascita)`,
       ),
       countPersons: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM assistiti'),
+      journalBySubject: db.prepare<[string, string], JournalRow>(
+        'SELECT * FROM access_journal WHERE subject_id = ? AND subject_kind = ? ORDER BY seq',
+      ),
+      journalByUser: db.prepare<[string], JournalRow>('SELECT * FROM access_journal WHERE username = ? ORDER BY seq'),
+      // A person's own entries and those of every certificate and admission about them
+      // (certificati and ricoveri have no index by worker: a scan, fine for an occasional audit).
+      journalByPerson: db.prepare<{ cf: string }, JournalRow>(
+        `SELECT * FROM access_journal WHERE subject_id IN (
+           SELECT @cf UNION ALL
+           SELECT id_certificato FROM certificati WHERE lavoratore_cf = @cf UNION ALL
+           SELECT id_inizio_ricovero FROM ricoveri WHERE lavoratore_cf = @cf)
+         AND subject_kind IN ('persona', 'certificato', 'ricovero')
+         ORDER BY seq`,
+      ),
     };
   }
 
@@ -125,8 +167,8 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countUsers.get()!.n;
   }
 
-  insertCertificate(record: CertificateRecord): Promise<void> {
-    return this.writer.send({ op: 'insertCertificate', record }) as Promise<void>;
+  insertCertificate(record: CertificateRecord, by: JournalStamp): Promise<void> {
+    return this.writer.send({ op: 'insertCertificate', record, by }) as Promise<void>;
   }
 
   getCertificate(idCertificato: string): CertificateRecord | undefined {
@@ -140,16 +182,16 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
       .map(certificateFromRow);
   }
 
-  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelOutcome> {
-    return this.writer.send({ op: 'cancelCertificate', id: idCertificato, idAnnullamento, at: dataAnnullamento }) as Promise<CancelOutcome>;
+  cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome> {
+    return this.writer.send({ op: 'cancelCertificate', id: idCertificato, idAnnullamento, at: dataAnnullamento, by }) as Promise<CancelOutcome>;
   }
 
-  rectifyCertificate(originalId: string, rectification: CertificateRecord): Promise<RectifyOutcome> {
-    return this.writer.send({ op: 'rectifyCertificate', originalId, record: rectification }) as Promise<RectifyOutcome>;
+  rectifyCertificate(originalId: string, rectification: CertificateRecord, by: JournalStamp): Promise<RectifyOutcome> {
+    return this.writer.send({ op: 'rectifyCertificate', originalId, record: rectification, by }) as Promise<RectifyOutcome>;
   }
 
-  insertRicovero(record: RicoveroRecord): Promise<void> {
-    return this.writer.send({ op: 'insertRicovero', record }) as Promise<void>;
+  insertRicovero(record: RicoveroRecord, by: JournalStamp): Promise<void> {
+    return this.writer.send({ op: 'insertRicovero', record, by }) as Promise<void>;
   }
 
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined {
@@ -157,12 +199,27 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return row ? ricoveroFromRow(row) : undefined;
   }
 
-  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string): Promise<CancelRicoveroOutcome> {
-    return this.writer.send({ op: 'cancelRicovero', id: idInizioRicovero, idAnnullamento, at: dataAnnullamento }) as Promise<CancelRicoveroOutcome>;
+  cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelRicoveroOutcome> {
+    return this.writer.send({ op: 'cancelRicovero', id: idInizioRicovero, idAnnullamento, at: dataAnnullamento, by }) as Promise<CancelRicoveroOutcome>;
   }
 
-  insertDischarge(record: CertificateRecord): Promise<DischargeOutcome> {
-    return this.writer.send({ op: 'insertDischarge', record }) as Promise<DischargeOutcome>;
+  insertDischarge(record: CertificateRecord, by: JournalStamp): Promise<DischargeOutcome> {
+    return this.writer.send({ op: 'insertDischarge', record, by }) as Promise<DischargeOutcome>;
+  }
+
+  appendJournal(entries: readonly JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    return this.writer.send({ op: 'appendJournal', entries }) as Promise<void>;
+  }
+
+  *readJournal(query: JournalQuery): Iterable<JournalEntry> {
+    const rows =
+      'username' in query
+        ? this.stmt.journalByUser.iterate(query.username)
+        : 'person' in query
+          ? this.stmt.journalByPerson.iterate({ cf: query.person })
+          : this.stmt.journalBySubject.iterate(query.subjectId, query.subjectKind);
+    for (const row of rows) yield journalFromRow(row);
   }
 
   countCertificates(): number {

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { DuplicateKeyError, StoreUnavailableError } from '../port.js';
+import { StoreUnavailableError, asStoreError, fromWireError, toWireError, type WireError } from '../errors.js';
 import { GroupCommitter } from './groupCommit.js';
 import { SqliteWrites, type WriteOp } from './writes.js';
 
@@ -20,24 +20,7 @@ export interface WriteChannel {
   close(): Promise<void>;
 }
 
-/** A failure as it crosses a thread or process boundary. */
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
-}
-
 export type WireResult = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: WireError };
-
-export function toWireError(err: unknown): WireError {
-  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
-}
-
-export function fromWireError(error: WireError): Error {
-  if (error.name === 'DuplicateKeyError') return new DuplicateKeyError(error.message);
-  const out = new Error(error.message);
-  out.name = error.name;
-  return out;
-}
 
 /** The writer itself: group commits on this thread. */
 export class LocalWriteChannel implements WriteChannel {
@@ -52,8 +35,11 @@ export class LocalWriteChannel implements WriteChannel {
     this.writes = new SqliteWrites(db);
   }
 
+  /** Settles after the commit; a failure is a store error (SQLite's own wrapped, keeping its code), as with any other writer. */
   send(write: WriteOp): Promise<unknown> {
-    return this.group.write(() => this.writes.execute(write));
+    return this.group.write(() => this.writes.execute(write)).catch((err: unknown) => {
+      throw asStoreError(err);
+    });
   }
 
   async close(): Promise<void> {
@@ -69,11 +55,15 @@ export class PendingReplies {
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
 
+  /** `busy(true)` when the first write starts waiting, `busy(false)` when none is left. */
+  constructor(private readonly busy: (waiting: boolean) => void = () => {}) {}
+
   /** Register a write and hand its id to `post`, which sends it. */
   expect(post: (id: number) => void): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) this.busy(true);
       post(id);
     });
   }
@@ -82,12 +72,14 @@ export class PendingReplies {
     const entry = this.waiting.get(result.id);
     if (!entry) return;
     this.waiting.delete(result.id);
+    if (this.waiting.size === 0) this.busy(false);
     if (result.ok) entry.resolve(result.value);
     else entry.reject(fromWireError(result.error));
   }
 
   failAll(err: Error): void {
     for (const entry of this.waiting.values()) entry.reject(err);
+    if (this.waiting.size > 0) this.busy(false);
     this.waiting.clear();
   }
 
@@ -156,7 +148,7 @@ export interface WriterThreadOptions {
  * fails with the first error rather than hang.
  */
 export abstract class RemoteWriteChannel implements WriteChannel {
-  protected readonly pending = new PendingReplies();
+  protected readonly pending = new PendingReplies((waiting) => this.hold(waiting));
   private readonly outbox = new TurnBatcher<WireWrite>((batch) => this.post(batch));
   private failed: Error | undefined;
 
@@ -164,6 +156,12 @@ export abstract class RemoteWriteChannel implements WriteChannel {
   protected abstract post(batch: WireWrite[]): void;
   /** Let go of the transport once nothing is waiting. */
   protected abstract release(): Promise<void> | void;
+  /**
+   * Keep the process alive while writes wait for their answers (true), or
+   * not (false): the transport alone must not, but an awaited write must
+   * not be dropped by the process exiting under it (a CLI, a test).
+   */
+  protected abstract hold(waiting: boolean): void;
 
   protected fail(err: Error): void {
     this.failed ??= new StoreUnavailableError(err.message);
@@ -221,8 +219,18 @@ export class ThreadWriteChannel extends RemoteWriteChannel {
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`store writer stopped (exit code ${code})`)));
     // The writer must not keep the process alive by itself, but must while the process waits for it to be ready.
-    const unref = () => this.worker.unref();
+    const unref = () => {
+      this.isReady = true;
+      if (this.pending.size === 0) this.worker.unref();
+    };
     this.ready.then(unref, unref);
+  }
+
+  private isReady = false;
+
+  protected hold(waiting: boolean): void {
+    if (waiting) this.worker.ref();
+    else if (this.isReady) this.worker.unref();
   }
 
   protected post(batch: WireWrite[]): void {

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serveSocketWrites } from './socketWriter.js';
-import { LocalWriteChannel, answerBatch, toWireError, type WireWrite, type WriterThreadMessage } from './writeChannel.js';
+import { toWireError } from '../errors.js';
+import { LocalWriteChannel, answerBatch, type WireWrite, type WriterThreadMessage } from './writeChannel.js';
 import { openDatabase } from './sqliteStore.js';
 
 const { dataDir, socketPath } = workerData as { dataDir: string; socketPath?: string };

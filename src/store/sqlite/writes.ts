@@ -10,25 +10,43 @@ import {
   type CancelRicoveroOutcome,
   type CertificateRecord,
   type DischargeOutcome,
+  type JournalAction,
+  type JournalEntry,
+  type JournalStamp,
+  type JournalSubjectKind,
   type RectifyOutcome,
   type RicoveroRecord,
 } from '../port.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
 
-/** A write as a message: what crosses to the writer thread or process. */
+/**
+ * A write as a message: what crosses to the writer thread or process. Each
+ * change carries the journal stamp of the request that makes it (`by`); its
+ * entries are derived here, from the change itself, and written in the same
+ * savepoint, so a change and its entries are stored together or not at all.
+ */
 export type WriteOp =
-  | { readonly op: 'insertCertificate'; readonly record: CertificateRecord }
-  | { readonly op: 'cancelCertificate'; readonly id: string; readonly idAnnullamento: string; readonly at: string }
-  | { readonly op: 'rectifyCertificate'; readonly originalId: string; readonly record: CertificateRecord }
-  | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord }
-  | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string }
-  | { readonly op: 'insertDischarge'; readonly record: CertificateRecord };
+  | { readonly op: 'insertCertificate'; readonly record: CertificateRecord; readonly by: JournalStamp }
+  | { readonly op: 'cancelCertificate'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
+  | { readonly op: 'rectifyCertificate'; readonly originalId: string; readonly record: CertificateRecord; readonly by: JournalStamp }
+  | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord; readonly by: JournalStamp }
+  | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
+  | { readonly op: 'insertDischarge'; readonly record: CertificateRecord; readonly by: JournalStamp }
+  | { readonly op: 'appendJournal'; readonly entries: readonly JournalEntry[] };
 
 export class SqliteWrites {
   private readonly stmt;
+  /** Runs `work` in a savepoint: its statements are kept together or rolled back together. */
+  private readonly atomically: <T>(work: () => T) => T;
 
   constructor(private readonly db: Database.Database) {
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.atomically = <T>(work: () => T) => savepoint(work) as T;
     this.stmt = {
+      journal: db.prepare<[string, string, string, string, string, string, string, string | null]>(
+        `INSERT INTO access_journal (at, username, client_address, operation, action, subject_kind, subject_id, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       insertCertificate: db.prepare(
         `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
            data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero)
@@ -64,18 +82,54 @@ export class SqliteWrites {
   execute(write: WriteOp): unknown {
     switch (write.op) {
       case 'insertCertificate':
-        return this.insertCertificate(write.record);
+        return this.atomically(() => {
+          this.insertCertificate(write.record);
+          this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+        });
       case 'cancelCertificate':
-        return this.cancelCertificate(write.id, write.idAnnullamento, write.at);
+        return this.atomically(() => {
+          const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
+          if (outcome === 'ok') this.journal(write.by, 'annullamento', 'certificato', write.id);
+          return outcome;
+        });
       case 'rectifyCertificate':
-        return this.rectifyCertificate(write.originalId, write.record);
+        return this.atomically(() => {
+          const outcome = this.rectifyCertificate(write.originalId, write.record);
+          if (outcome === 'ok') {
+            this.journal(write.by, 'rettifica', 'certificato', write.originalId);
+            this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+          }
+          return outcome;
+        });
       case 'insertRicovero':
-        return this.insertRicovero(write.record);
+        return this.atomically(() => {
+          this.insertRicovero(write.record);
+          this.journal(write.by, 'creazione', 'ricovero', write.record.idInizioRicovero);
+        });
       case 'cancelRicovero':
-        return this.cancelRicovero(write.id, write.idAnnullamento, write.at);
+        return this.atomically(() => {
+          const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
+          if (outcome === 'ok') this.journal(write.by, 'annullamento', 'ricovero', write.id);
+          return outcome;
+        });
       case 'insertDischarge':
-        return this.insertDischarge(write.record);
+        return this.atomically(() => {
+          const outcome = this.insertDischarge(write.record);
+          if (outcome === 'ok') {
+            this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+            this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
+          }
+          return outcome;
+        });
+      case 'appendJournal':
+        return this.atomically(() => {
+          for (const e of write.entries) this.journal(e, e.action, e.subjectKind, e.subjectId, e.detail);
+        });
     }
+  }
+
+  private journal(by: JournalStamp, action: JournalAction, kind: JournalSubjectKind, id: string, detail?: string | null): void {
+    this.stmt.journal.run(by.at, by.username, by.clientAddress, by.operation, action, kind, id, detail ?? null);
   }
 
   private run(statement: () => unknown, what: string): void {

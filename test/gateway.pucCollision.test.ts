@@ -1,0 +1,94 @@
+/**
+ * A protocol-number collision through the real writers: the gateway's
+ * default writer thread, and the cluster primary's writer reached over its
+ * socket. The gateway's source of protocol numbers is made to hand out a PUC
+ * already stored, once: the store refuses it with DuplicateKeyError, which
+ * must arrive as such across the thread or socket, so that the handler draws
+ * another number and the sender gets ricevutaOk (not an internal fault).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import pino from 'pino';
+import { createGateway, type Gateway } from '../src/app.js';
+import { encryptField } from '../src/auth/pincodeCipher.js';
+import { loadConfig } from '../src/config.js';
+import { newProtocolNumber } from '../src/sac/puc.js';
+import type { WriterPlacement } from '../src/store/sqlite/sqliteStore.js';
+import { privateSocketPath } from '../src/store/sqlite/socketWriter.js';
+import { ThreadWriteChannel } from '../src/store/sqlite/writeChannel.js';
+import { NOW, TODAY } from './support/demo.js';
+import { TestClock, tempDir } from './support/gateway.js';
+import { envelope, invioMalattia } from './support/requests.js';
+import { DEMO, parseResponse, post } from './support/soapClient.js';
+
+const ACTION = 'http://ws.cert.sanita.finanze.it/InviaMalattia';
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Protocol numbers from the CSPRNG, except those queued, which come first. */
+class ForcedIds {
+  readonly queued: string[] = [];
+  drawn = 0;
+  readonly next = (): string => {
+    this.drawn++;
+    return this.queued.shift() ?? newProtocolNumber();
+  };
+}
+
+/** 'default': no writer option, createGateway's own (a writer thread); 'socket': as a cluster worker. */
+async function start(writer: 'default' | 'socket', ids: ForcedIds): Promise<{ gateway: Gateway; endpoint: string }> {
+  const dataDir = tempDir();
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  let placement: WriterPlacement | undefined;
+  if (writer === 'socket') {
+    // As under node:cluster: the primary's writer thread listens on the socket, the gateway writes through it.
+    const socket = privateSocketPath();
+    const primary = new ThreadWriteChannel(dataDir, { socketPath: socket.path });
+    await primary.ready;
+    cleanups.push(async () => {
+      await primary.close();
+      socket.remove();
+    });
+    placement = { socketPath: socket.path };
+  }
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const clock = new TestClock();
+  clock.set(NOW);
+  const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }), newId: ids.next, ...(placement ? { writer: placement } : {}) });
+  cleanups.push(() => gateway.close());
+  const url = await gateway.listen();
+  return { gateway, endpoint: `${url}/CertServiceWeb/CertificatiMedici` };
+}
+
+for (const [name, writer] of [
+  ['the default writer thread', 'default'],
+  ['the cluster writer socket', 'socket'],
+] as const) {
+  describe(`a PUC collision through ${name}`, () => {
+    test('is retried with another protocol number and answered ricevutaOk', async () => {
+      const ids = new ForcedIds();
+      const { gateway, endpoint } = await start(writer, ids);
+      const pin = encryptField(gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+      const sendOne = async () => parseResponse(await post(endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode: pin } })), { soapAction: ACTION }));
+
+      const first = await sendOne();
+      assert.deepEqual(first.errors, []);
+      const taken = first.ok.idCertificato!;
+
+      ids.queued.push(taken);
+      const drawnBefore = ids.drawn;
+      const second = await sendOne();
+      assert.deepEqual(second.errors, [], 'the collision is not the sender’s problem');
+      assert.match(second.ok.idCertificato!, /^[1-9][0-9]{17}$/);
+      assert.notEqual(second.ok.idCertificato, taken);
+      assert.equal(ids.drawn - drawnBefore, 2, 'the taken number, then a fresh one');
+      assert.equal(gateway.store.countCertificates(), 2);
+      assert.equal(gateway.store.getCertificate(taken)?.dataRicezione, first.ok.dataRicezione, 'the first certificate is untouched');
+      // The refused attempt left no journal entry; the stored one has exactly its own.
+      assert.deepEqual([...gateway.store.readJournal({ subjectKind: 'certificato', subjectId: taken })].map((e) => e.action), ['creazione']);
+    });
+  });
+}
