@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { CachedSecrets } from './auth/credentials.js';
+import { LoginGuard } from './auth/login.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
 import { buildServer } from './http/server.js';
@@ -27,6 +27,8 @@ export interface Gateway {
   readonly server: FastifyInstance;
   readonly store: SqliteStore;
   readonly pincodeKey: LoadedPincodeKey;
+  /** Logins: hash queue, throttles, caches (its stats() are read by tests). */
+  readonly logins: LoginGuard;
   /** Base URL the server listens on, once started. */
   url: string;
   listen(): Promise<string>;
@@ -56,7 +58,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   if (config.demoData && seedDemoIfEmpty(store, store)) logger.info('store was empty: demo users and registry loaded');
 
   const schema = ContractSchema.load();
-  const secrets = new CachedSecrets();
+  // Logins: the lead wires onFailure to the access journal at merge.
+  const logins = new LoginGuard({ store, settings: config.login });
+  const secrets = logins.secrets;
   const services: Services = { store, registry: store, clock: options.clock ?? systemClock, pincodeKey, secrets };
   const pipeline = new SoapPipeline(schema, HANDLERS, services);
   const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
@@ -65,6 +69,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     server,
     store,
     pincodeKey,
+    logins,
     url: '',
     async listen() {
       await server.listen({ host: config.host, port: config.port });

@@ -5,6 +5,8 @@
  *   seed --persons N      add N synthetic assisted persons to the registry
  *   encrypt TEXT          encrypt a pincode or codice fiscale with the gateway's key
  *   docs                  regenerate docs/diagnostics.md from the catalog
+ *   users passwd|disable|enable USERNAME
+ *                         change a password (read from stdin), disable or enable an account
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encryptField } from './auth/pincodeCipher.js';
@@ -13,6 +15,7 @@ import { serve } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
+import { changePassword, setDisabled, UserAdminError } from './auth/userAdmin.js';
 import { SqliteStore } from './store/sqlite/sqliteStore.js';
 
 const USAGE = `usage: sac-gateway <command>
@@ -22,6 +25,11 @@ const USAGE = `usage: sac-gateway <command>
   encrypt TEXT             print TEXT encrypted with the gateway's pincode key (Base64)
   docs [--check]           write docs/diagnostics.md from the diagnostics catalog
                            (--check: exit 1 if the file is out of date)
+  users passwd USERNAME    set USERNAME's password to the first line of stdin
+  users disable USERNAME   refuse every login of USERNAME (the password is kept)
+  users enable USERNAME    allow USERNAME's logins again
+                           (the store of SAC_DATA_DIR; a running gateway on it
+                           applies the change on its next request)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -65,6 +73,35 @@ function docs(args: string[]): void {
   process.stdout.write(`wrote ${DIAGNOSTICS_DOC_PATH}\n`);
 }
 
+// --- users (src/auth/userAdmin.ts) ------------------------------------------
+async function readStdinLine(limit: number): Promise<string> {
+  let data = Buffer.alloc(0);
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    data = Buffer.concat([data, chunk]);
+    if (data.length > limit) throw new UserAdminError(`the password on stdin is longer than ${limit} bytes`);
+  }
+  return data.toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function users(args: string[]): Promise<void> {
+  const [action, username] = args;
+  if (!username || !['passwd', 'disable', 'enable'].includes(action ?? '')) {
+    throw new ConfigError('users needs passwd|disable|enable USERNAME');
+  }
+  const password = action === 'passwd' ? await readStdinLine(1024) : undefined;
+  const store = SqliteStore.open(loadConfig().dataDir);
+  try {
+    const change =
+      password !== undefined ? changePassword(store, username, password) : setDisabled(store, username, action === 'disable');
+    const what = action === 'passwd' ? 'password changed' : action === 'disable' ? 'disabled' : 'enabled';
+    const note = action === 'passwd' && change.disabled ? ' (the account stays disabled)' : '';
+    process.stdout.write(`${change.username}: ${what}${note}\n`);
+  } finally {
+    await store.close();
+  }
+}
+// -----------------------------------------------------------------------------
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
@@ -76,6 +113,8 @@ async function main(argv: string[]): Promise<void> {
       return encrypt(args);
     case 'docs':
       return docs(args);
+    case 'users':
+      return users(args);
     case undefined:
     case 'help':
     case '--help':
@@ -89,6 +128,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UserAdminError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(`configuration error: ${err.message}\n`);
     process.exit(2);

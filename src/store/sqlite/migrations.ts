@@ -78,6 +78,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX annullamenti_ricoveri ON ricoveri (id_annullamento) WHERE id_annullamento IS NOT NULL;
     `,
   },
+  {
+    // Number 4: 3 is the access journal (another branch); they are independent.
+    version: 4,
+    description: 'users epoch: bumped by every change to users, so each process drops its cached users at once',
+    sql: `
+      CREATE TABLE users_epoch (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO users_epoch (id, epoch) VALUES (1, 0);
+      CREATE TRIGGER users_epoch_on_insert AFTER INSERT ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_update AFTER UPDATE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_delete AFTER DELETE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 /**

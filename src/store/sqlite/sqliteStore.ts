@@ -61,6 +61,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
            codice_asl = excluded.codice_asl, codice_struttura = excluded.codice_struttura`,
       ),
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+      usersEpoch: db.prepare<[], { epoch: number }>('SELECT epoch FROM users_epoch WHERE id = 1'),
       getCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE id_certificato = ?'),
       findCertificates: db.prepare<[string, string, string, string, string], CertificateRow>(
         `SELECT * FROM certificati WHERE medico_cf = ? AND lavoratore_cf = ? AND kind = ?
@@ -90,7 +91,17 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly users = new TtlCache<string, UserRecord | undefined>(5_000, 10_000);
   private readonly persons = new TtlCache<string, Person | undefined>(60_000, 100_000);
 
+  // Any change to users (this process, the CLI, another node on this file)
+  // bumps users_epoch (migration 4's triggers): a changed or disabled password
+  // stops working on the very next request. One indexed read per lookup.
+  private usersEpochSeen = -1;
+
   findUser(username: string): UserRecord | undefined {
+    const epoch = this.stmt.usersEpoch.get()!.epoch;
+    if (epoch !== this.usersEpochSeen) {
+      this.users.clear();
+      this.usersEpochSeen = epoch;
+    }
     return this.users.get(username, (name) => this.readUser(name));
   }
 
