@@ -139,7 +139,9 @@ export class LoginGuard {
     }
     if (valid && user !== undefined) {
       this.counts.accepted++;
-      this.users.succeed(username);
+      // A login through the exemption does not clear the username's failures:
+      // otherwise each of the doctor's requests would reset an attacker's count.
+      if (!exempt) this.users.succeed(username);
       if (pair !== undefined) this.trusted?.set(pair, true);
       return { ok: true, user };
     }

@@ -89,9 +89,10 @@ export class FailureThrottle {
     return this.entries.size;
   }
 
+  // After `freeFailures` failures (at least one), the next attempt waits baseDelayMs, then twice that, ...
   private delayAfter(count: number): number {
-    const beyond = count - this.policy.freeFailures;
-    if (beyond <= 0) return 0;
-    return Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** Math.min(beyond - 1, 30));
+    if (count === 0 || count < this.policy.freeFailures) return 0;
+    const doublings = count - Math.max(1, this.policy.freeFailures);
+    return Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** Math.min(doublings, 30));
   }
 }
