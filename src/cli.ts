@@ -16,7 +16,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import { changePassword, setDisabled, UserAdminError } from './auth/userAdmin.js';
-import { SqliteStore } from './store/sqlite/sqliteStore.js';
+import { SqliteStore, USERS_EPOCH_MAX_AGE_MS } from './store/sqlite/sqliteStore.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const USAGE = `usage: sac-gateway <command>
   serve                    run the gateway
@@ -95,6 +96,9 @@ async function users(args: string[]): Promise<void> {
       password !== undefined ? changePassword(store, username, password) : setDisabled(store, username, action === 'disable');
     const what = action === 'passwd' ? 'password changed' : action === 'disable' ? 'disabled' : 'enabled';
     const note = action === 'passwd' && change.disabled ? ' (the account stays disabled)' : '';
+    // Every gateway on this store re-reads the users epoch within USERS_EPOCH_MAX_AGE_MS:
+    // once this command returns, none of them accepts the old password.
+    await sleep(2 * USERS_EPOCH_MAX_AGE_MS);
     process.stdout.write(`${change.username}: ${what}${note}\n`);
   } finally {
     await store.close();

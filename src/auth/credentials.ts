@@ -26,7 +26,6 @@ const MAX_HEADER_CHARS = 16 + 4 * Math.ceil((MAX_USERNAME_CHARS * 4 + 1 + MAX_PA
 
 // C0 controls, DEL and C1 controls: never part of a credential anyone types.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const BASIC_RE = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
 
 export type CredentialsRead =
@@ -55,12 +54,10 @@ export function readBasicCredentials(header: string | undefined): CredentialsRea
   if (header.length > MAX_HEADER_CHARS) return { kind: 'malformed' };
   const match = BASIC_RE.exec(header);
   if (!match || match[1]!.length % 4 !== 0) return { kind: 'malformed' };
-  let decoded: string;
-  try {
-    decoded = STRICT_UTF8.decode(Buffer.from(match[1]!, 'base64'));
-  } catch {
-    return { kind: 'malformed' };
-  }
+  const bytes = Buffer.from(match[1]!, 'base64');
+  const decoded = bytes.toString('utf8');
+  // Invalid UTF-8 decodes to U+FFFD: two different byte strings must never become one password.
+  if (decoded.includes('\uFFFD') && !Buffer.from(decoded, 'utf8').equals(bytes)) return { kind: 'malformed' };
   const colon = decoded.indexOf(':');
   if (colon <= 0) return { kind: 'malformed' };
   const username = decoded.slice(0, colon);

@@ -10,7 +10,6 @@
  *      against a dummy hash, cached and throttled exactly like a wrong password.
  * Policy and defaults: README "Logins"; settings in src/config.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { LOGIN_DEFAULTS, type LoginSettings } from '../config.js';
@@ -69,7 +68,6 @@ export class LoginGuard {
   private readonly users: FailureThrottle;
   private readonly addresses: FailureThrottle;
   private readonly trusted: LRUCache<string, true> | undefined;
-  private readonly trustSalt = randomBytes(16);
   private readonly store: LoginGuardOptions['store'];
   private readonly onFailure: NonNullable<LoginGuardOptions['onFailure']>;
   private counts = { accepted: 0, refusedInvalid: 0, refusedMalformed: 0, refusedThrottled: 0, refusedBusy: 0 };
@@ -108,11 +106,13 @@ export class LoginGuard {
     const address = addressKey(clientAddress);
     const user = this.store.findUser(username);
     const target = verificationTarget(user?.passwordHash);
-    const pair = address === undefined ? undefined : this.pairKey(username, address, target.hash);
+    const pair = address === undefined || this.trusted === undefined ? undefined : pairKey(username, address, target.hash);
 
     const byAddress = address === undefined ? undefined : this.addresses.check(address);
-    const exempt = pair !== undefined && this.trusted?.has(pair) === true;
-    const byUser = exempt ? undefined : this.users.check(username);
+    let byUser = this.users.check(username);
+    // Only consulted when the username is throttled: the common case pays nothing.
+    const exempt = !byUser.allowed && pair !== undefined && this.trusted?.has(pair) === true;
+    if (exempt) byUser = { allowed: true };
     const waitMs = Math.max(
       byAddress && !byAddress.allowed ? byAddress.retryAfterMs : 0,
       byUser && !byUser.allowed ? byUser.retryAfterMs : 0,
@@ -139,9 +139,11 @@ export class LoginGuard {
     }
     if (valid && user !== undefined) {
       this.counts.accepted++;
-      // A login through the exemption does not clear the username's failures:
-      // otherwise each of the doctor's requests would reset an attacker's count.
-      if (!exempt) this.users.succeed(username);
+      // A login from an address already trusted for this user does not clear
+      // the username's failures: otherwise each of the doctor's requests would
+      // reset the count of an attacker guessing elsewhere.
+      const wasTrusted = exempt || (pair !== undefined && this.trusted?.has(pair) === true);
+      if (!wasTrusted) this.users.succeed(username);
       if (pair !== undefined) this.trusted?.set(pair, true);
       return { ok: true, user };
     }
@@ -173,10 +175,15 @@ export class LoginGuard {
     }
   }
 
-  // Fixed-size key; the stored hash is part of it, so a password change ends the trust.
-  private pairKey(username: string, address: string, storedHash: string): string {
-    return createHash('sha256').update(this.trustSalt).update(`${username}\n${address}\n${storedHash}`).digest('base64');
-  }
+}
+
+/**
+ * Trust key of (username, address key, stored hash): each part bounded (64,
+ * 64 characters, the hash's last 22 characters), so the key is too. The hash
+ * is part of it, so a password change ends the trust.
+ */
+function pairKey(username: string, address: string, storedHash: string): string {
+  return `${username}\n${address}\n${storedHash.slice(-22)}`;
 }
 
 /**

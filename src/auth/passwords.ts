@@ -153,8 +153,22 @@ const DUMMY_HASH = (() => {
  * disabled or malformed one all become the dummy, which never matches.
  */
 export function verificationTarget(stored: string | undefined): { readonly hash: string; readonly verifiable: boolean } {
-  if (stored !== undefined && parse(stored) !== undefined) return { hash: stored, verifiable: true };
+  if (stored !== undefined && parsesCached(stored)) return { hash: stored, verifiable: true };
   return { hash: DUMMY_HASH, verifiable: false };
+}
+
+// Whether a stored hash parses, remembered: it is asked on every request and
+// parsing costs a few µs. Bounded: emptied when full (stored hashes are few).
+const parses = new Map<string, boolean>();
+const MAX_PARSES = 10_000;
+function parsesCached(stored: string): boolean {
+  let ok = parses.get(stored);
+  if (ok === undefined) {
+    ok = parse(stored) !== undefined;
+    if (parses.size >= MAX_PARSES) parses.clear();
+    parses.set(stored, ok);
+  }
+  return ok;
 }
 
 /** Runs a hash task, e.g. through a bounded HashQueue (key: single flight; signal: drop if abandoned). */
