@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { CachedSecrets } from './auth/credentials.js';
+import { LoginGuard } from './auth/login.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
-import { requestServices } from './sac/journal.js';
+import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { newProtocolNumber } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -31,6 +31,8 @@ export interface Gateway {
   readonly server: FastifyInstance;
   readonly store: SqliteStore;
   readonly pincodeKey: LoadedPincodeKey;
+  /** Logins: hash queue, throttles, caches (its stats() are read by tests). */
+  readonly logins: LoginGuard;
   /** Base URL the server listens on, once started. */
   url: string;
   listen(): Promise<string>;
@@ -60,11 +62,22 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   if (config.demoData && seedDemoIfEmpty(store, store)) logger.info('store was empty: demo users and registry loaded');
 
   const schema = ContractSchema.load();
-  const secrets = new CachedSecrets();
+  const clock = options.clock ?? systemClock;
+  const journalFailure = journalLoginFailure(store, clock);
+  const logins = new LoginGuard({
+    store,
+    settings: config.login,
+    // Failed logins go to the access journal; a journal that cannot take them shows on /healthz.
+    onFailure: (username, clientAddress, reason) =>
+      void journalFailure(username, clientAddress, reason).catch((err: unknown) =>
+        logger.error({ err: { message: (err as Error).message } }, 'failed login not journaled'),
+      ),
+  });
+  const secrets = logins.secrets;
   const services: SharedServices = {
     store,
     registry: store,
-    clock: options.clock ?? systemClock,
+    clock,
     pincodeKey,
     secrets,
     newId: options.newId ?? newProtocolNumber,
@@ -78,6 +91,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     server,
     store,
     pincodeKey,
+    logins,
     url: '',
     async listen() {
       await server.listen({ host: config.host, port: config.port });

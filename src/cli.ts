@@ -6,6 +6,8 @@
  *   encrypt TEXT          encrypt a pincode or codice fiscale with the gateway's key
  *   docs                  regenerate docs/diagnostics.md from the catalog
  *   journal               read the access journal (one certificate, admission, person or user)
+ *   users passwd|disable|enable USERNAME
+ *                         change a password (read from stdin), disable or enable an account
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +19,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import type { JournalEntry, JournalQuery } from './store/port.js';
-import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
+import { changePassword, setDisabled, UserAdminError } from './auth/userAdmin.js';
+import { STORE_FILE, SqliteStore, USERS_EPOCH_MAX_AGE_MS } from './store/sqlite/sqliteStore.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const USAGE = `usage: sac-gateway <command>
   serve                    run the gateway
@@ -29,6 +33,11 @@ const USAGE = `usage: sac-gateway <command>
   journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
                            print the access journal for one subject or user, oldest first,
                            as tab-separated values with a header line
+  users passwd USERNAME    set USERNAME's password to the first line of stdin
+  users disable USERNAME   refuse every login of USERNAME (the password is kept)
+  users enable USERNAME    allow USERNAME's logins again
+                           (the store of SAC_DATA_DIR; a running gateway on it
+                           applies the change on its next request)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -133,6 +142,38 @@ async function journal(args: string[]): Promise<void> {
   }
 }
 
+// --- users (src/auth/userAdmin.ts) ------------------------------------------
+async function readStdinLine(limit: number): Promise<string> {
+  let data = Buffer.alloc(0);
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    data = Buffer.concat([data, chunk]);
+    if (data.length > limit) throw new UserAdminError(`the password on stdin is longer than ${limit} bytes`);
+  }
+  return data.toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function users(args: string[]): Promise<void> {
+  const [action, username] = args;
+  if (!username || !['passwd', 'disable', 'enable'].includes(action ?? '')) {
+    throw new ConfigError('users needs passwd|disable|enable USERNAME');
+  }
+  const password = action === 'passwd' ? await readStdinLine(1024) : undefined;
+  const store = SqliteStore.open(loadConfig().dataDir);
+  try {
+    const change =
+      password !== undefined ? changePassword(store, username, password) : setDisabled(store, username, action === 'disable');
+    const what = action === 'passwd' ? 'password changed' : action === 'disable' ? 'disabled' : 'enabled';
+    const note = action === 'passwd' && change.disabled ? ' (the account stays disabled)' : '';
+    // Every gateway on this store re-reads the users epoch within USERS_EPOCH_MAX_AGE_MS:
+    // once this command returns, none of them accepts the old password.
+    await sleep(2 * USERS_EPOCH_MAX_AGE_MS);
+    process.stdout.write(`${change.username}: ${what}${note}\n`);
+  } finally {
+    await store.close();
+  }
+}
+// -----------------------------------------------------------------------------
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
@@ -146,6 +187,8 @@ async function main(argv: string[]): Promise<void> {
       return docs(args);
     case 'journal':
       return journal(args);
+    case 'users':
+      return users(args);
     case undefined:
     case 'help':
     case '--help':
@@ -159,6 +202,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UserAdminError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(`configuration error: ${err.message}\n`);
     process.exit(2);

@@ -27,7 +27,60 @@ export interface Config {
   readonly demoData: boolean;
   /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
   readonly workers: number;
+  /** Logins: hash queue, throttles and locks (src/auth/login.ts). */
+  readonly login: LoginSettings;
 }
+
+// --- Logins (src/auth/login.ts) ---------------------------------------------
+export interface LoginSettings {
+  /** Password/pincode hashes (scrypt) running at once; at most the libuv pool size. */
+  readonly hashConcurrency: number;
+  /** Distinct hashes waiting to start; a full queue answers 503 + Retry-After at once. */
+  readonly queue: number;
+  /** Failures of one username answered without delay; then 1 s, 2 s, 4 s ... (capped at maxDelayMs). */
+  readonly freeFailures: number;
+  /** Failures of one username (wrong password or wrong pincode) that lock it. */
+  readonly lockAfter: number;
+  /** Failures from one client address (an IPv6 /64) that lock the address; its free failures are 5x the username's. */
+  readonly addressLockAfter: number;
+  /** Length of a lock. */
+  readonly lockMs: number;
+  /** Largest delay between attempts before the lock. */
+  readonly maxDelayMs: number;
+  /** How long a successful login exempts that client address from that username's lock. */
+  readonly trustMs: number;
+}
+
+export const LOGIN_DEFAULTS: LoginSettings = {
+  hashConcurrency: 2,
+  queue: 32,
+  freeFailures: 3,
+  lockAfter: 10,
+  addressLockAfter: 50,
+  lockMs: 15 * 60 * 1000,
+  maxDelayMs: 60 * 1000,
+  trustMs: 7 * 24 * 60 * 60 * 1000,
+};
+
+function loginFrom(env: NodeJS.ProcessEnv): LoginSettings {
+  // libuv's pool: more concurrent hashes than threads would only queue inside libuv again.
+  const poolSize = intFrom(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024);
+  const settings: LoginSettings = {
+    hashConcurrency: intFrom(env, 'SAC_LOGIN_HASH_CONCURRENCY', Math.min(LOGIN_DEFAULTS.hashConcurrency, poolSize), 1, poolSize),
+    queue: intFrom(env, 'SAC_LOGIN_QUEUE', LOGIN_DEFAULTS.queue, 0, 10_000),
+    freeFailures: intFrom(env, 'SAC_LOGIN_FREE_FAILURES', LOGIN_DEFAULTS.freeFailures, 0, 1_000),
+    lockAfter: intFrom(env, 'SAC_LOGIN_LOCK_AFTER', LOGIN_DEFAULTS.lockAfter, 1, 10_000),
+    addressLockAfter: intFrom(env, 'SAC_LOGIN_ADDRESS_LOCK_AFTER', LOGIN_DEFAULTS.addressLockAfter, 1, 100_000),
+    lockMs: intFrom(env, 'SAC_LOGIN_LOCK_MS', LOGIN_DEFAULTS.lockMs, 1_000, 7 * 24 * 60 * 60 * 1000),
+    maxDelayMs: intFrom(env, 'SAC_LOGIN_MAX_DELAY_MS', LOGIN_DEFAULTS.maxDelayMs, 1_000, 24 * 60 * 60 * 1000),
+    trustMs: intFrom(env, 'SAC_LOGIN_TRUST_MS', LOGIN_DEFAULTS.trustMs, 0, 365 * 24 * 60 * 60 * 1000),
+  };
+  if (settings.freeFailures >= settings.lockAfter) {
+    throw new ConfigError('SAC_LOGIN_FREE_FAILURES must be lower than SAC_LOGIN_LOCK_AFTER');
+  }
+  return settings;
+}
+// -----------------------------------------------------------------------------
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -84,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || DEFAULTS.logLevel,
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
+    login: loginFrom(env),
   };
 }

@@ -8,6 +8,7 @@
  * e.g.  scrypt$32768$8$1$3q2+7w...$Zm9v...
  */
 import { hash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** Cost parameters for new hashes. N=2^15, r=8: 32 MiB and tens of ms per hash. */
 export const SCRYPT_PARAMS = { N: 1 << 15, r: 8, p: 1 } as const;
@@ -117,21 +118,68 @@ export function needsRehash(stored: string): boolean {
   return h.N < SCRYPT_PARAMS.N || h.r < SCRYPT_PARAMS.r || h.p < SCRYPT_PARAMS.p;
 }
 
-// A valid hash of a random secret, used when the user does not exist so that
-// "no such user" costs the same scrypt as "wrong password" (no user enumeration
-// by timing). Computed lazily: only the first miss pays for it.
-let dummyHash: string | undefined;
-function dummy(): string {
-  dummyHash ??= hashSecret(randomBytes(16).toString('base64'));
-  return dummyHash;
+
+/**
+ * A disabled account keeps its hash behind this prefix: nothing verifies
+ * against it (the prefixed value does not parse), and enabling it again
+ * restores the same password.
+ */
+export const DISABLED_PREFIX = '!';
+
+export function isDisabledHash(stored: string): boolean {
+  return stored.startsWith(DISABLED_PREFIX);
 }
+
+export function disabledHash(stored: string): string {
+  return isDisabledHash(stored) ? stored : `${DISABLED_PREFIX}${stored}`;
+}
+
+export function enabledHash(stored: string): string {
+  return isDisabledHash(stored) ? stored.slice(DISABLED_PREFIX.length) : stored;
+}
+
+// What an unknown user, a disabled user or a malformed stored hash is checked
+// against, so that each costs exactly the scrypt of a wrong password: the
+// current parameters, a random salt and a random "hash" that no secret
+// produces (a 2^-256 chance). Nothing to compute, so no first-miss stall.
+const DUMMY_HASH = (() => {
+  const { N, r, p } = SCRYPT_PARAMS;
+  return format(N, r, p, randomBytes(SALT_BYTES), randomBytes(HASH_BYTES));
+})();
+
+/**
+ * The hash a secret is actually checked against, and whether a match may
+ * count. One code path for every case: no stored hash (unknown user), a
+ * disabled or malformed one all become the dummy, which never matches.
+ */
+export function verificationTarget(stored: string | undefined): { readonly hash: string; readonly verifiable: boolean } {
+  if (stored !== undefined && parsesCached(stored)) return { hash: stored, verifiable: true };
+  return { hash: DUMMY_HASH, verifiable: false };
+}
+
+// Whether a stored hash parses, remembered: it is asked on every request and
+// parsing costs a few µs. Bounded: emptied when full (stored hashes are few).
+const parses = new Map<string, boolean>();
+const MAX_PARSES = 10_000;
+function parsesCached(stored: string): boolean {
+  let ok = parses.get(stored);
+  if (ok === undefined) {
+    ok = parse(stored) !== undefined;
+    if (parses.size >= MAX_PARSES) parses.clear();
+    parses.set(stored, ok);
+  }
+  return ok;
+}
+
+/** Runs a hash task, e.g. through a bounded HashQueue (key: single flight; signal: drop if abandoned). */
+export type HashRunner = (key: string, task: () => Promise<boolean>, signal?: AbortSignal) => Promise<boolean>;
 
 export interface VerdictCacheOptions {
   /** Max cached successes (LRU). Default 10,000. */
   maxEntries?: number;
   /** Lifetime of a cached success. Default 10 minutes. */
   ttlMs?: number;
-  /** Max cached failures (separate LRU, so failures never evict successes). Default 1,000; 0 disables. */
+  /** Max cached failures (separate LRU, so failures never evict successes). Default 10,000; 0 disables. */
   maxFailures?: number;
   /** Lifetime of a cached failure. Default 60 s. */
   failureTtlMs?: number;
@@ -139,49 +187,48 @@ export interface VerdictCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  user: string;
-  expires: number;
+export interface VerdictStats {
+  /** scrypt computations started by this cache. */
+  readonly scryptRuns: number;
+  /** Verdicts answered from the cache (success or failure). */
+  readonly cacheHits: number;
 }
 
+// Only used by forget(user); usernames are bounded before they get here, this
+// is a second bound so no caller can make an entry large.
+const MAX_USER_CHARS = 128;
+
 /**
- * Caches verdicts of verifySecret.
+ * Caches verdicts of verifySecret, bounded in entries (LRU) and in time (TTL),
+ * with fixed-size keys.
  *
  * - Keys are SHA-256(random per-process key, user, secret, stored hash):
  *   no plaintext secret (nor anything offline-guessable without the process
- *   key) is kept in memory.
+ *   key) is kept in memory, and a key is 44 characters whatever was sent.
  * - The stored hash is part of the key, so a password change invalidates
  *   every verdict for the old hash by construction — even one computed by a
- *   request that was already in flight during the change. forget(user) also
- *   drops the user's entries eagerly (memory hygiene, disabling a user).
+ *   request that was already in flight during the change.
  * - Successes: LRU bounded by maxEntries, TTL ttlMs. A lookup can only return
  *   true for a (user, secret, stored) triple that actually verified.
- * - Failures: a separate small LRU with a short TTL. This does NOT slow down
- *   brute force (an attacker tries a different secret each time, so every
- *   guess misses the cache and pays scrypt; throttling/lockout per user and
- *   client belongs to the HTTP layer). It exists against CPU exhaustion by
- *   the common case of a misconfigured client retrying the same stale
- *   password in a loop, each retry otherwise costing a full scrypt. Because
- *   the stored hash is in the key, a cached failure can never outlive a
- *   password change and wrongly reject the new password.
+ * - Failures: a separate LRU with a short TTL, for every failure including
+ *   an unknown user (checked against the dummy hash): a repeated wrong
+ *   password costs the same for a real and an unknown username, so timing
+ *   does not tell whether a username exists. Against brute force, see the
+ *   throttles (throttle.ts); this cache only spares scrypt to a client
+ *   retrying the same stale password.
  */
 export class VerdictCache {
   private readonly cacheKey = randomBytes(32).toString('hex');
-  private readonly ok = new Map<string, Entry>();
+  private readonly ok: LRUCache<string, string>;
+  private readonly bad: LRUCache<string, string> | undefined;
   private readonly inFlight = new Map<string, Promise<boolean>>();
-  private readonly bad = new Map<string, Entry>();
-  private readonly maxEntries: number;
-  private readonly ttlMs: number;
-  private readonly maxFailures: number;
-  private readonly failureTtlMs: number;
-  private readonly now: () => number;
+  private counts = { scryptRuns: 0, cacheHits: 0 };
 
   constructor(options: VerdictCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 10_000;
-    this.ttlMs = options.ttlMs ?? 10 * 60 * 1000;
-    this.maxFailures = options.maxFailures ?? 1_000;
-    this.failureTtlMs = options.failureTtlMs ?? 60 * 1000;
-    this.now = options.now ?? Date.now;
+    const perf = { now: options.now ?? Date.now };
+    this.ok = new LRUCache({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 10 * 60 * 1000, ttlResolution: 0, perf });
+    const maxFailures = options.maxFailures ?? 10_000;
+    this.bad = maxFailures > 0 ? new LRUCache({ max: maxFailures, ttl: options.failureTtlMs ?? 60 * 1000, ttlResolution: 0, perf }) : undefined;
   }
 
   private keyOf(user: string, secret: string, stored: string): string {
@@ -193,98 +240,106 @@ export class VerdictCache {
     return hash('sha256', `${this.cacheKey}${user.length}:${user}${s.length}:${s}${stored.length}:${stored}`, 'base64');
   }
 
-  private static hit(map: Map<string, Entry>, key: string, now: number): boolean {
-    const e = map.get(key);
-    if (!e) return false;
-    map.delete(key);
-    if (e.expires <= now) return false;
-    map.set(key, e); // move to most-recently-used
-    return true;
-  }
-
-  private static put(map: Map<string, Entry>, key: string, entry: Entry, max: number): void {
-    map.delete(key);
-    map.set(key, entry);
-    while (map.size > max) {
-      const oldest = map.keys().next().value;
-      if (oldest === undefined) break;
-      map.delete(oldest);
-    }
+  private hit(key: string): boolean | undefined {
+    if (this.ok.get(key) !== undefined) return true;
+    if (this.bad?.get(key) !== undefined) return false;
+    return undefined;
   }
 
   /** true: known good; false: known bad (recently); undefined: not cached, verify for real. */
   lookup(user: string, secret: string, stored: string): boolean | undefined {
-    const key = this.keyOf(user, secret, stored);
-    const now = this.now();
-    if (VerdictCache.hit(this.ok, key, now)) return true;
-    if (VerdictCache.hit(this.bad, key, now)) return false;
-    return undefined;
+    return this.hit(this.keyOf(user, secret, stored));
   }
 
   /** Record a verdict that verifySecret actually produced for this exact stored hash. */
   record(user: string, secret: string, stored: string, valid: boolean): void {
-    const key = this.keyOf(user, secret, stored);
+    this.recordKey(this.keyOf(user, secret, stored), user, valid);
+  }
+
+  private recordKey(key: string, user: string, valid: boolean): void {
+    const owner = user.slice(0, MAX_USER_CHARS);
     if (valid) {
-      this.bad.delete(key);
-      VerdictCache.put(this.ok, key, { user, expires: this.now() + this.ttlMs }, this.maxEntries);
-    } else if (this.maxFailures > 0) {
+      this.bad?.delete(key);
+      this.ok.set(key, owner);
+    } else if (this.bad) {
       this.ok.delete(key);
-      VerdictCache.put(this.bad, key, { user, expires: this.now() + this.failureTtlMs }, this.maxFailures);
+      this.bad.set(key, owner);
     }
   }
 
   /**
-   * Verify with the cache. `stored` undefined means "no such user": a dummy
-   * scrypt still runs so the answer takes as long as a wrong password.
+   * Verify with the cache, synchronously (blocks the event loop: tests and
+   * tools only). Unknown, disabled and malformed follow the wrong-password path.
    */
   verify(user: string, secret: string, stored: string | undefined): boolean {
-    if (stored === undefined) {
-      verifySecret(secret, dummy());
-      return false;
+    const target = verificationTarget(stored);
+    const key = this.keyOf(user, secret, target.hash);
+    const cached = this.hit(key);
+    if (cached !== undefined) {
+      this.counts.cacheHits++;
+      return cached && target.verifiable;
     }
-    const cached = this.lookup(user, secret, stored);
-    if (cached !== undefined) return cached;
-    const valid = verifySecret(secret, stored);
-    this.record(user, secret, stored, valid);
+    this.counts.scryptRuns++;
+    const valid = verifySecret(secret, target.hash) && target.verifiable;
+    this.recordKey(key, user, valid);
     return valid;
   }
 
-  /** As verify, with scrypt on the libuv thread pool instead of the event loop. */
-  async verifyAsync(user: string, secret: string, stored: string | undefined): Promise<boolean> {
-    if (stored === undefined) {
-      await verifySecretAsync(secret, dummy());
-      return false;
+  /**
+   * As verify, with scrypt on the libuv thread pool, run through `runner`
+   * (the bounded hash queue) when given. Identical checks in flight share one
+   * scrypt. Errors of the runner (queue full, requester gone) propagate.
+   */
+  async verifyAsync(user: string, secret: string, stored: string | undefined, runner?: HashRunner, signal?: AbortSignal): Promise<boolean> {
+    const target = verificationTarget(stored);
+    const key = this.keyOf(user, secret, target.hash);
+    const cached = this.hit(key);
+    if (cached !== undefined) {
+      this.counts.cacheHits++;
+      return cached && target.verifiable;
     }
-    const key = this.keyOf(user, secret, stored);
-    const now = this.now();
-    if (VerdictCache.hit(this.ok, key, now)) return true;
-    if (VerdictCache.hit(this.bad, key, now)) return false;
-    // Single flight: when a client opens many connections at once (or the
-    // gateway restarts under load) the same credentials arrive together;
-    // they share one scrypt instead of queueing one each on the thread pool.
+    const task = (): Promise<boolean> => {
+      this.counts.scryptRuns++;
+      return verifySecretAsync(secret, target.hash).then((valid) => {
+        const verdict = valid && target.verifiable;
+        this.recordKey(key, user, verdict);
+        return verdict;
+      });
+    };
+    if (runner) return runner(key, task, signal);
+    // Single flight without a queue (tools and tests).
     const running = this.inFlight.get(key);
     if (running) return running;
-    const verdict = verifySecretAsync(secret, stored).finally(() => this.inFlight.delete(key));
+    const verdict = task().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, verdict);
-    const valid = await verdict;
-    this.record(user, secret, stored, valid);
-    return valid;
+    return verdict;
   }
 
-  /** Drop every cached verdict for a user (password change, user disabled or deleted). */
+  /** Drop every cached verdict for a user (memory hygiene; a hash change already voids them). */
   forget(user: string): void {
+    const owner = user.slice(0, MAX_USER_CHARS);
     for (const map of [this.ok, this.bad]) {
-      for (const [key, e] of map) if (e.user === user) map.delete(key);
+      if (!map) continue;
+      for (const [key, who] of map.entries()) if (who === owner) map.delete(key);
     }
   }
 
   clear(): void {
     this.ok.clear();
-    this.bad.clear();
+    this.bad?.clear();
   }
 
   /** Number of cached successes. */
   get size(): number {
     return this.ok.size;
+  }
+
+  /** Number of cached failures. */
+  get failureCount(): number {
+    return this.bad?.size ?? 0;
+  }
+
+  stats(): VerdictStats {
+    return { ...this.counts };
   }
 }

@@ -105,6 +105,23 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'access_journal is append-only'); END;
     `,
   },
+  {
+    version: 4,
+    description: 'users epoch: bumped by every change to users, so each process drops its cached users at once',
+    sql: `
+      CREATE TABLE users_epoch (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        epoch INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO users_epoch (id, epoch) VALUES (1, 0);
+      CREATE TRIGGER users_epoch_on_insert AFTER INSERT ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_update AFTER UPDATE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_delete AFTER DELETE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 /**

@@ -59,6 +59,9 @@ function secureStoreFiles(dataDir: string): void {
   }
 }
 
+/** How stale this process's view of the users table may be (see findUser). */
+export const USERS_EPOCH_MAX_AGE_MS = 25;
+
 export function openDatabase(dataDir: string): Database.Database {
   secureStoreFiles(dataDir);
   const db = new Database(path.join(dataDir, STORE_FILE));
@@ -89,6 +92,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
            codice_asl = excluded.codice_asl, codice_struttura = excluded.codice_struttura`,
       ),
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+      usersEpoch: db.prepare<[], number>('SELECT epoch FROM users_epoch WHERE id = 1').pluck(),
       getCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE id_certificato = ?'),
       findCertificates: db.prepare<[string, string, string, string, string], CertificateRow>(
         `SELECT * FROM certificati WHERE medico_cf = ? AND lavoratore_cf = ? AND kind = ?
@@ -132,7 +136,25 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly users = new TtlCache<string, UserRecord | undefined>(5_000, 10_000);
   private readonly persons = new TtlCache<string, Person | undefined>(60_000, 100_000);
 
+  // Any change to users (this process, the CLI, another process on this file)
+  // bumps users_epoch (migration 4's triggers); a change drops every cached
+  // user. The epoch is re-read at most USERS_EPOCH_MAX_AGE_MS after the last
+  // read (a read costs ~5 µs, more than the whole cached lookup), and
+  // `sac-gateway users` waits twice that before it returns: when it returns,
+  // no gateway on this store accepts the old password any more.
+  private usersEpochSeen = -1;
+  private usersEpochReadAt = -Infinity;
+
   findUser(username: string): UserRecord | undefined {
+    const now = performance.now();
+    if (now - this.usersEpochReadAt >= USERS_EPOCH_MAX_AGE_MS) {
+      const epoch = this.stmt.usersEpoch.get()!;
+      this.usersEpochReadAt = now;
+      if (epoch !== this.usersEpochSeen) {
+        this.users.clear();
+        this.usersEpochSeen = epoch;
+      }
+    }
     return this.users.get(username, (name) => this.readUser(name));
   }
 
