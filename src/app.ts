@@ -58,7 +58,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const schema = ContractSchema.load();
   const secrets = new CachedSecrets();
   const services: Services = { store, registry: store, clock: options.clock ?? systemClock, pincodeKey, secrets };
-  const pipeline = new SoapPipeline(schema, HANDLERS, services);
+  const pipeline = new SoapPipeline(schema, HANDLERS, services, config.xmlLimits);
   const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
 
   const gateway: Gateway = {

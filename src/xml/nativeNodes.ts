@@ -4,13 +4,13 @@
  * allocates an object, and under load V8 kept re-optimising and throwing
  * away the wrapper code ("bailed out due to dependency change", over a
  * hundred times a second), which cost a quarter of a core in compiler
- * threads. The hot path — envelope, validation, payload walk — uses these
- * reads and no new wrapper (see ContractSchema.validateNode).
+ * threads. The hot path — limits, envelope, validation, payload walk — uses
+ * these reads and no wrapper at all (see ContractSchema.validateNode).
  *
  * The struct readers are the library's own (lib/libxml2.mjs), so the field
  * offsets always match the bundled libxml2.
  */
-import { XmlDocument, XmlElement } from 'libxml2-wasm';
+import { XmlDocument } from 'libxml2-wasm';
 import { XmlNodeSetStruct, XmlNodeStruct, XmlNsStruct, xmlDocGetRootElement, xmlNodeGetContent } from 'libxml2-wasm/lib/libxml2.mjs';
 
 /** A libxml2 node pointer (0 = none). */
@@ -32,20 +32,6 @@ export function rootOf(doc: XmlDocument): NodePtr {
   return xmlDocGetRootElement(documentPtr(doc));
 }
 
-/** The library's wrapper for an element node (what its validator and attribute API take). */
-export function elementAt(ptr: NodePtr): XmlElement {
-  return new (XmlElement as unknown as new (ptr: NodePtr) => XmlElement)(ptr);
-}
-
-/**
- * Point an existing element wrapper at another node. Only for a wrapper that
- * never leaves one synchronous call (ContractSchema.validateNode).
- */
-export function repoint(element: XmlElement, ptr: NodePtr): XmlElement {
-  (element as unknown as { _nodePtr: NodePtr })._nodePtr = ptr;
-  return element;
-}
-
 export const COMMENT_NODE = 8;
 export const PI_NODE = 7;
 
@@ -59,7 +45,18 @@ export const localName = (ptr: NodePtr): string => XmlNodeStruct.name_(ptr);
 /** All the text inside the node (libxml2's xmlNodeGetContent). */
 export const textContent = (ptr: NodePtr): string => xmlNodeGetContent(ptr);
 
-/** The namespace URI of an element, '' when it has none. */
+/**
+ * The value of the attribute {namespace}name of an element, undefined when
+ * it has none. Walks the element's attributes: one call costs their number.
+ */
+export function attributeValue(element: NodePtr, namespace: string, name: string): string | undefined {
+  for (let attr = XmlNodeStruct.properties(element); attr !== 0; attr = XmlNodeStruct.next(attr)) {
+    if (XmlNodeStruct.name_(attr) === name && namespaceUri(attr) === namespace) return xmlNodeGetContent(attr);
+  }
+  return undefined;
+}
+
+/** The namespace URI of an element (or an attribute), '' when it has none. */
 export function namespaceUri(ptr: NodePtr): string {
   const ns = XmlNodeStruct.namespace(ptr);
   return ns ? XmlNsStruct.href(ns) : '';
