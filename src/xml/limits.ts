@@ -21,6 +21,7 @@ import {
   PI_NODE,
   TEXT_NODE,
   cStringLength,
+  longerThan,
   documentPtr,
   heap,
   localName,
@@ -115,28 +116,32 @@ export function checkXmlLimits(doc: XmlDocument, limits: XmlLimits = DEFAULT_XML
   if (counts.length < limits.maxDepth + 2) counts = new Int32Array(limits.maxDepth + 2);
   const h = heap();
   const w = h.words;
+  const { maxDepth, maxElements, maxChildren, maxNameLength, maxTextLength } = limits;
+  const counters = counts;
   let elements = 0;
   let nodes = 0;
   let depth = 1;
-  counts[1] = 0;
+  counters[1] = 0;
   let node = w[(top >>> 2) + NODE_WORD.children]!;
   while (node !== 0) {
     nodes++;
-    const type = w[(node >>> 2) + NODE_WORD.type];
+    const base = node >>> 2;
+    const type = w[base + NODE_WORD.type];
     if (type === ELEMENT_NODE) {
-      if (depth > limits.maxDepth) throw limitFault('maxDepth', limits, node);
-      if (++elements > limits.maxElements) throw limitFault('maxElements', limits, node);
-      if (++counts[depth]! > limits.maxChildren) throw limitFault('maxChildren', limits, parentNode(node));
-      checkElement(h, node, limits);
-      const child = w[(node >>> 2) + NODE_WORD.children]!;
+      if (depth > maxDepth) throw limitFault('maxDepth', limits, node);
+      if (++elements > maxElements) throw limitFault('maxElements', limits, node);
+      if (++counters[depth]! > maxChildren) throw limitFault('maxChildren', limits, parentNode(node));
+      if (longerThan(h, w[base + NODE_WORD.name]!, maxNameLength)) throw limitFault('maxNameLength', limits, node);
+      if (w[base + NODE_WORD.properties] !== 0 || w[base + NODE_WORD.nsDef] !== 0) checkAttributes(h, node, limits);
+      const child = w[base + NODE_WORD.children]!;
       if (child !== 0) {
         node = child;
         depth++;
-        counts[depth] = 0;
+        counters[depth] = 0;
         continue;
       }
     } else if (type === TEXT_NODE || type === CDATA_NODE || type === COMMENT_NODE || type === PI_NODE) {
-      if (cStringLength(h, w[(node >>> 2) + NODE_WORD.content]!) > limits.maxTextLength) {
+      if (longerThan(h, w[base + NODE_WORD.content]!, maxTextLength)) {
         throw limitFault('maxTextLength', limits, parentNode(node));
       }
     }
@@ -158,25 +163,25 @@ export function checkXmlLimits(doc: XmlDocument, limits: XmlLimits = DEFAULT_XML
   limitsWork.nodes = nodes;
 }
 
-/** Name, attributes and namespace declarations of one element. */
-function checkElement(h: Heap, element: NodePtr, limits: XmlLimits): void {
+/** Attributes and namespace declarations of one element (most elements have none). */
+function checkAttributes(h: Heap, element: NodePtr, limits: XmlLimits): void {
   const w = h.words;
   const base = element >>> 2;
-  if (cStringLength(h, w[base + NODE_WORD.name]!) > limits.maxNameLength) throw limitFault('maxNameLength', limits, element);
   let attributes = 0;
   for (let ns = w[base + NODE_WORD.nsDef]!; ns !== 0; ns = w[(ns >>> 2) + NS_WORD.next]!) {
     if (++attributes > limits.maxAttributes) throw limitFault('maxAttributes', limits, element);
-    if (cStringLength(h, w[(ns >>> 2) + NS_WORD.prefix]!) > limits.maxNameLength) throw limitFault('maxNameLength', limits, element);
-    if (cStringLength(h, w[(ns >>> 2) + NS_WORD.href]!) > limits.maxAttributeLength) throw limitFault('maxAttributeLength', limits, element);
+    if (longerThan(h, w[(ns >>> 2) + NS_WORD.prefix]!, limits.maxNameLength)) throw limitFault('maxNameLength', limits, element);
+    if (longerThan(h, w[(ns >>> 2) + NS_WORD.href]!, limits.maxAttributeLength)) throw limitFault('maxAttributeLength', limits, element);
   }
   for (let attr = w[base + NODE_WORD.properties]!; attr !== 0; attr = w[(attr >>> 2) + NODE_WORD.next]!) {
     if (++attributes > limits.maxAttributes) throw limitFault('maxAttributes', limits, element);
-    if (cStringLength(h, w[(attr >>> 2) + NODE_WORD.name]!) > limits.maxNameLength) throw limitFault('maxNameLength', limits, element);
+    if (longerThan(h, w[(attr >>> 2) + NODE_WORD.name]!, limits.maxNameLength)) throw limitFault('maxNameLength', limits, element);
     // The value is the attribute's text children (several only around entity references).
-    let length = 0;
+    let left = limits.maxAttributeLength;
     for (let part = w[(attr >>> 2) + NODE_WORD.children]!; part !== 0; part = w[(part >>> 2) + NODE_WORD.next]!) {
-      length += cStringLength(h, w[(part >>> 2) + NODE_WORD.content]!);
+      const content = w[(part >>> 2) + NODE_WORD.content]!;
+      if (longerThan(h, content, left)) throw limitFault('maxAttributeLength', limits, element);
+      if (w[(part >>> 2) + NODE_WORD.next] !== 0) left -= cStringLength(h, content);
     }
-    if (length > limits.maxAttributeLength) throw limitFault('maxAttributeLength', limits, element);
   }
 }

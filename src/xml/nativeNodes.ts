@@ -96,6 +96,19 @@ export function heap(): Heap {
   return heapViews;
 }
 
+/**
+ * Whether the NUL-terminated string at ptr is longer than max bytes. Reads at
+ * most max + 1 bytes: a plain loop, since a built-in indexOf costs more per
+ * call than the few bytes of a usual name or text.
+ */
+export function longerThan(h: Heap, ptr: number, max: number): boolean {
+  if (ptr === 0) return false;
+  const bytes = h.bytes;
+  const end = ptr + max;
+  for (let at = ptr; at <= end; at++) if (bytes[at] === 0) return false;
+  return true;
+}
+
 /** Length in bytes of a NUL-terminated string in the WASM memory (0 for a null pointer). */
 export function cStringLength(h: Heap, ptr: number): number {
   return ptr === 0 ? 0 : h.bytes.indexOf(0, ptr) - ptr;
