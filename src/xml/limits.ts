@@ -88,6 +88,7 @@ export function shortPath(element: NodePtr): string {
   const chain: NodePtr[] = [];
   for (let node = element; node !== 0 && nodeType(node) === ELEMENT_NODE; node = parentNode(node)) chain.push(node);
   chain.reverse();
+  if (chain.length === 0) return "fuori dall'elemento radice";
   if (chain.length <= PATH_HEAD + PATH_TAIL + 1) return chain.map(shortName).join('/');
   const head = chain.slice(0, PATH_HEAD).map(shortName);
   const tail = chain.slice(-PATH_TAIL).map(shortName);
