@@ -8,7 +8,9 @@
  * these reads and no wrapper at all (see ContractSchema.validateNode).
  *
  * The struct readers are the library's own (lib/libxml2.mjs), so the field
- * offsets always match the bundled libxml2.
+ * offsets always match the bundled libxml2. The one exception, the XML
+ * limits walk (limits.ts), reads the memory as int32 words at fixed indexes
+ * (NODE_WORD below), which are checked against those readers at load.
  */
 import { XmlDocument } from 'libxml2-wasm';
 import { XmlNodeSetStruct, XmlNodeStruct, XmlNsStruct, xmlDocGetRootElement, xmlNodeGetContent } from 'libxml2-wasm/lib/libxml2.mjs';
@@ -19,6 +21,8 @@ export type NodePtr = number;
 export const ELEMENT_NODE = 1;
 export const TEXT_NODE = 3;
 export const CDATA_NODE = 4;
+export const PI_NODE = 7;
+export const COMMENT_NODE = 8;
 
 /** The document node itself (its children are the prolog, the root element and the epilog). */
 export function documentPtr(doc: XmlDocument): NodePtr {
@@ -31,9 +35,6 @@ export function documentPtr(doc: XmlDocument): NodePtr {
 export function rootOf(doc: XmlDocument): NodePtr {
   return xmlDocGetRootElement(documentPtr(doc));
 }
-
-export const COMMENT_NODE = 8;
-export const PI_NODE = 7;
 
 export const nodeType = (ptr: NodePtr): number => XmlNodeStruct.type(ptr);
 export const firstChild = (ptr: NodePtr): NodePtr => XmlNodeStruct.children(ptr);
