@@ -112,6 +112,10 @@ describe('mustUnderstand', () => {
     await expectFault(withHeaderEntry(' soapenv:mustUnderstand=""'), 'soap:Client', /vale ''/);
   });
 
+  test('a header entry without a namespace is a Client fault (SOAP 1.1 requires one)', async () => {
+    await expectFault(inject('<soapenv:Header/>', '<soapenv:Header><Token>a</Token></soapenv:Header>'), 'soap:Client', /l'intestazione Token non ha un namespace/);
+  });
+
   test('an unqualified mustUnderstand is not the SOAP attribute: ignored', async () => {
     await expectAccepted(withHeaderEntry(' mustUnderstand="1"'));
   });

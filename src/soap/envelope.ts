@@ -84,10 +84,12 @@ function addressedHere(entry: NodePtr): boolean {
 /**
  * The service understands no header entry: one addressed here with
  * mustUnderstand true is a MustUnderstand fault; a mustUnderstand that is not
- * a boolean is the client's error.
+ * a boolean, or an entry without a namespace, is the client's error.
  */
 function checkHeaderEntries(header: NodePtr): void {
   for (const entry of elementChildren(header, 'Header')) {
+    // SOAP 1.1, 4.2: every header entry MUST be namespace-qualified.
+    if (!namespaceUri(entry)) throw structureFault(`l'intestazione ${shown(entry)} non ha un namespace`);
     if (!addressedHere(entry)) continue;
     const raw = attributeValue(entry, SOAP11_NS, 'mustUnderstand');
     if (raw === undefined) continue;
