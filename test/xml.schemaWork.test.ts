@@ -69,6 +69,13 @@ describe('bounded validation work', () => {
     assert.deepEqual(errors.map((e) => e.tipoErrore), ['1002']);
   });
 
+  test('a value so long that libxml2 cuts its message is still a format error, its first 60 characters shown', () => {
+    const valid = envelope('invioMalattiaRequest', invioMalattia('2026-11-25', { medico: { pincode: 'x' } }));
+    const { errors } = validate(valid.replace(/<dataFine>[^<]*/, `<dataFine>${'2'.repeat(100_000)}`));
+    assert.deepEqual(errors.map((e) => [e.tipoErrore, e.sezioneErrata]), [['1003', 'malattia/dataFine']]);
+    assert.ok(errors[0]!.descrizione.includes(`'${'2'.repeat(60)}'`), errors[0]!.descrizione);
+  });
+
   test('the counters describe the last validation only', () => {
     validate(request(attrs(1000)));
     const small = validate(request(attrs(2)));

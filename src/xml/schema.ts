@@ -237,7 +237,12 @@ function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: st
   if ((m = /^\[facet 'minLength'\] The value has a length of '(\d+)'; this underruns the allowed minimum length of '(\d+)'/.exec(text))) {
     return diagnostic('SCHEMA_LUNGHEZZA_MINIMA', { campo, lunghezza: m[1]!, limite: m[2]! }, campo);
   }
-  if ((m = /^\[facet '(?:pattern|enumeration)'\] The value '(.*)' is not /s.exec(text)) || (m = /^'(.*)' is not a valid value of /s.exec(text))) {
+  if (
+    (m = /^\[facet '(?:pattern|enumeration)'\] The value '(.*)' is not /s.exec(text)) ||
+    (m = /^'(.*)' is not a valid value of /s.exec(text)) ||
+    // libxml2 cuts its messages near 64,000 bytes: a long enough value loses the end of the sentence.
+    (m = /^\[facet '(?:pattern|enumeration)'\] The value '(.{60})/s.exec(text))
+  ) {
     return diagnostic('SCHEMA_FORMATO', { campo, valore: m[1]!.slice(0, 60) }, campo);
   }
   if (/^Character content other than whitespace is not allowed/.test(text)) {
