@@ -82,8 +82,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     secrets,
     newId: options.newId ?? newProtocolNumber,
   };
-  const pipeline = new SoapPipeline(schema, HANDLERS, (call, operation) =>
-    requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
+  const pipeline = new SoapPipeline(
+    schema,
+    HANDLERS,
+    (call, operation) =>
+      requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
+    config.xmlLimits,
   );
   const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
 

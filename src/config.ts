@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { GatewayError } from './errors.js';
+import { DEFAULT_XML_LIMITS, type XmlLimits } from './xml/limits.js';
 
 export interface TlsFiles {
   readonly certPath: string;
@@ -29,6 +30,8 @@ export interface Config {
   readonly workers: number;
   /** Logins: hash queue, throttles and locks (src/auth/login.ts). */
   readonly login: LoginSettings;
+  /** Shape limits every request is held to right after parsing (Apache CXF's defaults). */
+  readonly xmlLimits: XmlLimits;
 }
 
 // --- Logins (src/auth/login.ts) ---------------------------------------------
@@ -114,6 +117,24 @@ function flagFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/**
+ * The XML limits. The lower bounds keep every contract request possible (its
+ * deepest field is at depth 6 counting the Envelope); the upper ones are
+ * libxml2's own limits, which stay in force anyway (no XML_PARSE_HUGE).
+ */
+function xmlLimitsFrom(env: NodeJS.ProcessEnv): XmlLimits {
+  const d = DEFAULT_XML_LIMITS;
+  return {
+    maxDepth: intFrom(env, 'SAC_XML_MAX_DEPTH', d.maxDepth, 10, 256),
+    maxChildren: intFrom(env, 'SAC_XML_MAX_CHILDREN', d.maxChildren, 100, 10_000_000),
+    maxAttributes: intFrom(env, 'SAC_XML_MAX_ATTRIBUTES', d.maxAttributes, 10, 1_000_000),
+    maxAttributeLength: intFrom(env, 'SAC_XML_MAX_ATTRIBUTE_LENGTH', d.maxAttributeLength, 256, 10_000_000),
+    maxTextLength: intFrom(env, 'SAC_XML_MAX_TEXT_LENGTH', d.maxTextLength, 4096, 10_000_000),
+    maxElements: intFrom(env, 'SAC_XML_MAX_ELEMENTS', d.maxElements, 100, 10_000_000),
+    maxNameLength: intFrom(env, 'SAC_XML_MAX_NAME_LENGTH', d.maxNameLength, 64, 50_000),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const certPath = env.SAC_TLS_CERT;
   const keyPath = env.SAC_TLS_KEY;
@@ -138,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
     login: loginFrom(env),
+    xmlLimits: xmlLimitsFrom(env),
   };
 }

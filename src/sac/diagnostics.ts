@@ -144,6 +144,7 @@ export const FAULTS = {
   CHARSET_C1_CONTROL: { faultcode: 'Client', faultstring: 'Il messaggio ISO-8859-1 contiene il carattere di controllo 0x{byte} (posizione {posizione}): probabilmente è codificato in windows-1252, che il servizio non accetta.', httpStatus: 500 },
   NOT_XML: { faultcode: 'Client', faultstring: 'Il messaggio non è XML ben formato (riga {riga}, colonna {colonna}).', httpStatus: 500 },
   DTD_FORBIDDEN: { faultcode: 'Client', faultstring: 'Dichiarazioni DOCTYPE ed entità non sono ammesse.', httpStatus: 500 },
+  XML_LIMIT: { faultcode: 'Client', faultstring: 'Il messaggio supera un limite del servizio: al massimo {massimo} {limite} (superato in {percorso}).', httpStatus: 500 },
   NOT_SOAP: { faultcode: 'Client', faultstring: "L'elemento radice non è un Envelope SOAP 1.1.", httpStatus: 500 },
   SOAP_VERSION: { faultcode: 'VersionMismatch', faultstring: 'Il servizio accetta solo SOAP 1.1 (namespace http://schemas.xmlsoap.org/soap/envelope/).', httpStatus: 500 },
   ENVELOPE_STRUCTURE: { faultcode: 'Client', faultstring: 'Envelope SOAP non valido: {dettaglio}.', httpStatus: 500 },

@@ -1,5 +1,11 @@
 /**
  * SOAP 1.1 envelope checks, and the operation named by the payload root.
+ *
+ * Structure as SOAP 1.1 (section 4) has it: an optional Header, first; then
+ * exactly one Body; then only namespace-qualified elements of other
+ * vocabularies. A header entry is checked for mustUnderstand only when it is
+ * addressed to this node (no soap:actor, or the "next" actor): entries for
+ * other actors are none of this node's business (section 4.2.2).
  */
 import type { XmlDocument } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
@@ -8,7 +14,7 @@ import {
   CDATA_NODE,
   ELEMENT_NODE,
   TEXT_NODE,
-  elementAt,
+  attributeValue,
   firstChild,
   localName,
   namespaceUri,
@@ -21,6 +27,8 @@ import {
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+/** The actor that means "whoever processes the message next" (SOAP 1.1, 4.2.2): this node. */
+export const SOAP11_NEXT_ACTOR = 'http://schemas.xmlsoap.org/soap/actor/next';
 
 export interface ParsedEnvelope {
   readonly operation: OperationSpec;
@@ -45,14 +53,52 @@ function isSoap11(node: NodePtr, name: string): boolean {
   return localName(node) === name && namespaceUri(node) === SOAP11_NS;
 }
 
-function rejectMustUnderstand(header: NodePtr): void {
+/** A fault about the envelope's structure, naming what is wrong (values cut short). */
+function structureFault(dettaglio: string): SoapFault {
+  return new SoapFault('ENVELOPE_STRUCTURE', { dettaglio });
+}
+
+/** How an element is named in a fault: soap:X for the envelope's own, the local name otherwise. */
+function shown(node: NodePtr): string {
+  const name = localName(node).slice(0, 60);
+  return namespaceUri(node) === SOAP11_NS ? `soap:${name}` : name;
+}
+
+/**
+ * An xs:boolean as XML Schema reads it: whitespace collapsed, then exactly
+ * "true"/"1" or "false"/"0". Anything else is not a boolean.
+ */
+export function xsBoolean(raw: string): boolean | undefined {
+  const value = raw.replace(/[\t\n\r ]+/g, ' ').trim();
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return undefined;
+}
+
+/** Whether a header entry is addressed to this node: no soap:actor, or the "next" actor. */
+function addressedHere(entry: NodePtr): boolean {
+  const actor = attributeValue(entry, SOAP11_NS, 'actor');
+  return actor === undefined || actor.trim() === SOAP11_NEXT_ACTOR;
+}
+
+/**
+ * The service understands no header entry: one addressed here with
+ * mustUnderstand true is a MustUnderstand fault; a mustUnderstand that is not
+ * a boolean, or an entry without a namespace, is the client's error.
+ */
+function checkHeaderEntries(header: NodePtr): void {
   for (const entry of elementChildren(header, 'Header')) {
-    // Rare enough for the library's attribute API.
-    for (const attr of elementAt(entry).attrs) {
-      if (attr.name === 'mustUnderstand' && attr.namespaceUri === SOAP11_NS && (attr.value === '1' || attr.value === 'true')) {
-        throw new SoapFault('MUST_UNDERSTAND', { header: `{${namespaceUri(entry)}}${localName(entry)}` });
-      }
+    // SOAP 1.1, 4.2: every header entry MUST be namespace-qualified.
+    if (!namespaceUri(entry)) throw structureFault(`l'intestazione ${shown(entry)} non ha un namespace`);
+    if (!addressedHere(entry)) continue;
+    const raw = attributeValue(entry, SOAP11_NS, 'mustUnderstand');
+    if (raw === undefined) continue;
+    const mustUnderstand = xsBoolean(raw);
+    if (mustUnderstand === undefined) {
+      const value = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+      throw structureFault(`soap:mustUnderstand di ${shown(entry)} vale '${value}', ammessi 0, 1, true, false`);
     }
+    if (mustUnderstand) throw new SoapFault('MUST_UNDERSTAND', { header: `{${namespaceUri(entry)}}${localName(entry)}`.slice(0, 200) });
   }
 }
 
@@ -66,22 +112,25 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
   const parts = elementChildren(root, 'Envelope');
   let index = 0;
   const first = parts[0];
-  if (first !== undefined && isSoap11(first, 'Header')) {
-    rejectMustUnderstand(first);
-    index = 1;
-  }
+  const header = first !== undefined && isSoap11(first, 'Header') ? first : undefined;
+  if (header !== undefined) index = 1;
   const body = parts[index];
-  if (body === undefined || !isSoap11(body, 'Body')) {
-    throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'manca soap:Body' });
+  if (body === undefined) throw structureFault('manca soap:Body');
+  if (!isSoap11(body, 'Body')) {
+    throw structureFault(isSoap11(body, 'Header') ? 'più di un soap:Header' : `manca soap:Body (trovato ${shown(body)} al suo posto)`);
   }
-  // SOAP 1.1 lets namespace-qualified elements follow the Body; unqualified ones it does not.
+  // After the Body, SOAP 1.1 allows only namespace-qualified elements of other vocabularies.
   for (const extra of parts.slice(index + 1)) {
-    if (!namespaceUri(extra)) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: `elemento ${localName(extra)} dopo soap:Body` });
+    if (isSoap11(extra, 'Body')) throw structureFault('più di un soap:Body');
+    if (isSoap11(extra, 'Header')) throw structureFault('soap:Header dopo soap:Body: va prima del Body');
+    if (namespaceUri(extra) === SOAP11_NS) throw structureFault(`elemento ${shown(extra)} dopo soap:Body`);
+    if (!namespaceUri(extra)) throw structureFault(`elemento ${shown(extra)} dopo soap:Body`);
   }
+  if (header !== undefined) checkHeaderEntries(header);
 
   const entries = elementChildren(body, 'Body');
-  if (entries.length === 0) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'soap:Body vuoto' });
-  if (entries.length > 1) throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'soap:Body contiene più di un elemento' });
+  if (entries.length === 0) throw structureFault('soap:Body vuoto');
+  if (entries.length > 1) throw structureFault('soap:Body contiene più di un elemento');
   const payload = entries[0]!;
   const payloadNs = namespaceUri(payload);
   const operation = payloadNs === CERT_NS ? operationByRequestElement(localName(payload)) : undefined;

@@ -1,6 +1,7 @@
 /**
- * One request, one parse: bytes -> charset -> libxml2 -> envelope ->
- * operation (checked against SOAPAction) -> XSD -> handler -> UTF-8 XML.
+ * One request, one parse: bytes -> charset -> libxml2 -> XML limits ->
+ * envelope -> operation (checked against SOAPAction) -> XSD (bounded
+ * diagnostics) -> handler -> UTF-8 XML.
  * Envelope-level problems throw SoapFault; schema and business problems
  * become ricevutaNonOk in a normal response.
  */
@@ -8,6 +9,7 @@ import type { OperationSpec } from '../contract/operations.js';
 import { SoapFault, type Diagnostic } from '../sac/diagnostics.js';
 import type { HandlerTable, Outcome, Services } from '../sac/services.js';
 import type { UserRecord } from '../store/port.js';
+import { DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/limits.js';
 import { parseXml } from '../xml/parse.js';
 import type { ContractSchema } from '../xml/schema.js';
 import { elementToObject } from '../xml/toObject.js';
@@ -56,6 +58,7 @@ export class SoapPipeline {
     private readonly schema: ContractSchema,
     private readonly handlers: HandlerTable,
     private readonly servicesFor: ServicesFor,
+    private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
   ) {}
 
   async handle(call: SoapCall): Promise<SoapAnswer> {
@@ -63,7 +66,8 @@ export class SoapPipeline {
     checkContentType(call.contentType);
     const charset = resolveCharset(call.contentType, call.body);
 
-    const doc = parseXml(call.body, charset);
+    // Parsed once, held to the XML limits before the envelope or the schema sees it.
+    const doc = parseXml(call.body, charset, this.xmlLimits);
     let operation: OperationSpec;
     let outcome: Outcome | undefined;
     let payload;

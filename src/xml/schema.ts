@@ -2,20 +2,76 @@
  * XSD validation against the contract schema, compiled once per process.
  * libxml2's messages are turned into catalog diagnostics with the field path
  * (sezioneErrata) relative to the payload, e.g. "malattia/dataFine".
+ *
+ * The work is bounded by the cap on diagnostics, never by the document: the
+ * library's own validate() resolves an XPath for every error it collects
+ * (libxml2's xmlGetNodePath walks every sibling at every step), so a request
+ * with thousands of bad attributes and thousands of elements beside the Body
+ * cost seconds. Validation here goes through the same libxml2 functions with
+ * its own error collector (written by hand: the library offers no cap), which
+ * keeps the node pointer and the message of the first MAX_DETAILS errors and
+ * only counts the rest; at most MAX_ERRORS paths are then resolved, each by
+ * climbing parent pointers from the node to the payload (the node's depth).
  */
 import { readFileSync } from 'node:fs';
-import { XmlDocument, XmlElement, XmlValidateError, XsdValidator, type ErrorDetail } from 'libxml2-wasm';
+import { XmlDocument, XsdValidator, type XmlElement } from 'libxml2-wasm';
+import * as libxml2 from 'libxml2-wasm/lib/libxml2.mjs';
 import { XSD_PATH } from '../contract/files.js';
 import { MAX_ERRORS, diagnostic, type Diagnostic } from '../sac/diagnostics.js';
-import { elementAt, repoint, type NodePtr } from './nativeNodes.js';
+import { ELEMENT_NODE, localName, namespaceUri, nextSibling, nodeType, parentNode, type NodePtr } from './nativeNodes.js';
+
+const { XmlErrorStruct, xmlSchemaFreeValidCtxt, xmlSchemaNewValidCtxt, xmlSchemaSetValidStructuredErrors, xmlSchemaValidateOneElement } = libxml2;
+// Exported at run time, missing from the library's type declarations.
+const { addFunction } = libxml2 as unknown as { addFunction: (fn: (data: number, error: number) => void, signature: string) => number };
+
+/**
+ * libxml2 errors kept per validation. libxml2 often reports two errors for
+ * one field (a facet, then "not a valid value"), folded into one diagnostic:
+ * four per diagnostic leaves room for MAX_ERRORS distinct ones.
+ */
+export const MAX_DETAILS = 4 * MAX_ERRORS;
+
+/** Following siblings looked at to tell a missing element from a misplaced one (a contract type has a few dozen children). */
+const MAX_SIBLINGS_SCANNED = 1000;
+
+/** One libxml2 error as kept: its message and the node it is about (0 if none). */
+export interface RawDetail {
+  readonly message: string;
+  readonly node: NodePtr;
+}
+
+/** The work the last validation did, for tests and measurements: each figure has a fixed bound. */
+export interface ValidationWork {
+  /** Errors libxml2 reported (unbounded: each cost one call into JS, nothing more). */
+  reported: number;
+  /** Errors kept with their message (<= MAX_DETAILS). */
+  kept: number;
+  /** Paths resolved from a node up to the payload (<= MAX_ERRORS). */
+  pathsResolved: number;
+  /** Parent steps taken while resolving them (<= MAX_ERRORS x depth). */
+  pathSteps: number;
+  /** Siblings looked at to tell missing from misplaced (<= MAX_ERRORS x MAX_SIBLINGS_SCANNED). */
+  siblingsScanned: number;
+}
+
+export const validationWork: ValidationWork = { reported: 0, kept: 0, pathsResolved: 0, pathSteps: 0, siblingsScanned: 0 };
+
+/** The validation running now: validation is synchronous, so one at a time per thread. */
+let sink: RawDetail[] | undefined;
+
+const collector = addFunction((_data: number, error: number): void => {
+  validationWork.reported++;
+  if (sink !== undefined && sink.length < MAX_DETAILS) sink.push({ message: XmlErrorStruct.message(error), node: XmlErrorStruct.node(error) });
+}, 'vii');
 
 export class ContractSchema {
+  /** Owns the compiled schema (dispose frees it); validation uses its pointer directly. */
   private readonly validator: XsdValidator;
-  /** Re-pointed at each node validateNode checks; never handed out. */
-  private wrapper: XmlElement | undefined;
+  private readonly schemaPtr: number;
 
   private constructor(validator: XsdValidator) {
     this.validator = validator;
+    this.schemaPtr = (validator as unknown as { _ptr: number })._ptr;
   }
 
   static load(path: string = XSD_PATH): ContractSchema {
@@ -29,24 +85,33 @@ export class ContractSchema {
 
   /** Validate one element subtree (the payload or a whole response root). */
   validate(element: XmlElement): Diagnostic[] {
-    try {
-      this.validator.validate(element);
-      return [];
-    } catch (err) {
-      if (!(err instanceof XmlValidateError)) throw err;
-      return toDiagnostics(err.details, element);
-    }
+    return this.validateNode((element as unknown as { _nodePtr: NodePtr })._nodePtr);
   }
 
   /**
-   * Validate the element at a libxml2 node pointer (the request path). One
-   * wrapper serves every call: making one per request kept V8 re-optimising
-   * the library's node code (see nativeNodes.ts). The diagnostics are plain
-   * data, so nothing refers to the wrapper once this returns.
+   * Validate the element at a libxml2 node pointer (the request path: no
+   * wrapper object, see nativeNodes.ts). The diagnostics are plain data.
    */
   validateNode(ptr: NodePtr): Diagnostic[] {
-    this.wrapper = this.wrapper ? repoint(this.wrapper, ptr) : elementAt(ptr);
-    return this.validate(this.wrapper);
+    Object.assign(validationWork, { reported: 0, kept: 0, pathsResolved: 0, pathSteps: 0, siblingsScanned: 0 });
+    const ctx = xmlSchemaNewValidCtxt(this.schemaPtr);
+    if (ctx === 0) throw new Error('libxml2 could not allocate a schema validation context');
+    const details: RawDetail[] = [];
+    let ret: number;
+    sink = details;
+    try {
+      xmlSchemaSetValidStructuredErrors(ctx, collector, 0);
+      ret = xmlSchemaValidateOneElement(ctx, ptr);
+    } finally {
+      sink = undefined;
+      xmlSchemaFreeValidCtxt(ctx);
+    }
+    if (ret < 0) throw new Error('libxml2 schema validation failed (invalid input or internal error)');
+    if (ret === 0) return [];
+    validationWork.kept = details.length;
+    const out = toDiagnostics(details, ptr);
+    // Invalid, yet nothing to say about it: still never answered as valid.
+    return out.length > 0 ? out : [diagnostic('SCHEMA_NON_CONFORME', { campo: localName(ptr) }, localName(ptr))];
   }
 
   dispose(): void {
@@ -54,44 +119,18 @@ export class ContractSchema {
   }
 }
 
-/** Element children of an element, in document order. */
-function elementChildren(element: XmlElement): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (let node = element.firstChild; node !== null; node = node.next) if (node instanceof XmlElement) out.push(node);
-  return out;
-}
-
 /**
- * The element an error's XPath (libxml2's xmlGetNodePath) designates, found by
- * walking the document. Steps are "name", "prefix:name", or "*" for an element
- * in a default namespace, each with an optional [N]: for names N counts
- * same-named siblings, for "*" every element sibling.
+ * Path of an element below the payload ("malattia/dataFine"); '' for the
+ * payload itself; undefined for a node that is not an element inside it.
+ * Climbs parent pointers: time proportional to the node's depth.
  */
-export function resolveXPath(root: XmlElement, xpath: string | undefined): XmlElement | undefined {
-  if (!xpath) return undefined;
-  const steps = xpath.split('/').filter((s) => s !== '');
-  let node: XmlElement | undefined = root;
-  for (const step of steps.slice(1)) {
-    const m = /^(.*?)(?:\[(\d+)\])?$/.exec(step)!;
-    const name = m[1]!;
-    const index = m[2] === undefined ? 0 : Number(m[2]) - 1;
-    const kids = elementChildren(node);
-    const candidates =
-      name === '*'
-        ? kids
-        : kids.filter((k) => (k.prefix ? `${k.prefix}:${k.name}` : k.name) === name && !(k.namespaceUri && !k.prefix));
-    node = candidates[index];
-    if (!node) return undefined;
-  }
-  return node;
-}
-
-/** Path of an element below the payload ("malattia/dataFine"); '' for the payload itself. */
-export function pathBelow(payload: XmlElement, element: XmlElement): string | undefined {
+export function pathBelow(payload: NodePtr, node: NodePtr): string | undefined {
+  if (node === 0 || nodeType(node) !== ELEMENT_NODE) return undefined;
   const names: string[] = [];
-  for (let node: XmlElement | null = element; node !== null; node = node.parent) {
-    if (node.isSameNode(payload)) return names.reverse().join('/');
-    names.push(node.name);
+  for (let at = node; at !== 0 && nodeType(at) === ELEMENT_NODE; at = parentNode(at)) {
+    validationWork.pathSteps++;
+    if (at === payload) return names.reverse().join('/');
+    names.push(localName(at));
   }
   return undefined;
 }
@@ -113,13 +152,27 @@ function expectedList(raw: string | undefined): string[] {
     .filter((s) => s !== '' && s !== '##other');
 }
 
-export function toDiagnostics(details: readonly ErrorDetail[], payload: XmlElement): Diagnostic[] {
+/**
+ * At most MAX_ERRORS diagnostics from the kept details, de-duplicated by
+ * sezioneErrata; each node's path is resolved once, and at most MAX_ERRORS
+ * nodes are resolved in all.
+ */
+export function toDiagnostics(details: readonly RawDetail[], payload: NodePtr): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const documentRoot = payload.doc.root;
+  const paths = new Map<NodePtr, string | undefined>();
   for (const detail of details) {
     if (out.length >= MAX_ERRORS) break;
-    const d = translate(detail, payload, resolveXPath(documentRoot, detail.xpath));
+    let path: string | undefined;
+    if (paths.has(detail.node)) {
+      path = paths.get(detail.node);
+    } else {
+      if (paths.size >= MAX_ERRORS) break;
+      validationWork.pathsResolved++;
+      path = pathBelow(payload, detail.node);
+      paths.set(detail.node, path);
+    }
+    const d = translate(detail.message, payload, detail.node, path);
     // libxml2 reports a facet error and then "not a valid value" for the same node: keep the first.
     if (seen.has(d.sezioneErrata)) continue;
     seen.add(d.sezioneErrata);
@@ -133,24 +186,28 @@ export function toDiagnostics(details: readonly ErrorDetail[], payload: XmlEleme
  * when something follows the gap. If no Y comes later among X and its
  * following siblings, Y is missing rather than misplaced.
  */
-function missingInsteadOfUnexpected(node: XmlElement, expected: readonly string[]): boolean {
-  for (let sibling: XmlElement | null = node; sibling !== null; ) {
-    if (!sibling.namespaceUri && expected.includes(sibling.name)) return false;
-    let next = sibling.next;
-    while (next !== null && !(next instanceof XmlElement)) next = next.next;
-    sibling = next as XmlElement | null;
+function missingInsteadOfUnexpected(node: NodePtr, expected: readonly string[]): boolean {
+  let scanned = 0;
+  for (let sibling = node; sibling !== 0; sibling = nextSibling(sibling)) {
+    if (nodeType(sibling) !== ELEMENT_NODE) continue;
+    // Past the bound (only a hostile request gets there) the element is reported as not expected, which it is.
+    if (++scanned > MAX_SIBLINGS_SCANNED) return false;
+    validationWork.siblingsScanned++;
+    if (!namespaceUri(sibling) && expected.includes(localName(sibling))) return false;
   }
   return true;
 }
 
-function translate(detail: ErrorDetail, payload: XmlElement, node: XmlElement | undefined): Diagnostic {
-  const message = detail.message.trim();
+function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: string | undefined): Diagnostic {
+  const message = rawMessage.trim();
+  const payloadName = localName(payload);
   const head = /^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$/s.exec(message);
-  const elementName = localOf(head?.[1] ?? payload.name);
+  const elementName = localOf(head?.[1] ?? payloadName);
   const attribute = head?.[2];
   const text = head?.[3] ?? message;
-  const here = (node && pathBelow(payload, node)) ?? elementName;
-  const campo = here === '' ? payload.name : here;
+  const here = path ?? elementName;
+  const campo = here === '' ? payloadName : here;
+  const isElement = path !== undefined;
 
   let m: RegExpExecArray | null;
   if ((m = /^Missing child element\(s\)\. Expected is(?: one of)? \( ([^)]*) \)/.exec(text))) {
@@ -161,11 +218,12 @@ function translate(detail: ErrorDetail, payload: XmlElement, node: XmlElement | 
   }
   if ((m = /^This element is not expected\.(?: Expected is(?: one of)? \( ([^)]*) \))?/.exec(text))) {
     const expected = expectedList(m[1]);
-    if (node && node.namespaceUri && expected.includes(node.name)) {
+    if (isElement && namespaceUri(node) && expected.includes(localName(node))) {
       return diagnostic('SCHEMA_NAMESPACE_NON_AMMESSO', { campo }, campo);
     }
-    if (node && node.parent && expected.length > 0 && missingInsteadOfUnexpected(node, expected)) {
-      const parentPath = pathBelow(payload, node.parent) ?? '';
+    if (isElement && expected.length > 0 && missingInsteadOfUnexpected(node, expected)) {
+      // The parent's path is this one without its last step.
+      const parentPath = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
       const missing = join(parentPath, expected[0]!);
       const shown = expected.length > 1 ? join(parentPath, `(${expected.join(' | ')})`) : missing;
       return diagnostic('SCHEMA_ELEMENTO_MANCANTE', { campo: shown }, missing);
@@ -179,7 +237,12 @@ function translate(detail: ErrorDetail, payload: XmlElement, node: XmlElement | 
   if ((m = /^\[facet 'minLength'\] The value has a length of '(\d+)'; this underruns the allowed minimum length of '(\d+)'/.exec(text))) {
     return diagnostic('SCHEMA_LUNGHEZZA_MINIMA', { campo, lunghezza: m[1]!, limite: m[2]! }, campo);
   }
-  if ((m = /^\[facet '(?:pattern|enumeration)'\] The value '(.*)' is not /s.exec(text)) || (m = /^'(.*)' is not a valid value of /s.exec(text))) {
+  if (
+    (m = /^\[facet '(?:pattern|enumeration)'\] The value '(.*)' is not /s.exec(text)) ||
+    (m = /^'(.*)' is not a valid value of /s.exec(text)) ||
+    // libxml2 cuts its messages near 64,000 bytes: a long enough value loses the end of the sentence.
+    (m = /^\[facet '(?:pattern|enumeration)'\] The value '(.{60})/s.exec(text))
+  ) {
     return diagnostic('SCHEMA_FORMATO', { campo, valore: m[1]!.slice(0, 60) }, campo);
   }
   if (/^Character content other than whitespace is not allowed/.test(text)) {

@@ -22,12 +22,4 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       `instead of the CONTENT_TYPE Client fault (src/http/server.ts faultFor). Repro: test/fuzz-findings/F1-empty-content-type.txt`,
     matches: (problem, c) => problem === INTERNAL && c.contentType !== null && c.contentType.trim() === '',
   },
-  {
-    id: 'F2-processing-instruction-with-schema-error',
-    reason:
-      'a processing instruction inside the Envelope (next to Body, in Body or in the payload) plus any schema error: ' +
-      "resolving the error's path meets the PI node, libxml2-wasm gives no wrapper for it and src/xml/schema.ts elementChildren " +
-      "reads .next of undefined (TypeError) -> INTERNAL soap:Server fault. Repro: test/fuzz-findings/F2-processing-instruction.xml",
-    matches: (problem, c) => problem === INTERNAL && PROCESSING_INSTRUCTION.test(c.body.toString('latin1')),
-  },
 ];
