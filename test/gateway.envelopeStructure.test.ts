@@ -93,6 +93,14 @@ describe('Header and Body in their places', () => {
   });
 });
 
+describe('processing instructions', () => {
+  test('a processing instruction anywhere in the message is a Client fault (SOAP 1.1: a message must not contain them)', async () => {
+    await expectFault(inject('<soapenv:Header/>', '<?x-app data?><soapenv:Header/>'), 'soap:Client', /istruzioni di elaborazione/);
+    await expectFault(inject('<lavoratore>', '<?x-app data?><lavoratore>'), 'soap:Client', /istruzioni di elaborazione/);
+    await expectFault(`${valid}<?x-app trailing?>`, 'soap:Client', /istruzioni di elaborazione/);
+  });
+});
+
 describe('mustUnderstand', () => {
   test('read as an XML Schema boolean: " 1 ", "true" and "\\ttrue\\n" mean true', async () => {
     for (const value of [' 1 ', 'true', '\ttrue\n', '1']) {

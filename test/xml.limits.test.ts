@@ -71,12 +71,15 @@ describe('each limit at its value and one past it', () => {
     assert.match(check(`<r a="${'&#65;'.repeat(257)}"/>`), /byte nel valore/);
   });
 
-  test('text, CDATA, comments and processing instructions', () => {
+  test('text, CDATA and comments; a processing instruction is refused outright (SOAP 1.1)', () => {
     assert.equal(check(`<r>${'t'.repeat(4096)}</r>`), 'ok');
     assert.match(check(`<r><s>${'t'.repeat(4097)}</s></r>`), /al massimo 4096 byte in un nodo di testo .*\(superato in r\/s\)/);
     assert.match(check(`<r><![CDATA[${'t'.repeat(4097)}]]></r>`), /nodo di testo/);
     assert.match(check(`<r><!--${'t'.repeat(4097)}--></r>`), /nodo di testo/);
-    assert.match(check(`<r><?pi ${'t'.repeat(4097)}?></r>`), /nodo di testo/);
+    assert.throws(
+      () => parseXml(Buffer.from('<r><?pi x?></r>'), 'UTF-8', SMALL).dispose(),
+      (err: unknown) => err instanceof SoapFault && err.key === 'ENVELOPE_STRUCTURE' && /istruzioni di elaborazione/.test(err.message),
+    );
     // Before and after the root element too.
     assert.match(check(`<!--${'t'.repeat(4097)}--><r/>`), /nodo di testo .*\(superato in fuori dall'elemento radice\)/);
     assert.match(check(`<r/><!--${'t'.repeat(4097)}-->`), /nodo di testo/);
@@ -101,8 +104,8 @@ describe('each limit at its value and one past it', () => {
 
 describe('the walk', () => {
   test('visits every node once, prolog and epilog included', () => {
-    check('<!--a--><r>t<s a="1">u</s><!--b--></r><?pi x?>');
-    // comment, r, text, s, text u, comment b, pi
+    check('<!--a--><r>t<s a="1">u</s><!--b--></r><!--c-->');
+    // comment a, r, text, s, text u, comment b, comment c
     assert.equal(limitsWork.nodes, 7);
   });
 

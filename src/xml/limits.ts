@@ -40,7 +40,7 @@ export interface XmlLimits {
   readonly maxAttributes: number;
   /** Bytes in one attribute value (or namespace URI). */
   readonly maxAttributeLength: number;
-  /** Bytes in one text node (also a CDATA section, a comment, a processing instruction). */
+  /** Bytes in one text node (also a CDATA section or a comment). */
   readonly maxTextLength: number;
   /** Elements in the whole document. */
   readonly maxElements: number;
@@ -141,7 +141,10 @@ export function checkXmlLimits(doc: XmlDocument, limits: XmlLimits = DEFAULT_XML
         counters[depth] = 0;
         continue;
       }
-    } else if (type === TEXT_NODE || type === CDATA_NODE || type === COMMENT_NODE || type === PI_NODE) {
+    } else if (type === PI_NODE) {
+      // The one walk that sees every node also refuses what SOAP 1.1 (section 3) forbids anywhere in a message.
+      throw new SoapFault('ENVELOPE_STRUCTURE', { dettaglio: 'istruzioni di elaborazione non ammesse in un messaggio SOAP' });
+    } else if (type === TEXT_NODE || type === CDATA_NODE || type === COMMENT_NODE) {
       if (longerThan(h, w[base + NODE_WORD.content]!, maxTextLength)) {
         throw limitFault('maxTextLength', limits, parentNode(node));
       }
