@@ -5,14 +5,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { CachedSecrets } from './auth/credentials.js';
+import { CachedSecrets, authenticate } from './auth/credentials.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
+import type { Authenticator } from './http/authenticator.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
 import { systemClock, type Clock, type Services } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SoapPipeline } from './soap/pipeline.js';
+import type { CertificateStore } from './store/port.js';
 import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
 import { ContractSchema } from './xml/schema.js';
 
@@ -59,7 +61,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const secrets = new CachedSecrets();
   const services: Services = { store, registry: store, clock: options.clock ?? systemClock, pincodeKey, secrets };
   const pipeline = new SoapPipeline(schema, HANDLERS, services);
-  const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
+  // --- HTTP edge (issue 9) ---
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: basicAuthenticator(store, secrets) });
+  const server = edge.app;
 
   const gateway: Gateway = {
     server,
@@ -75,10 +79,27 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       return gateway.url;
     },
     async close() {
-      await server.close();
+      // Requests in flight finish within the shutdown deadline; then nothing can reach the schema or the store.
+      const outcome = await edge.close();
+      if (outcome.forced) logger.warn({ deadlineMs: config.edge.shutdownDeadlineMs }, 'shutdown deadline reached: open connections closed');
+      if (outcome.abandoned > 0) logger.warn({ calls: outcome.abandoned }, 'calls still running at shutdown');
       schema.dispose();
       await store.close();
     },
   };
   return gateway;
+}
+
+/**
+ * Today's Basic check behind the edge's Authenticator port (missing / invalid / ok).
+ * Stand-in until the login guard (throttling, bounded hash queue) replaces it.
+ */
+function basicAuthenticator(store: CertificateStore, secrets: CachedSecrets): Authenticator {
+  return {
+    async authenticate(authorization) {
+      if (!authorization) return { ok: false, reason: 'missing' };
+      const user = await authenticate(authorization, store, secrets);
+      return user ? { ok: true, user } : { ok: false, reason: 'invalid' };
+    },
+  };
 }
