@@ -13,8 +13,13 @@ import type { FastifyInstance } from 'fastify';
 const HANDLER_MARGIN_MS = 2000;
 
 export class Drain {
-  /** Set when shutdown begins: new SOAP calls are refused, answers close their connection. */
+  /**
+   * Set when shutdown begins: calls that arrive from now on are refused (503),
+   * answers close their connection; calls already past authentication finish.
+   */
   draining = false;
+  /** Set once every connection is closed: nothing may enter the pipeline any more. */
+  stopped = false;
   private inFlight = 0;
   private onIdle: (() => void) | undefined;
 
@@ -25,9 +30,9 @@ export class Drain {
     this.retryAfterS = Math.max(1, Math.ceil(deadlineMs / 1000));
   }
 
-  /** A SOAP call enters the pipeline (false when draining: refuse it). */
+  /** A SOAP call enters the pipeline (false once stopped: refuse it). */
   enter(): boolean {
-    if (this.draining) return false;
+    if (this.stopped) return false;
     this.inFlight++;
     return true;
   }
@@ -83,6 +88,7 @@ export async function drainServer(app: FastifyInstance, drain: Drain, deadlineMs
     await app.close();
   } finally {
     clearTimeout(deadline);
+    drain.stopped = true;
   }
   const idle = await drain.whenIdle(HANDLER_MARGIN_MS);
   return { forced, abandoned: idle ? 0 : drain.active };

