@@ -93,6 +93,24 @@ describe('the HTTP edge (timeouts, authentication before the body)', () => {
     }
   });
 
+  test('Expect: 100-continue is answered only once the credentials are good', async () => {
+    const refused = await connect(port);
+    refused.socket.write(soapHead(port, 5000, basic(DEMO.medico.user, 'Sbagliata.2026'), { Expect: '100-continue' }));
+    assert.ok(await closesWithin(refused, 10_000), 'connection left open');
+    assert.equal(statusOf(refused.received()), 401, refused.received());
+    assert.doesNotMatch(refused.received(), /100 Continue/);
+
+    const accepted = await connect(port);
+    const body = 'non è XML';
+    accepted.socket.write(soapHead(port, Buffer.byteLength(body), MEDICO, { Expect: '100-continue' }));
+    for (let i = 0; i < 100 && !accepted.received().includes('\r\n\r\n'); i++) await delay(50);
+    assert.match(accepted.received(), /^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    accepted.socket.write(body);
+    for (let i = 0; i < 100 && !accepted.received().includes('</soap:Envelope>'); i++) await delay(50);
+    assert.match(accepted.received(), /HTTP\/1\.1 500 [^]*Il messaggio non è XML ben formato/);
+    accepted.socket.destroy();
+  });
+
   test('1,000 unauthenticated connections sending all but 100 bytes of a 1 MiB body: RSS barely moves, all are closed', async () => {
     const pid = gw.child.pid!;
     const N = 1000;

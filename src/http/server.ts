@@ -60,6 +60,9 @@ export function buildServer(parts: ServerParts): HttpEdge {
   // Node checks the header and request timeouts on this period (default 30 s): keep it a fraction of them.
   (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(edge.headersTimeoutMs / 4)));
   const connections = guardConnections(server, edge, config.tls !== undefined);
+  // Node answers `Expect: 100-continue` by itself before any hook runs, inviting the body of a
+  // client that is about to be refused: the SOAP scope sends 100 Continue once the caller is known.
+  server.on('checkContinue', (request, response) => server.emit('request', request, response));
 
   const drain = new Drain(edge.shutdownDeadlineMs);
   const rateWatch = new BodyRateWatch(edge.minBodyRate, edge.bodyRateGraceMs);

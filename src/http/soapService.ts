@@ -61,6 +61,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
       (result) => {
         if (result.ok) {
           request.caller = result.user;
+          if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
           done();
         } else {
           if (result.reason !== 'missing') request.log.info({ reason: result.reason }, 'login refused');
