@@ -8,7 +8,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { CachedSecrets, authenticate } from './auth/credentials.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
 import type { Config } from './config.js';
-import type { Authenticator } from './http/authenticator.js';
+import type { Authenticator, LoginResult } from './http/authenticator.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
 import { systemClock, type Clock, type Services } from './sac/services.js';
@@ -95,11 +95,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
  * Stand-in until the login guard (throttling, bounded hash queue) replaces it.
  */
 function basicAuthenticator(store: CertificateStore, secrets: CachedSecrets): Authenticator {
+  const missing: LoginResult = { ok: false, reason: 'missing' };
+  const invalid: LoginResult = { ok: false, reason: 'invalid' };
   return {
-    async authenticate(authorization) {
-      if (!authorization) return { ok: false, reason: 'missing' };
-      const user = await authenticate(authorization, store, secrets);
-      return user ? { ok: true, user } : { ok: false, reason: 'invalid' };
+    authenticate(authorization) {
+      if (!authorization) return Promise.resolve(missing);
+      return authenticate(authorization, store, secrets).then((user): LoginResult => (user ? { ok: true, user } : invalid));
     },
   };
 }
