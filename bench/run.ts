@@ -426,6 +426,9 @@ async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [
       SAC_DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       SAC_WORKERS: String(workers),
+      // wrk is one client address opening up to 256 connections: the per-address cap is not what is measured.
+      SAC_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      SAC_MAX_CONNECTIONS: '100000',
     },
     port,
     processes,

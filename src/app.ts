@@ -89,7 +89,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
     config.xmlLimits,
   );
-  const server = buildServer({ config, logger, pipeline, store, secrets, pincodeKey });
+  // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins });
+  const server = edge.app;
 
   const gateway: Gateway = {
     server,
@@ -106,10 +108,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       return gateway.url;
     },
     async close() {
-      await server.close();
+      // Requests in flight finish within the shutdown deadline; then nothing can reach the schema or the store.
+      const outcome = await edge.close();
+      if (outcome.forced) logger.warn({ deadlineMs: config.edge.shutdownDeadlineMs }, 'shutdown deadline reached: open connections closed');
+      if (outcome.abandoned > 0) logger.warn({ calls: outcome.abandoned }, 'calls still running at shutdown');
       schema.dispose();
       await store.close();
     },
   };
   return gateway;
 }
+

@@ -16,6 +16,8 @@ import { ThreadWriteChannel } from './store/sqlite/writeChannel.js';
 import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
 
 const RESTART_DELAY_MS = 1000;
+/** Beyond the shutdown deadline: time to close the store (queued writes) before the process is ended anyway. */
+const SHUTDOWN_MARGIN_MS = 5000;
 /** How the primary tells its workers where its writer listens (not a setting: it is made fresh each start). */
 const WRITER_SOCKET_ENV = 'SAC_INTERNAL_WRITER_SOCKET';
 
@@ -32,11 +34,20 @@ async function serveOne(config: Config): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    gateway.server.log.info({ signal }, 'shutting down');
-    // Fastify stops accepting, finishes requests in flight; the store commits what is queued.
+    gateway.server.log.info({ signal, deadlineMs: config.edge.shutdownDeadlineMs }, 'shutting down');
+    // The last resort: a store that never finishes closing must not keep the process alive.
+    setTimeout(() => {
+      gateway.server.log.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.edge.shutdownDeadlineMs + SHUTDOWN_MARGIN_MS).unref();
+    // Stop accepting, let calls in flight finish within the deadline, close what is left, then the store
+    // (which commits what is queued: an acknowledged certificate is never lost).
     gateway.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (err: unknown) => {
+        gateway.server.log.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -68,19 +79,38 @@ export async function serve(config: Config): Promise<void> {
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, pid: process.pid }, 'sac-gateway primary started');
 
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
-    setTimeout(fork, RESTART_DELAY_MS).unref();
+  const allExited = new Promise<void>((resolve) => {
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) {
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+        return;
+      }
+      log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
+      setTimeout(fork, RESTART_DELAY_MS).unref();
+    });
   });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    log.info({ signal, deadlineMs: config.edge.shutdownDeadlineMs }, 'stopping workers');
+    const workers = Object.values(cluster.workers ?? {});
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+    // Each worker drains within the deadline and closes its store; one that does not is ended.
+    const kill = setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        log.error({ worker: worker?.id }, 'worker did not stop in time: killing it');
+        worker?.process.kill('SIGKILL');
+      }
+    }, config.edge.shutdownDeadlineMs + SHUTDOWN_MARGIN_MS);
+    kill.unref();
+    const stopped = workers.length === 0 ? Promise.resolve() : allExited;
+    // Workers' writes were committed before they were acknowledged; close the writer for what is queued.
+    void stopped
+      .then(() => writer.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

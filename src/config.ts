@@ -16,7 +16,7 @@ export interface Config {
   readonly port: number;
   /** Directory for the SQLite store and the pincode key pair. */
   readonly dataDir: string;
-  /** Base URL clients use to reach the gateway, for the WSDL's soap:address. Derived from the Host header when absent. */
+  /** Base URL clients use to reach the gateway, for the WSDL's soap:address. When absent: an allow-listed Host (edge.publicHosts), else the listening address. */
   readonly publicUrl: string | undefined;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit: number;
@@ -32,6 +32,30 @@ export interface Config {
   readonly login: LoginSettings;
   /** Shape limits every request is held to right after parsing (Apache CXF's defaults). */
   readonly xmlLimits: XmlLimits;
+  // --- the HTTP edge (issue 9): timeouts, caps, shutdown, published address ---
+  readonly edge: EdgeConfig;
+}
+
+/** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
+export interface EdgeConfig {
+  /** Time for a client to send the request line and headers (SAC_HEADERS_TIMEOUT_MS). */
+  readonly headersTimeoutMs: number;
+  /** Time for the whole request, headers and body (SAC_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
+  /** Idle time allowed between two requests on a kept-alive connection (SAC_KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
+  /** Slowest accepted body, in bytes per second, averaged once the grace period is over (SAC_MIN_BODY_RATE). */
+  readonly minBodyRate: number;
+  /** Time a body may take before the minimum rate applies (SAC_BODY_RATE_GRACE_MS). */
+  readonly bodyRateGraceMs: number;
+  /** Open connections served at once by one process; more are refused at once (SAC_MAX_CONNECTIONS). */
+  readonly maxConnections: number;
+  /** Open connections from one client address (SAC_MAX_CONNECTIONS_PER_ADDRESS). */
+  readonly maxConnectionsPerAddress: number;
+  /** On SIGTERM/SIGINT, time given to requests in flight before their connections are closed (SAC_SHUTDOWN_DEADLINE_MS). */
+  readonly shutdownDeadlineMs: number;
+  /** Host[:port] values of the Host header that may be written into the served WSDL (SAC_PUBLIC_HOSTS), lower case. */
+  readonly publicHosts: readonly string[];
 }
 
 // --- Logins (src/auth/login.ts) ---------------------------------------------
@@ -92,6 +116,17 @@ export const DEFAULTS = {
   bodyLimit: 1024 * 1024,
   rsaBits: 1024,
   logLevel: 'info',
+} as const;
+
+export const EDGE_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  minBodyRate: 1024,
+  bodyRateGraceMs: 2_000,
+  maxConnections: 900,
+  maxConnectionsPerAddress: 100,
+  shutdownDeadlineMs: 10_000,
 } as const;
 
 /** A setting that cannot be used as given: the gateway refuses to start. */
@@ -160,5 +195,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
     login: loginFrom(env),
     xmlLimits: xmlLimitsFrom(env),
+    edge: loadEdgeConfig(env),
   };
+}
+
+// --- the HTTP edge (issue 9) ---
+
+/** A comma-separated list of host[:port] names, as a client would write them in Host. */
+function hostListFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    const host = entry.trim().toLowerCase();
+    if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host)) {
+      throw new ConfigError(`${name} must list host or host:port names separated by commas, got "${entry.trim()}"`);
+    }
+    return host;
+  });
+}
+
+function loadEdgeConfig(env: NodeJS.ProcessEnv): EdgeConfig {
+  const d = EDGE_DEFAULTS;
+  const edge: EdgeConfig = {
+    headersTimeoutMs: intFrom(env, 'SAC_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 100, 600_000),
+    requestTimeoutMs: intFrom(env, 'SAC_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 100, 3_600_000),
+    keepAliveTimeoutMs: intFrom(env, 'SAC_KEEP_ALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 100, 600_000),
+    minBodyRate: intFrom(env, 'SAC_MIN_BODY_RATE', d.minBodyRate, 0, 1024 * 1024 * 1024),
+    bodyRateGraceMs: intFrom(env, 'SAC_BODY_RATE_GRACE_MS', d.bodyRateGraceMs, 100, 600_000),
+    maxConnections: intFrom(env, 'SAC_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
+    maxConnectionsPerAddress: intFrom(env, 'SAC_MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress, 1, 1_000_000),
+    shutdownDeadlineMs: intFrom(env, 'SAC_SHUTDOWN_DEADLINE_MS', d.shutdownDeadlineMs, 0, 600_000),
+    publicHosts: hostListFrom(env, 'SAC_PUBLIC_HOSTS'),
+  };
+  // Node applies the headers timeout inside the request timeout: a larger one would never fire.
+  if (edge.headersTimeoutMs > edge.requestTimeoutMs) {
+    throw new ConfigError('SAC_HEADERS_TIMEOUT_MS must not exceed SAC_REQUEST_TIMEOUT_MS');
+  }
+  return edge;
 }

@@ -108,6 +108,11 @@ describe('faults for bad envelopes', () => {
   test('a content type that is not XML', async () => {
     await expectFault(valid, 'soap:Client', /Content-Type 'application\/json'/, { contentType: 'application/json' });
   });
+
+  test('an empty or blank Content-Type is a Client fault, not an internal error (fuzz finding F1)', async () => {
+    await expectFault(valid, 'soap:Client', /Content-Type '' non supportato/, { contentType: '' });
+    await expectFault(valid, 'soap:Client', /Content-Type '' non supportato/, { contentType: ' ' });
+  });
 });
 
 describe('faults for charsets', () => {

@@ -129,9 +129,10 @@ describe('the real binary', () => {
     t.diagnostic(`flood of ${sent} written in ${Math.round(floodMs)} ms; the next new login answered in ${Math.round(fresh.ms)} ms`);
     // Today's code queued 1,500 scrypts: every new login waited tens of seconds.
     assert.ok(fresh.ms < 3_000, `new login after the flood took ${Math.round(fresh.ms)} ms (flood written in ${Math.round(floodMs)} ms)`);
-    // The attacker's address is refused now, even with the right password.
-    const fromAttacker = await login(gw.url, doctor, '127.0.0.1');
-    assert.ok([401, 429].includes(fromAttacker.status), `attacker's address answered ${fromAttacker.status}`);
+    // The abandoned attempts were dropped before any hash (their clients were gone):
+    // they neither cost a scrypt nor lock the doctor out.
+    const doctorAfter = await login(gw.url, doctor, '127.0.0.4');
+    assert.equal(doctorAfter.status, 200, `the doctor answered ${doctorAfter.status} after the flood`);
   });
 
   test('`users passwd`, `disable`, `enable` apply on the very next request of a running gateway', async () => {

@@ -132,12 +132,13 @@ describe('served WSDL', () => {
     }
   });
 
-  test('without a configured public URL the address follows the Host header the client used', async () => {
+  test('without a configured public URL or allow-list the address is the listening one, whatever Host says', async () => {
     const r = await getWithHost(`${gw.endpoint}?wsdl`, 'gateway.example:8443');
     assert.equal(r.status, 200);
     const wsdl = readWsdl(r.body);
-    assert.equal(wsdl.address, 'http://gateway.example:8443/CertServiceWeb/CertificatiMedici');
-    assert.equal(wsdl.schemaLocation, 'http://gateway.example:8443/CertServiceWeb/CertificatiMedici?xsd=definitorio.xsd');
+    assert.equal(wsdl.address, gw.endpoint);
+    assert.equal(wsdl.schemaLocation, `${gw.endpoint}?xsd=definitorio.xsd`);
+    assert.ok(!r.body.includes('gateway.example'), 'Host header echoed into the WSDL');
   });
 
   test('a Host header that is not a plain host[:port] is not echoed into the WSDL', async () => {

@@ -5,10 +5,8 @@
  * scrypt on every request.
  */
 import type { SecretCheck } from '../sac/services.js';
-import type { CertificateStore, UserRecord } from '../store/port.js';
 import { GatewayError } from '../errors.js';
 import type { HashQueue } from './hashQueue.js';
-import type { LoginResult } from './login.js';
 import { VerdictCache } from './passwords.js';
 import type { FailureThrottle } from './throttle.js';
 
@@ -88,8 +86,6 @@ export interface CachedSecretsParts {
   /** Failures of a pincode owner: never exempted, so a stolen password does not buy unlimited pincode guesses. */
   readonly pincodes: FailureThrottle;
   readonly onPincodeFailure: (username: string) => void;
-  /** The login guard that owns these parts (the old authenticate() delegates to it). */
-  readonly guard: { authenticate(authorization: string | undefined, clientAddress: string, signal: AbortSignal): Promise<LoginResult> };
 }
 
 export class CachedSecrets implements SecretCheck {
@@ -137,20 +133,4 @@ export class CachedSecrets implements SecretCheck {
     }
     return valid;
   }
-}
-
-/**
- * The authenticated user, or undefined. Kept for the HTTP layer of before the
- * LoginGuard: it delegates to the guard, so the same queue, throttles and
- * caches apply; a throttled or busy answer comes back as undefined (401).
- */
-export async function authenticate(
-  header: string | undefined,
-  _store: CertificateStore,
-  secrets: CachedSecrets,
-  clientAddress = '',
-  signal: AbortSignal = new AbortController().signal,
-): Promise<UserRecord | undefined> {
-  const result = await secrets.parts.guard.authenticate(header, clientAddress, signal);
-  return result.ok ? result.user : undefined;
 }

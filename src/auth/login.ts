@@ -91,7 +91,6 @@ export class LoginGuard {
       users: this.users,
       pincodes,
       onPincodeFailure: (username) => this.report(username, '', 'pincode'),
-      guard: this,
     });
   }
 

@@ -48,8 +48,20 @@ export function renderDiagnosticsDoc(): string {
   }
   lines.push(
     '',
-    'Missing or wrong HTTP Basic credentials are answered before any of this: HTTP 401 with',
-    '`WWW-Authenticate: Basic realm="CertificatiMedici", charset="UTF-8"`.',
+    'The HTTP edge\'s own refusals carry the HTTP status a client or a balancer acts on instead of 500,',
+    'and a `Retry-After` header (seconds) when the status is 429 or 503:',
+    '',
+    '| HTTP | faultstring |',
+    '|---|---|',
+  );
+  for (const spec of Object.values(FAULTS) as FaultSpec[]) {
+    if (spec.httpStatus !== 500) lines.push(`| ${spec.httpStatus} | ${cell(spec.faultstring)} |`);
+  }
+  lines.push(
+    '',
+    'Missing or wrong HTTP Basic credentials are answered before any of this, from the headers alone and',
+    'before the body is read: HTTP 401 with `WWW-Authenticate: Basic realm="CertificatiMedici", charset="UTF-8"`,',
+    'a short Italian text and `Connection: close`.',
     '',
   );
   return lines.join('\n');

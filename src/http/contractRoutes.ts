@@ -1,12 +1,13 @@
 /**
  * The contract served over HTTP, so a client can be generated from the
- * running gateway: the WSDL with this gateway's own address, the XSD it
+ * running gateway: the WSDL with this gateway's own address (publicAddress.ts), the XSD it
  * imports, and the certificate whose public key encrypts the pincode.
  */
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { WSDL_PATH, XSD_FILE_NAME, XSD_PATH } from '../contract/files.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
+import { publicBaseUrl, type PublicAddressSettings } from './publicAddress.js';
 
 export const SERVICE_PATH = '/CertServiceWeb/CertificatiMedici';
 export const CERT_DER_PATH = '/CertServiceWeb/SanitelCF.cer';
@@ -35,27 +36,16 @@ export function renderWsdl(template: string, baseUrl: string): string {
     .replace(WSDL_SCHEMA_LOCATION, `schemaLocation="${service}?xsd=${XSD_FILE_NAME}"`);
 }
 
-/** The base URL clients should use: configured, else what the request itself used. */
-export function baseUrlOf(request: FastifyRequest, configured: string | undefined): string {
-  if (configured) return configured;
-  const host = request.headers.host ?? '';
-  // Only a plain host[:port] is echoed into the WSDL; anything else falls back to the socket address.
-  const safeHost = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)
-    ? host
-    : `${request.socket.localAddress}:${request.socket.localPort}`;
-  return `${request.protocol}://${safeHost}`;
-}
-
 const XML = 'text/xml; charset=utf-8';
 
-export function registerContractRoutes(app: FastifyInstance, key: PincodeKey, publicUrl: string | undefined): void {
+export function registerContractRoutes(app: FastifyInstance, key: PincodeKey, address: PublicAddressSettings): void {
   const wsdlTemplate = loadWsdlTemplate();
   const xsd = readFileSync(XSD_PATH);
 
   app.get(SERVICE_PATH, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     if ('wsdl' in query || 'WSDL' in query) {
-      return reply.type(XML).send(renderWsdl(wsdlTemplate, baseUrlOf(request, publicUrl)));
+      return reply.type(XML).send(renderWsdl(wsdlTemplate, publicBaseUrl(request, address)));
     }
     if (query.xsd === XSD_FILE_NAME) return reply.type(XML).send(xsd);
     return reply

@@ -1,109 +1,101 @@
 /**
- * The HTTP face of the gateway (Fastify). Every body arrives as raw bytes:
+ * The HTTP face of the gateway (Fastify): the edge's timeouts and connection
+ * caps, the contract routes and /healthz at the root, and the SOAP service
+ * in its own plugin scope (soapService.ts). Every body arrives as raw bytes:
  * decoding is the SOAP pipeline's job, never the framework's.
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { authenticate, type CachedSecrets } from '../auth/credentials.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
 import { SoapFault } from '../sac/diagnostics.js';
-import { StoreUnavailableError, type CertificateStore } from '../store/port.js';
 import type { SoapPipeline } from '../soap/pipeline.js';
-import { writeFault } from '../soap/xmlWriter.js';
-import { SERVICE_PATH, registerContractRoutes } from './contractRoutes.js';
+import type { CertificateStore } from '../store/port.js';
+import type { Authenticator } from './authenticator.js';
+import { BodyRateWatch } from './bodyReader.js';
+import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
+import { registerContractRoutes } from './contractRoutes.js';
+import { Drain, drainServer, type DrainOutcome } from './drain.js';
+import { knownFault, sendFault } from './faultReply.js';
+import { registerHealth } from './health.js';
+import { soapService } from './soapService.js';
 
 export interface ServerParts {
   readonly config: Config;
   readonly logger: Logger;
   readonly pipeline: SoapPipeline;
   readonly store: CertificateStore;
-  readonly secrets: CachedSecrets;
+  readonly authenticator: Authenticator;
   readonly pincodeKey: PincodeKey;
 }
 
-const XML = 'text/xml; charset=utf-8';
-const BASIC_CHALLENGE = 'Basic realm="CertificatiMedici", charset="UTF-8"';
-
-/** The fault for an error raised before or outside the pipeline (body limit, a bug). */
-function faultFor(err: unknown, bodyLimit: number): SoapFault | undefined {
-  if (err instanceof SoapFault) return err;
-  if (err instanceof StoreUnavailableError) return new SoapFault('UNAVAILABLE');
-  if ((err as { code?: string } | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new SoapFault('BODY_TOO_LARGE', { limite: bodyLimit });
-  }
-  return undefined;
+export interface HttpEdge {
+  readonly app: FastifyInstance;
+  /** Stop accepting, let calls in flight finish within SAC_SHUTDOWN_DEADLINE_MS, close what is left. */
+  close(): Promise<DrainOutcome>;
+  /** Open and refused connections so far (for logs and tests). */
+  connections(): ConnectionCounts;
 }
 
-export function buildServer(parts: ServerParts): FastifyInstance {
+export function buildServer(parts: ServerParts): HttpEdge {
   const { config, logger } = parts;
+  const edge = config.edge;
   const options: FastifyServerOptions & { https?: { key: Buffer; cert: Buffer } } = {
     loggerInstance: logger,
     bodyLimit: config.bodyLimit,
-    return503OnClosing: true,
+    requestTimeout: edge.requestTimeoutMs,
+    keepAliveTimeout: edge.keepAliveTimeoutMs,
+    // Socket inactivity at any stage (e.g. a client that stops reading its answer).
+    connectionTimeout: edge.requestTimeoutMs,
+    // The SOAP scope answers a request that arrives while draining with its own fault.
+    return503OnClosing: false,
   };
   if (config.tls) {
     options.https = { key: readFileSync(config.tls.keyPath), cert: readFileSync(config.tls.certPath) };
   }
   const app = Fastify(options) as unknown as FastifyInstance;
+  const server = app.server;
+  server.headersTimeout = edge.headersTimeoutMs;
+  // Node checks the header and request timeouts on this period (default 30 s): keep it a fraction of them.
+  (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(edge.headersTimeoutMs / 4)));
+  const connections = guardConnections(server, edge, config.tls !== undefined);
+  // Node answers `Expect: 100-continue` by itself before any hook runs, inviting the body of a
+  // client that is about to be refused: the SOAP scope sends 100 Continue once the caller is known.
+  server.on('checkContinue', (request, response) => server.emit('request', request, response));
 
+  const drain = new Drain(edge.shutdownDeadlineMs);
+  const rateWatch = new BodyRateWatch(edge.minBodyRate, edge.bodyRateGraceMs);
+
+  // The root reads no bodies: a POST elsewhere is a 404 without its body being buffered.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
+  // Root scope: contract files and health. Errors here (a broken store under /healthz) are faults too.
   app.setErrorHandler((err: unknown, request, reply) => {
-    let fault = faultFor(err, config.bodyLimit);
-    if (err instanceof StoreUnavailableError) request.log.error({ err: { message: err.message } }, 'store writer unavailable');
-    if (!fault) {
-      // Log the error itself, never the request body.
-      const e = err instanceof Error ? err : new Error(String(err));
-      request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
-      fault = new SoapFault('INTERNAL');
-    }
-    return reply.code(fault.httpStatus).type(XML).send(writeFault(fault.faultcode, fault.message));
+    const known = knownFault(err, config.bodyLimit);
+    if (known) return sendFault(reply, known.fault, known.options);
+    const e = err instanceof Error ? err : new Error(String(err));
+    request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
+    return sendFault(reply, new SoapFault('INTERNAL'));
+  });
+  registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
+  registerHealth(app, parts.store, drain);
+  void app.register(soapService, {
+    pipeline: parts.pipeline,
+    authenticator: parts.authenticator,
+    bodyLimit: config.bodyLimit,
+    rateWatch,
+    drain,
   });
 
-  app.post(SERVICE_PATH, async (request, reply) => {
-    const caller = await authenticate(request.headers.authorization, parts.store, parts.secrets);
-    if (!caller) {
-      return reply
-        .code(401)
-        .header('www-authenticate', BASIC_CHALLENGE)
-        .type('text/plain; charset=utf-8')
-        .send('Credenziali mancanti o errate.\n');
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const soapAction = request.headers.soapaction;
-    try {
-      const answer = await parts.pipeline.handle({
-        body,
-        contentType: request.headers['content-type'],
-        soapAction: Array.isArray(soapAction) ? soapAction[0] : soapAction,
-        caller,
-        clientAddress: request.socket.remoteAddress ?? '',
-      });
-      request.log.info(
-        { operation: answer.operation.name, user: caller.username, kind: caller.kind, errors: answer.errorCodes },
-        answer.errorCodes.length === 0 ? 'ricevuta ok' : 'ricevuta non ok',
-      );
-      return reply.type(XML).send(answer.xml);
-    } catch (err) {
-      if (err instanceof SoapFault) {
-        request.log.info({ user: caller.username, fault: err.key }, 'soap fault');
-        return reply.code(err.httpStatus).type(XML).send(writeFault(err.faultcode, err.message));
+  return {
+    app,
+    async close() {
+      try {
+        return await drainServer(app, drain, edge.shutdownDeadlineMs);
+      } finally {
+        rateWatch.stop();
       }
-      throw err;
-    }
-  });
-
-  registerContractRoutes(app, parts.pincodeKey, config.publicUrl);
-
-  app.get('/healthz', async (_request, reply) => {
-    parts.store.countUsers(); // touches the database: a broken store makes this fail
-    // A gateway that can read but not write must not look healthy to a balancer or supervisor.
-    if (parts.store.writeFailure()) return reply.code(503).send({ status: 'unavailable', reason: 'store writer stopped' });
-    return reply.send({ status: 'ok' });
-  });
-
-  return app;
+    },
+    connections,
+  };
 }

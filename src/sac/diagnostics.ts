@@ -129,8 +129,12 @@ export interface FaultSpec {
   /** Local part of the faultcode QName in the SOAP 1.1 envelope namespace. */
   readonly faultcode: 'Client' | 'Server' | 'VersionMismatch' | 'MustUnderstand';
   readonly faultstring: string;
-  /** HTTP status sent with it. SOAP 1.1 says 500 for every fault. */
-  readonly httpStatus: 500;
+  /**
+   * HTTP status sent with it. SOAP 1.1 says 500 for every fault; the HTTP edge's
+   * own refusals (too slow, throttled, busy, shutting down) carry the HTTP status
+   * that tells a client or a balancer when to retry (408, 429, 503).
+   */
+  readonly httpStatus: 500 | 408 | 429 | 503;
 }
 
 /** Envelope-level failures: the request never reached an operation. */
@@ -154,6 +158,11 @@ export const FAULTS = {
   NOT_IMPLEMENTED: { faultcode: 'Server', faultstring: "L'operazione {operazione} non è ancora disponibile in questa versione del servizio.", httpStatus: 500 },
   INTERNAL: { faultcode: 'Server', faultstring: 'Errore interno del servizio: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
   UNAVAILABLE: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
+  // The HTTP edge (issue 9): refusals that tell the client when to retry.
+  BODY_TOO_SLOW: { faultcode: 'Client', faultstring: 'Richiesta troppo lenta: il messaggio deve arrivare ad almeno {minimo} byte al secondo.', httpStatus: 408 },
+  LOGIN_THROTTLED: { faultcode: 'Client', faultstring: 'Troppi tentativi di accesso non riusciti: riprovare tra {secondi} secondi.', httpStatus: 429 },
+  AUTH_BUSY: { faultcode: 'Server', faultstring: 'Servizio momentaneamente sovraccarico: la richiesta non è stata registrata. Riprovare tra {secondi} secondi.', httpStatus: 503 },
+  SHUTTING_DOWN: { faultcode: 'Server', faultstring: 'Servizio in arresto: la richiesta non è stata registrata. Riprovare tra {secondi} secondi.', httpStatus: 503 },
 } as const satisfies Record<string, FaultSpec>;
 
 export type FaultKey = keyof typeof FAULTS;

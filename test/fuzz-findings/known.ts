@@ -14,12 +14,4 @@ const INTERNAL = 'internal error fault (soap:Server INTERNAL) for a client\'s re
 const PROCESSING_INSTRUCTION = /<\?(?!xml[\s?])[A-Za-z_:][\w.:-]*/;
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    id: 'F1-empty-content-type',
-    reason:
-      `an empty or blank Content-Type header makes Fastify raise FST_ERR_CTP_INVALID_MEDIA_TYPE before the SOAP route; ` +
-      `the error handler maps it to "${FAULTS.INTERNAL.faultstring}" (soap:Server) and logs it at error level with a stack, ` +
-      `instead of the CONTENT_TYPE Client fault (src/http/server.ts faultFor). Repro: test/fuzz-findings/F1-empty-content-type.txt`,
-    matches: (problem, c) => problem === INTERNAL && c.contentType !== null && c.contentType.trim() === '',
-  },
 ];

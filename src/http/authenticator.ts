@@ -1,0 +1,41 @@
+/**
+ * What the HTTP edge needs from logins: a verdict from the request's
+ * headers alone, before any byte of the body is read. The login module
+ * (throttling, the bounded password-hash queue) satisfies this structurally.
+ */
+import type { UserRecord } from '../store/port.js';
+
+export type LoginResult =
+  | { readonly ok: true; readonly user: UserRecord }
+  /** 401 with a Basic challenge. */
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' }
+  /** 429 + Retry-After: too many failed attempts for this username or address. */
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterS: number }
+  /** 503 + Retry-After, a SOAP Server fault: the password-hash queue is full. */
+  | { readonly ok: false; readonly reason: 'busy'; readonly retryAfterS: number };
+
+export interface Authenticator {
+  /** `signal` aborts when the client's connection closes, so queued work for it can be dropped. */
+  authenticate(authorization: string | undefined, clientAddress: string, signal: AbortSignal): Promise<LoginResult>;
+}
+
+const CLIENT_GONE = Symbol('sac.clientGone');
+type WithGone = { [CLIENT_GONE]?: AbortController };
+
+/**
+ * One AbortSignal per connection, aborted when the socket closes: created on
+ * the connection's first request and shared by the requests a kept-alive
+ * connection carries (one listener per connection, not per request).
+ */
+export function clientGoneSignal(socket: NodeJS.EventEmitter & { readonly destroyed: boolean }): AbortSignal {
+  const holder = socket as unknown as WithGone;
+  let controller = holder[CLIENT_GONE];
+  if (controller === undefined) {
+    controller = new AbortController();
+    holder[CLIENT_GONE] = controller;
+    const c = controller;
+    if (socket.destroyed) c.abort();
+    else socket.once('close', () => c.abort());
+  }
+  return controller.signal;
+}

@@ -1,0 +1,15 @@
+/** GET /healthz: 200 while the gateway can read and write its store; 503 once it cannot, or while it drains. */
+import type { FastifyInstance } from 'fastify';
+import type { CertificateStore } from '../store/port.js';
+import type { Drain } from './drain.js';
+
+export function registerHealth(app: FastifyInstance, store: CertificateStore, drain: Drain): void {
+  app.get('/healthz', async (_request, reply) => {
+    // A draining process must leave a balancer's rotation before its connections are closed.
+    if (drain.draining) return reply.code(503).header('retry-after', String(drain.retryAfterS)).send({ status: 'draining' });
+    store.countUsers(); // touches the database: a broken store makes this fail
+    // A gateway that can read but not write must not look healthy to a balancer or supervisor.
+    if (store.writeFailure()) return reply.code(503).send({ status: 'unavailable', reason: 'store writer stopped' });
+    return reply.send({ status: 'ok' });
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * The CertificatiMedici SOAP endpoint as its own Fastify plugin scope: its
+ * own content parser (raw bytes within the size and rate limits), its own
+ * error handler (faults rendered by faultReply.ts) and an onRequest hook that
+ * authenticates from the headers before any byte of the body is read.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { SoapFault } from '../sac/diagnostics.js';
+import type { SoapPipeline } from '../soap/pipeline.js';
+import type { UserRecord } from '../store/port.js';
+import { clientGoneSignal, type Authenticator, type LoginResult } from './authenticator.js';
+import { bodyParser, type BodyRateWatch } from './bodyReader.js';
+import { SERVICE_PATH } from './contractRoutes.js';
+import type { Drain } from './drain.js';
+import { knownFault, sendFault, sendUnauthorized } from './faultReply.js';
+
+export interface SoapServiceOptions {
+  readonly pipeline: SoapPipeline;
+  readonly authenticator: Authenticator;
+  readonly bodyLimit: number;
+  readonly rateWatch: BodyRateWatch;
+  readonly drain: Drain;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user, set by the SOAP scope's onRequest hook. */
+    caller: UserRecord | null;
+  }
+}
+
+function refuseLogin(reply: FastifyReply, result: Exclude<LoginResult, { ok: true }>): void {
+  switch (result.reason) {
+    case 'missing':
+    case 'invalid':
+      sendUnauthorized(reply);
+      return;
+    case 'throttled':
+      sendFault(reply, new SoapFault('LOGIN_THROTTLED', { secondi: result.retryAfterS }), { retryAfterS: result.retryAfterS, close: true });
+      return;
+    case 'busy':
+      sendFault(reply, new SoapFault('AUTH_BUSY', { secondi: result.retryAfterS }), { retryAfterS: result.retryAfterS, close: true });
+      return;
+  }
+}
+
+export async function soapService(app: FastifyInstance, options: SoapServiceOptions): Promise<void> {
+  const { pipeline, authenticator, bodyLimit, rateWatch, drain } = options;
+
+  app.decorateRequest('caller', null);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
+
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (drain.draining) {
+      sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
+      return;
+    }
+    const socket = request.raw.socket;
+    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', clientGoneSignal(socket)).then(
+      (result) => {
+        if (result.ok) {
+          request.caller = result.user;
+          if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
+          done();
+        } else {
+          if (result.reason !== 'missing') request.log.info({ reason: result.reason }, 'login refused');
+          refuseLogin(reply, result);
+        }
+      },
+      (err: unknown) => done(err as Error),
+    );
+  });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const known = knownFault(err, bodyLimit);
+    if (known) {
+      if (known.fault.key === 'UNAVAILABLE') request.log.error('store writer unavailable');
+      else request.log.info({ fault: known.fault.key }, 'soap fault');
+      return sendFault(reply, known.fault, drain.draining ? { ...known.options, close: true } : known.options);
+    }
+    // Log the error itself, never the request body.
+    const e = err instanceof Error ? err : new Error(String(err));
+    request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
+    return sendFault(reply, new SoapFault('INTERNAL'));
+  });
+
+  app.post(SERVICE_PATH, async (request, reply) => {
+    const caller = request.caller;
+    if (caller === null) throw new Error('SOAP call without an authenticated caller');
+    if (!drain.enter()) {
+      return sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
+    }
+    try {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const soapAction = request.headers.soapaction;
+      const answer = await pipeline.handle({
+        body,
+        contentType: request.headers['content-type'],
+        soapAction: Array.isArray(soapAction) ? soapAction[0] : soapAction,
+        caller,
+        clientAddress: request.socket.remoteAddress ?? '',
+      });
+      request.log.info(
+        { operation: answer.operation.name, user: caller.username, kind: caller.kind, errors: answer.errorCodes },
+        answer.errorCodes.length === 0 ? 'ricevuta ok' : 'ricevuta non ok',
+      );
+      // While draining, the connection ends with this answer.
+      if (drain.draining) reply.header('connection', 'close');
+      return reply.type('text/xml; charset=utf-8').send(answer.xml);
+    } catch (err) {
+      if (err instanceof SoapFault) {
+        request.log.info({ user: caller.username, fault: err.key }, 'soap fault');
+        return sendFault(reply, err, { close: drain.draining });
+      }
+      throw err; // to the scope's error handler
+    } finally {
+      drain.leave();
+    }
+  });
+}
