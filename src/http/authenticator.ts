@@ -1,18 +1,13 @@
 /**
  * What the HTTP edge needs from logins: a verdict from the request's
- * headers alone, before any byte of the body is read. The login module
- * (throttling, the bounded password-hash queue) satisfies this structurally.
+ * headers alone, before any byte of the body is read. LoginGuard
+ * (src/auth/login.ts: throttles, the bounded password-hash queue) is the one
+ * the gateway uses; tests script others.
  */
-import type { UserRecord } from '../store/port.js';
+import type { LoginResult } from '../auth/login.js';
 
-export type LoginResult =
-  | { readonly ok: true; readonly user: UserRecord }
-  /** 401 with a Basic challenge. */
-  | { readonly ok: false; readonly reason: 'missing' | 'invalid' }
-  /** 429 + Retry-After: too many failed attempts for this username or address. */
-  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterS: number }
-  /** 503 + Retry-After, a SOAP Server fault: the password-hash queue is full. */
-  | { readonly ok: false; readonly reason: 'busy'; readonly retryAfterS: number };
+/** The verdict: ok, 401 (missing/invalid), 429 (throttled) or 503 (busy), both with Retry-After. */
+export type { LoginResult };
 
 export interface Authenticator {
   /** `signal` aborts when the client's connection closes, so queued work for it can be dropped. */

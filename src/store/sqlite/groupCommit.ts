@@ -8,6 +8,23 @@
  */
 import type Database from 'better-sqlite3';
 
+const ABORTS_BATCH = Symbol('sac.abortsBatch');
+
+/**
+ * Mark an error as fatal to the whole group transaction: the writes of the
+ * batch that already ran are rolled back with it and every one of them is
+ * rejected. For a second statement of a write that must not outlive a
+ * failure of it (a journal entry), where a savepoint per write would cost more.
+ */
+export function abortBatch(err: unknown): unknown {
+  if (err !== null && typeof err === 'object') (err as { [ABORTS_BATCH]?: true })[ABORTS_BATCH] = true;
+  return err;
+}
+
+function abortsBatch(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { [ABORTS_BATCH]?: true })[ABORTS_BATCH] === true;
+}
+
 interface Pending {
   readonly work: () => unknown;
   readonly resolve: (value: unknown) => void;
@@ -27,6 +44,7 @@ export class GroupCommitter {
         try {
           return { ok: true as const, value: item.work() };
         } catch (error) {
+          if (abortsBatch(error)) throw error;
           return { ok: false as const, error };
         }
       }),
@@ -59,7 +77,7 @@ export class GroupCommitter {
     try {
       results = this.commitBatch(batch);
     } catch (error) {
-      // The COMMIT itself failed (disk full, lock timeout): nothing of the batch is stored.
+      // The COMMIT itself failed (disk full, lock timeout), or a write aborted the batch: nothing of it is stored.
       for (const item of batch) item.reject(error);
       return;
     }

@@ -62,6 +62,20 @@ function secureStoreFiles(dataDir: string): void {
 /** How stale this process's view of the users table may be (see findUser). */
 export const USERS_EPOCH_MAX_AGE_MS = 25;
 
+/**
+ * The entries about a set of subjects (id, kind, and the user and time that
+ * created the record, when it is one): every entry but the creation through
+ * the partial subject index, the creation through the user index.
+ */
+const JOURNAL_OF_SUBJECTS = 'WITH subjects(id, kind, u, t) AS (';
+const JOURNAL_OF_SUBJECTS_END = `)
+  SELECT j.* FROM subjects s JOIN access_journal j
+    ON j.subject_id = s.id AND j.subject_kind = s.kind AND j.action <> 'creazione'
+  UNION ALL
+  SELECT j.* FROM subjects s JOIN access_journal j
+    ON j.username = s.u AND j.at = s.t AND j.subject_id = s.id AND j.subject_kind = s.kind AND j.action = 'creazione'
+  ORDER BY seq`;
+
 export function openDatabase(dataDir: string): Database.Database {
   secureStoreFiles(dataDir);
   const db = new Database(path.join(dataDir, STORE_FILE));
@@ -106,19 +120,24 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
          VALUES (@codiceFiscale, @cognome, @nome, @sesso, @dataNascita, @comuneNascita, @provinciaNascita)`,
       ),
       countPersons: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM assistiti'),
-      journalBySubject: db.prepare<[string, string], JournalRow>(
-        'SELECT * FROM access_journal WHERE subject_id = ? AND subject_kind = ? ORDER BY seq',
+      // A record's creation entry is not in the subject index (see migration 3): it is found by
+      // the user index, from the stamp the record itself carries (sent_by, data_ricezione).
+      journalBySubject: db.prepare<{ id: string; kind: string }, JournalRow>(
+        `${JOURNAL_OF_SUBJECTS}
+         SELECT @id AS id, @kind AS kind, c.sent_by AS u, c.data_ricezione AS t FROM (SELECT 1) LEFT JOIN (
+           SELECT sent_by, data_ricezione FROM certificati WHERE @kind = 'certificato' AND id_certificato = @id UNION ALL
+           SELECT sent_by, data_ricezione FROM ricoveri WHERE @kind = 'ricovero' AND id_inizio_ricovero = @id) c
+         ${JOURNAL_OF_SUBJECTS_END}`,
       ),
       journalByUser: db.prepare<[string], JournalRow>('SELECT * FROM access_journal WHERE username = ? ORDER BY seq'),
       // A person's own entries and those of every certificate and admission about them
       // (certificati and ricoveri have no index by worker: a scan, fine for an occasional audit).
       journalByPerson: db.prepare<{ cf: string }, JournalRow>(
-        `SELECT * FROM access_journal WHERE subject_id IN (
-           SELECT @cf UNION ALL
-           SELECT id_certificato FROM certificati WHERE lavoratore_cf = @cf UNION ALL
-           SELECT id_inizio_ricovero FROM ricoveri WHERE lavoratore_cf = @cf)
-         AND subject_kind IN ('persona', 'certificato', 'ricovero')
-         ORDER BY seq`,
+        `${JOURNAL_OF_SUBJECTS}
+         SELECT @cf, 'persona', NULL, NULL UNION ALL
+         SELECT id_certificato, 'certificato', sent_by, data_ricezione FROM certificati WHERE lavoratore_cf = @cf UNION ALL
+         SELECT id_inizio_ricovero, 'ricovero', sent_by, data_ricezione FROM ricoveri WHERE lavoratore_cf = @cf
+         ${JOURNAL_OF_SUBJECTS_END}`,
       ),
     };
   }
@@ -240,7 +259,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
         ? this.stmt.journalByUser.iterate(query.username)
         : 'person' in query
           ? this.stmt.journalByPerson.iterate({ cf: query.person })
-          : this.stmt.journalBySubject.iterate(query.subjectId, query.subjectKind);
+          : this.stmt.journalBySubject.iterate({ id: query.subjectId, kind: query.subjectKind });
     for (const row of rows) yield journalFromRow(row);
   }
 

@@ -17,13 +17,20 @@ import {
   type RectifyOutcome,
   type RicoveroRecord,
 } from '../port.js';
+import { abortBatch } from './groupCommit.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
 
 /**
  * A write as a message: what crosses to the writer thread or process. Each
  * change carries the journal stamp of the request that makes it (`by`); its
- * entries are derived here, from the change itself, and written in the same
- * savepoint, so a change and its entries are stored together or not at all.
+ * entries are derived here, from the change itself, and written right after
+ * it in the same group transaction, so a change and its entries are stored
+ * together or not at all: the change comes first (a refused change throws or
+ * returns before any entry is written), and an entry that cannot be written
+ * aborts the whole group transaction (abortsBatch), taking the change back.
+ * No savepoint per write: it measured ~18% of InviaMalattia's cluster
+ * throughput together with the entry, and a journal insert only fails when
+ * the database itself does (disk full, I/O error), which dooms the batch anyway.
  */
 export type WriteOp =
   | { readonly op: 'insertCertificate'; readonly record: CertificateRecord; readonly by: JournalStamp }
@@ -36,12 +43,8 @@ export type WriteOp =
 
 export class SqliteWrites {
   private readonly stmt;
-  /** Runs `work` in a savepoint: its statements are kept together or rolled back together. */
-  private readonly atomically: <T>(work: () => T) => T;
 
   constructor(private readonly db: Database.Database) {
-    const savepoint = db.transaction((work: () => unknown) => work());
-    this.atomically = <T>(work: () => T) => savepoint(work) as T;
     this.stmt = {
       journal: db.prepare<[string, string, string, string, string, string, string, string | null]>(
         `INSERT INTO access_journal (at, username, client_address, operation, action, subject_kind, subject_id, detail)
@@ -82,54 +85,52 @@ export class SqliteWrites {
   execute(write: WriteOp): unknown {
     switch (write.op) {
       case 'insertCertificate':
-        return this.atomically(() => {
-          this.insertCertificate(write.record);
+        this.insertCertificate(write.record);
+        this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+        return undefined;
+      case 'cancelCertificate': {
+        const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
+        if (outcome === 'ok') this.journal(write.by, 'annullamento', 'certificato', write.id);
+        return outcome;
+      }
+      case 'rectifyCertificate': {
+        const outcome = this.rectifyCertificate(write.originalId, write.record);
+        if (outcome === 'ok') {
+          this.journal(write.by, 'rettifica', 'certificato', write.originalId);
           this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
-        });
-      case 'cancelCertificate':
-        return this.atomically(() => {
-          const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
-          if (outcome === 'ok') this.journal(write.by, 'annullamento', 'certificato', write.id);
-          return outcome;
-        });
-      case 'rectifyCertificate':
-        return this.atomically(() => {
-          const outcome = this.rectifyCertificate(write.originalId, write.record);
-          if (outcome === 'ok') {
-            this.journal(write.by, 'rettifica', 'certificato', write.originalId);
-            this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
-          }
-          return outcome;
-        });
+        }
+        return outcome;
+      }
       case 'insertRicovero':
-        return this.atomically(() => {
-          this.insertRicovero(write.record);
-          this.journal(write.by, 'creazione', 'ricovero', write.record.idInizioRicovero);
-        });
-      case 'cancelRicovero':
-        return this.atomically(() => {
-          const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
-          if (outcome === 'ok') this.journal(write.by, 'annullamento', 'ricovero', write.id);
-          return outcome;
-        });
-      case 'insertDischarge':
-        return this.atomically(() => {
-          const outcome = this.insertDischarge(write.record);
-          if (outcome === 'ok') {
-            this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
-            this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
-          }
-          return outcome;
-        });
+        this.insertRicovero(write.record);
+        this.journal(write.by, 'creazione', 'ricovero', write.record.idInizioRicovero);
+        return undefined;
+      case 'cancelRicovero': {
+        const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
+        if (outcome === 'ok') this.journal(write.by, 'annullamento', 'ricovero', write.id);
+        return outcome;
+      }
+      case 'insertDischarge': {
+        const outcome = this.insertDischarge(write.record);
+        if (outcome === 'ok') {
+          this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+          this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
+        }
+        return outcome;
+      }
       case 'appendJournal':
-        return this.atomically(() => {
-          for (const e of write.entries) this.journal(e, e.action, e.subjectKind, e.subjectId, e.detail);
-        });
+        for (const e of write.entries) this.journal(e, e.action, e.subjectKind, e.subjectId, e.detail);
+        return undefined;
     }
   }
 
+  /** One entry; if it cannot be written, the whole group transaction is rolled back (see abortsBatch). */
   private journal(by: JournalStamp, action: JournalAction, kind: JournalSubjectKind, id: string, detail?: string | null): void {
-    this.stmt.journal.run(by.at, by.username, by.clientAddress, by.operation, action, kind, id, detail ?? null);
+    try {
+      this.stmt.journal.run(by.at, by.username, by.clientAddress, by.operation, action, kind, id, detail ?? null);
+    } catch (err) {
+      throw abortBatch(err);
+    }
   }
 
   private run(statement: () => unknown, what: string): void {
