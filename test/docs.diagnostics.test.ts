@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from '../src/docs/diagnosticsDoc.js';
-import { DIAGNOSTICS, FAULTS } from '../src/sac/diagnostics.js';
+import { DIAGNOSTICS, FAULTS } from '../src/catalog/diagnostics.js';
 
 test('docs/diagnostics.md is what the catalog renders (run `npm run docs` after changing it)', () => {
   assert.equal(readFileSync(DIAGNOSTICS_DOC_PATH, 'utf8'), renderDiagnosticsDoc());

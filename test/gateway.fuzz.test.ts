@@ -9,7 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FAULTS } from '../src/sac/diagnostics.js';
+import { FAULTS } from '../src/catalog/diagnostics.js';
 import { KNOWN_FINDINGS } from './fuzz-findings/known.js';
 import { NOW, TODAY } from './support/demo.js';
 import { startGateway, type Running } from './support/gateway.js';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
-import { FAULTS } from '../src/sac/diagnostics.js';
+import { FAULTS } from '../src/catalog/diagnostics.js';
 import { JOURNAL_FIELD_MAX, journalLoginFailure } from '../src/sac/journal.js';
 import type { JournalEntry, JournalQuery } from '../src/store/port.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';

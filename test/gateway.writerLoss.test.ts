@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
-import { FAULTS } from '../src/sac/diagnostics.js';
+import { FAULTS } from '../src/catalog/diagnostics.js';
 import { parseFault, parseResponse, post } from './support/soapClient.js';
 import { NOW, TODAY, pinnedGateway } from './support/demo.js';
 import type { Running } from './support/gateway.js';

@@ -14,7 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { romeDate } from '../src/domain/dates.js';
-import { MAX_ERRORS } from '../src/sac/diagnostics.js';
+import { MAX_ERRORS } from '../src/catalog/diagnostics.js';
 import { MAX_DETAILS, validationWork } from '../src/xml/schema.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';

@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { SoapFault } from '../src/sac/diagnostics.js';
+import { SoapFault } from '../src/catalog/diagnostics.js';
 import { xsBoolean } from '../src/soap/envelope.js';
 import { DEFAULT_XML_LIMITS, limitsWork, type XmlLimits } from '../src/xml/limits.js';
 import { parseXml } from '../src/xml/parse.js';

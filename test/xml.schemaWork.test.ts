@@ -8,7 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XmlDocument } from 'libxml2-wasm';
-import { MAX_ERRORS } from '../src/sac/diagnostics.js';
+import { MAX_ERRORS } from '../src/catalog/diagnostics.js';
 import { readEnvelope } from '../src/soap/envelope.js';
 import { ContractSchema, MAX_DETAILS, validationWork } from '../src/xml/schema.js';
 import { envelope, invioMalattia } from './support/requests.js';

@@ -4,11 +4,19 @@
  * bounded hash queue, with a verdict cache so a busy client does not pay
  * scrypt on every request.
  */
-import type { SecretCheck } from '../sac/services.js';
 import { GatewayError } from '../errors.js';
 import type { HashQueue } from './hashQueue.js';
 import { VerdictCache } from './passwords.js';
 import type { FailureThrottle } from './throttle.js';
+
+/** How handlers check a slow-hashed secret (password or pincode); CachedSecrets is the implementation. */
+export interface SecretCheck {
+  /** True when the secret matches the stored slow hash; may answer from a verdict cache. */
+  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean>;
+  /** Whether this exact pincode ciphertext already verified for this user and pincode hash. */
+  knownCiphertext(username: string, ciphertext: string, storedHash: string): boolean;
+  rememberCiphertext(username: string, ciphertext: string, storedHash: string): void;
+}
 
 export interface BasicCredentials {
   readonly username: string;

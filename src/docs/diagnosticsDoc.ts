@@ -3,7 +3,7 @@
  * is exactly what the gateway answers.
  */
 import { fileURLToPath } from 'node:url';
-import { DIAGNOSTICS, FAULTS, type DiagnosticSpec, type FaultSpec } from '../sac/diagnostics.js';
+import { DIAGNOSTICS, FAULTS, type DiagnosticSpec, type FaultSpec } from '../catalog/diagnostics.js';
 import { ICD9_SOURCE } from '../domain/icd9.js';
 
 export const DIAGNOSTICS_DOC_PATH = fileURLToPath(new URL('../../../docs/diagnostics.md', import.meta.url));
@@ -14,7 +14,7 @@ export function renderDiagnosticsDoc(): string {
   const lines: string[] = [
     '# Diagnostics of sac-gateway',
     '',
-    '<!-- Generated from src/sac/diagnostics.ts by `sac-gateway docs`; a test fails when it drifts. Do not edit by hand. -->',
+    '<!-- Generated from src/catalog/diagnostics.ts by `sac-gateway docs`; a test fails when it drifts. Do not edit by hand. -->',
     '',
     'A request that reaches an operation is always answered with HTTP 200 and the operation\'s response element.',
     'When it cannot be accepted, the response carries `ricevutaNonOk` with up to 10 `errore` elements, each with',

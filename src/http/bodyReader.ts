@@ -9,7 +9,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { SoapFault } from '../sac/diagnostics.js';
+import { SoapFault } from '../catalog/diagnostics.js';
 
 interface Reading {
   readonly startedAt: number;

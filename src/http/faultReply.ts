@@ -5,7 +5,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { codeOf } from '../errors.js';
-import { SoapFault } from '../sac/diagnostics.js';
+import { SoapFault } from '../catalog/diagnostics.js';
 import { StoreUnavailableError } from '../store/port.js';
 import { writeFault } from '../soap/xmlWriter.js';
 

@@ -9,8 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Logger } from 'pino';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
-import { SoapFault } from '../sac/diagnostics.js';
-import type { SoapPipeline } from '../soap/pipeline.js';
+import { SoapFault } from '../catalog/diagnostics.js';
+import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
 import type { Authenticator } from './authenticator.js';
 import { BodyRateWatch } from './bodyReader.js';
@@ -24,7 +24,7 @@ import { soapService } from './soapService.js';
 export interface ServerParts {
   readonly config: Config;
   readonly logger: Logger;
-  readonly pipeline: SoapPipeline;
+  readonly pipeline: SacPipeline;
   readonly store: CertificateStore;
   readonly authenticator: Authenticator;
   readonly pincodeKey: PincodeKey;

@@ -5,8 +5,8 @@
  * authenticates from the headers before any byte of the body is read.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { SoapFault } from '../sac/diagnostics.js';
-import type { SoapPipeline } from '../soap/pipeline.js';
+import { SoapFault } from '../catalog/diagnostics.js';
+import type { SacPipeline } from '../sac/services.js';
 import type { UserRecord } from '../store/port.js';
 import { clientGoneSignal, type Authenticator, type LoginResult } from './authenticator.js';
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
@@ -15,7 +15,7 @@ import type { Drain } from './drain.js';
 import { knownFault, sendFault, sendUnauthorized } from './faultReply.js';
 
 export interface SoapServiceOptions {
-  readonly pipeline: SoapPipeline;
+  readonly pipeline: SacPipeline;
   readonly authenticator: Authenticator;
   readonly bodyLimit: number;
   readonly rateWatch: BodyRateWatch;

@@ -11,9 +11,9 @@
 import { checkCodiceFiscale } from '../domain/codiceFiscale.js';
 import { decryptField, looksEncrypted } from '../auth/pincodeCipher.js';
 import type { UserRecord } from '../store/port.js';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
 import type { Services } from './services.js';
-import type { Redattore } from './types.js';
+import type { Redattore } from '../domain/certificate.js';
 
 /** The doctor a request acts for: its codice fiscale, and its registration (region, ASL, structure). */
 export type ActingDoctor = { readonly medicoCf: string; readonly doctor: UserRecord } | { readonly errors: Diagnostic[] };

@@ -11,8 +11,8 @@ import {
   type Person,
   type RicoveroRecord,
 } from '../store/port.js';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
-import type { Address, Dimissione, Malattia, Reperibilita } from './types.js';
+import { diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
+import type { Address, Dimissione, Malattia, Reperibilita } from '../domain/certificate.js';
 import type { OutObject } from '../soap/xmlWriter.js';
 import type { RequestJournal } from './services.js';
 

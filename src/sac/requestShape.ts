@@ -4,7 +4,7 @@
  * whose children are all optional comes out as '' when sent empty.
  */
 import type { XmlObject, XmlValue } from '../xml/toObject.js';
-import type { Address, Diagnosi, Dimissione, InvioMalattiaRequest, Malattia, Redattore, Reperibilita, Ricovero } from './types.js';
+import type { Address, Diagnosi, Dimissione, InvioMalattiaRequest, Malattia, Redattore, Reperibilita, Ricovero } from '../domain/certificate.js';
 
 export function obj(value: XmlValue | undefined): XmlObject {
   return typeof value === 'object' ? value : {};

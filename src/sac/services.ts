@@ -3,11 +3,9 @@
  * start-up (src/app.ts), and the access journal bound to each request.
  */
 import type { CertificateStore, JournalStamp, JournalSubjectKind, PersonRegistry, UserRecord } from '../store/port.js';
+import type { SecretCheck } from '../auth/credentials.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
-import type { OperationName } from '../contract/operations.js';
-import type { OutObject } from '../soap/xmlWriter.js';
-import type { Diagnostic } from './diagnostics.js';
-import type { XmlObject } from '../xml/toObject.js';
+import type { Outcome, SoapHandler, SoapHandlerTable, SoapPipeline } from '../soap/pipeline.js';
 
 /** Time is a port so rules about "today" and "yesterday" can be tested at any instant. */
 export interface Clock {
@@ -15,14 +13,6 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
-
-export interface SecretCheck {
-  /** True when the secret matches the stored slow hash; may answer from a verdict cache. */
-  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean>;
-  /** Whether this exact pincode ciphertext already verified for this user and pincode hash. */
-  knownCiphertext(username: string, ciphertext: string, storedHash: string): boolean;
-  rememberCiphertext(username: string, ciphertext: string, storedHash: string): void;
-}
 
 /** What every request shares: built once at start-up. */
 export interface SharedServices {
@@ -64,10 +54,12 @@ export interface Services extends SharedServices {
   readonly journal: RequestJournal;
 }
 
-/** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
-export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
+export type { Outcome, SecretCheck };
 
 /** Handlers may await slow checks (scrypt on a cache miss); the store's writes stay synchronous and durable. */
-export type Handler = (request: XmlObject, caller: UserRecord, services: Services) => Outcome | Promise<Outcome>;
+export type Handler = SoapHandler<UserRecord, Services>;
 
-export type HandlerTable = Partial<Record<OperationName, Handler>>;
+export type HandlerTable = SoapHandlerTable<UserRecord, Services>;
+
+/** The SOAP pipeline as CertificatiMedici runs it: its callers are users of the store, its handlers get these services. */
+export type SacPipeline = SoapPipeline<UserRecord, Services>;

@@ -5,9 +5,10 @@
  * the declared encoding are a Client fault.
  */
 import { isUtf8 } from 'node:buffer';
-import { SoapFault } from '../sac/diagnostics.js';
+import { SoapFault } from '../catalog/diagnostics.js';
+import type { Charset } from '../xml/parse.js';
 
-export type Charset = 'UTF-8' | 'ISO-8859-1' | 'US-ASCII';
+export type { Charset };
 
 const ALIASES: Readonly<Record<string, Charset>> = {
   'utf-8': 'UTF-8',

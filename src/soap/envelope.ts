@@ -9,7 +9,7 @@
  */
 import type { XmlDocument } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
-import { SoapFault } from '../sac/diagnostics.js';
+import { SoapFault } from '../catalog/diagnostics.js';
 import {
   CDATA_NODE,
   ELEMENT_NODE,

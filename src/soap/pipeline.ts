@@ -5,23 +5,26 @@
  * Envelope-level problems throw SoapFault; schema and business problems
  * become ricevutaNonOk in a normal response.
  */
-import type { OperationSpec } from '../contract/operations.js';
-import { SoapFault, type Diagnostic } from '../sac/diagnostics.js';
-import type { HandlerTable, Outcome, Services } from '../sac/services.js';
-import type { UserRecord } from '../store/port.js';
+import type { OperationName, OperationSpec } from '../contract/operations.js';
+import { SoapFault, type Diagnostic } from '../catalog/diagnostics.js';
 import { DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/limits.js';
 import { parseXml } from '../xml/parse.js';
 import type { ContractSchema } from '../xml/schema.js';
-import { elementToObject } from '../xml/toObject.js';
+import { elementToObject, type XmlObject } from '../xml/toObject.js';
 import { resolveCharset } from './charset.js';
 import { checkSoapAction, readEnvelope } from './envelope.js';
 import { writeEnvelope, writePayload, type OutObject } from './xmlWriter.js';
 
-export interface SoapCall {
+/**
+ * One call as the HTTP layer hands it over. The pipeline is service-neutral:
+ * it never looks inside the caller (whoever authenticated) or the services
+ * its handlers get; the service (src/sac) names both types.
+ */
+export interface SoapCall<Caller> {
   readonly body: Buffer;
   readonly contentType: string | undefined;
   readonly soapAction: string | undefined;
-  readonly caller: UserRecord;
+  readonly caller: Caller;
   /** The client's address as the socket saw it (for the access journal and throttles). */
   readonly clientAddress: string;
 }
@@ -50,18 +53,26 @@ export function responseXml(operation: OperationSpec, outcome: Outcome): string 
   return writeEnvelope(writePayload(operation.responseElement, content));
 }
 
-/** The services one call's handler gets (the access journal is bound to its caller, address and operation). */
-export type ServicesFor = (call: SoapCall, operation: OperationSpec) => Services;
+/** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
+export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
 
-export class SoapPipeline {
+/** An operation's handler: the schema-valid payload, who calls, and what the service gives it. */
+export type SoapHandler<Caller, Services> = (request: XmlObject, caller: Caller, services: Services) => Outcome | Promise<Outcome>;
+
+export type SoapHandlerTable<Caller, Services> = Partial<Record<OperationName, SoapHandler<Caller, Services>>>;
+
+/** The services one call's handler gets (e.g. the access journal bound to its caller, address and operation). */
+export type ServicesFor<Caller, Services> = (call: SoapCall<Caller>, operation: OperationSpec) => Services;
+
+export class SoapPipeline<Caller, Services> {
   constructor(
     private readonly schema: ContractSchema,
-    private readonly handlers: HandlerTable,
-    private readonly servicesFor: ServicesFor,
+    private readonly handlers: SoapHandlerTable<Caller, Services>,
+    private readonly servicesFor: ServicesFor<Caller, Services>,
     private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
   ) {}
 
-  async handle(call: SoapCall): Promise<SoapAnswer> {
+  async handle(call: SoapCall<Caller>): Promise<SoapAnswer> {
     if (call.body.length === 0) throw new SoapFault('BODY_EMPTY');
     checkContentType(call.contentType);
     const charset = resolveCharset(call.contentType, call.body);

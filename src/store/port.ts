@@ -2,7 +2,7 @@
  * The store port: what the SAC handlers need from persistence. Adapters
  * (SQLite first) implement it; handlers never see SQL.
  */
-import type { Address, Dimissione, Malattia, Reperibilita, Ricovero } from '../sac/types.js';
+import type { Address, Dimissione, Malattia, Reperibilita, Ricovero } from '../domain/certificate.js';
 
 export type UserKind = 'medico' | 'regione' | 'operatore';
 

@@ -11,7 +11,7 @@
  * Lengths are in bytes of UTF-8 (how libxml2 stores text).
  */
 import type { XmlDocument } from 'libxml2-wasm';
-import { SoapFault } from '../sac/diagnostics.js';
+import { SoapFault } from '../catalog/diagnostics.js';
 import {
   CDATA_NODE,
   COMMENT_NODE,

@@ -7,8 +7,7 @@
  * reads it.
  */
 import { ParseOption, XmlDocument, XmlParseError, type ErrorDetail } from 'libxml2-wasm';
-import { SoapFault } from '../sac/diagnostics.js';
-import type { Charset } from '../soap/charset.js';
+import { SoapFault } from '../catalog/diagnostics.js';
 import { DEFAULT_XML_LIMITS, checkXmlLimits, type XmlLimits } from './limits.js';
 
 // No NOENT (no substitution), no DTDLOAD/DTDATTR/DTDVALID, no XInclude, no HUGE
@@ -25,6 +24,9 @@ const XML_ERR_ERROR = 2;
 function firstError(details: readonly ErrorDetail[]): ErrorDetail | undefined {
   return details.find((d) => d.level >= XML_ERR_ERROR) ?? details[0];
 }
+
+/** The encodings a request may be in (decided by src/soap/charset.ts before the parse). */
+export type Charset = 'UTF-8' | 'ISO-8859-1' | 'US-ASCII';
 
 /** Parse bytes and check the limits; the caller owns the document and must dispose it. */
 export function parseXml(body: Buffer, charset: Charset, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {

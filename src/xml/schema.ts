@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { XmlDocument, XsdValidator, type XmlElement } from 'libxml2-wasm';
 import * as libxml2 from 'libxml2-wasm/lib/libxml2.mjs';
 import { XSD_PATH } from '../contract/files.js';
-import { MAX_ERRORS, diagnostic, type Diagnostic } from '../sac/diagnostics.js';
+import { MAX_ERRORS, diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
 import { ELEMENT_NODE, localName, namespaceUri, nextSibling, nodeType, parentNode, type NodePtr } from './nativeNodes.js';
 
 const { XmlErrorStruct, xmlSchemaFreeValidCtxt, xmlSchemaNewValidCtxt, xmlSchemaSetValidStructuredErrors, xmlSchemaValidateOneElement } = libxml2;

@@ -6,7 +6,7 @@
  * Remove an entry once its fix is merged: the test then asserts it again.
  * The smallest reproducing requests are in this folder (README.md).
  */
-import { FAULTS } from '../../src/sac/diagnostics.js';
+import { FAULTS } from '../../src/catalog/diagnostics.js';
 import type { KnownFinding } from '../support/fuzz/run.js';
 
 const INTERNAL = 'internal error fault (soap:Server INTERNAL) for a client\'s request';

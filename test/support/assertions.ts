@@ -4,7 +4,7 @@
  * Italian text (so a raw libxml2 message or an unfilled placeholder fails).
  */
 import assert from 'node:assert/strict';
-import { DIAGNOSTICS, type DiagnosticSpec } from '../../src/sac/diagnostics.js';
+import { DIAGNOSTICS, type DiagnosticSpec } from '../../src/catalog/diagnostics.js';
 import type { Errore, ParsedResponse } from './soapClient.js';
 
 const specByCode = new Map<string, DiagnosticSpec>(Object.values(DIAGNOSTICS).map((spec: DiagnosticSpec) => [spec.code, spec]));

@@ -5,7 +5,7 @@
  */
 import { addDays, romeDate, romeDateTime } from '../../domain/dates.js';
 import { certificateDays } from '../../store/port.js';
-import { diagnostic } from '../diagnostics.js';
+import { diagnostic } from '../../catalog/diagnostics.js';
 import { resolveDoctor } from '../identity.js';
 import { mustBeActive, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toRedattore, workerCfOf } from '../requestShape.js';

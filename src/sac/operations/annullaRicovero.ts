@@ -3,7 +3,7 @@
  * unless a discharge certificate already refers to it.
  */
 import { romeDateTime } from '../../domain/dates.js';
-import { diagnostic } from '../diagnostics.js';
+import { diagnostic } from '../../catalog/diagnostics.js';
 import { resolveStructure } from '../identity.js';
 import { admissionAt, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toRedattore, workerCfOf } from '../requestShape.js';

@@ -11,7 +11,7 @@
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import type { CertificateRecord, RicoveroRecord } from '../../store/port.js';
-import { diagnostic, MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { registeredHospital, resolveDoctor } from '../identity.js';
 import { admissionAt, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toAddress, toDimissione, toRedattore, toReperibilita, workerCfOf } from '../requestShape.js';
@@ -20,7 +20,7 @@ import { checkCalendarDates } from '../rules/dates.js';
 import { checkDiagnosi } from '../rules/diagnosi.js';
 import { lookupWorker } from '../rules/worker.js';
 import type { Handler } from '../services.js';
-import type { Address, Dimissione, Redattore } from '../types.js';
+import type { Address, Dimissione, Redattore } from '../../domain/certificate.js';
 
 const norm = (value: string | undefined): string => (value ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
 

@@ -5,7 +5,7 @@
  * except identity, which is answered alone.
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
-import { MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
+import { MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { resolveDoctor } from '../identity.js';
 import { withNewProtocolNumber } from '../lifecycle.js';
 import { toInvioMalattia } from '../requestShape.js';

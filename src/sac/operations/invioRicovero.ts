@@ -4,7 +4,7 @@
  * the PUCIR (idInizioRicovero).
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
-import { diagnostic, MAX_ERRORS, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { resolveStructure } from '../identity.js';
 import { withNewProtocolNumber } from '../lifecycle.js';
 import { obj, toAddress, toRedattore, toRicovero, workerCfOf } from '../requestShape.js';

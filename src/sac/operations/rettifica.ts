@@ -6,7 +6,7 @@
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import type { CertificateDocument, CertificateKind, CertificateRecord } from '../../store/port.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
 import { resolveDoctor } from '../identity.js';
 import {
   addressOut,

@@ -4,7 +4,7 @@
  * is clipped to six months back; no end means today. Never another doctor's.
  */
 import { addMonths, romeDate } from '../../domain/dates.js';
-import { diagnostic } from '../diagnostics.js';
+import { diagnostic } from '../../catalog/diagnostics.js';
 import { resolveDoctor } from '../identity.js';
 import { optText, toRedattore, workerCfOf } from '../requestShape.js';
 import { checkCalendarDates } from '../rules/dates.js';

@@ -4,8 +4,8 @@
  * number or the conventional SNC.
  */
 import { comuneMatches, findComune, findComuneByName } from '../../domain/comuni.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Address } from '../types.js';
+import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
+import type { Address } from '../../domain/certificate.js';
 
 const filled = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 

@@ -3,8 +3,8 @@
  * days in Europe/Rome; valid YYYY-MM-DD strings compare correctly as text.
  */
 import { addDays, isCalendarDate } from '../../domain/dates.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Malattia } from '../types.js';
+import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
+import type { Malattia } from '../../domain/certificate.js';
 
 /** The three dates must exist in the calendar; the schema pattern lets 2026-02-31 through. */
 export function checkCalendarDates(

@@ -3,8 +3,8 @@
  * Texts never repeat the diagnosis: it is health data.
  */
 import { checkCodiceDiagnosi } from '../../domain/icd9.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import type { Diagnosi } from '../types.js';
+import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
+import type { Diagnosi } from '../../domain/certificate.js';
 
 const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 

@@ -5,7 +5,7 @@
 import { checkCodiceFiscale } from '../../domain/codiceFiscale.js';
 import { decryptField, looksEncrypted } from '../../auth/pincodeCipher.js';
 import type { Person } from '../../store/port.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
 import type { Services } from '../services.js';
 
 export type WorkerLookup = { readonly person: Person } | { readonly errors: Diagnostic[] };

@@ -8,7 +8,7 @@
  *    a JavaScript error name, or one of libxml2's raw English messages.
  */
 import { XmlDocument, XmlElement } from 'libxml2-wasm';
-import { FAULTS } from '../../../src/sac/diagnostics.js';
+import { FAULTS } from '../../../src/catalog/diagnostics.js';
 import { parseResponse } from '../soapClient.js';
 import { SOAP11_NS } from './bases.js';
 import type { Answer } from './send.js';
