@@ -15,7 +15,7 @@ import { BodyRateWatch } from '../src/http/bodyReader.js';
 import type { Authenticator, LoginResult } from '../src/http/authenticator.js';
 import { Drain } from '../src/http/drain.js';
 import { soapService } from '../src/http/soapService.js';
-import type { SoapPipeline } from '../src/soap/pipeline.js';
+import type { SacPipeline } from '../src/sac/services.js';
 import type { UserRecord } from '../src/store/port.js';
 import { rawConnect, soapHead, statusOf } from './support/rawHttp.js';
 
@@ -56,9 +56,9 @@ class ScriptedAuthenticator implements Authenticator {
   }
 }
 
-const queueFull: SoapPipeline = {
+const queueFull: SacPipeline = {
   handle: () => Promise.reject(Object.assign(new Error('password-hash queue full'), { code: 'SAC_AUTH_QUEUE_FULL', retryAfterS: 7 })),
-} as unknown as SoapPipeline;
+} as unknown as SacPipeline;
 
 const auth = (user: string) => `Basic ${Buffer.from(`${user}:x`).toString('base64')}`;
 
