@@ -233,6 +233,20 @@ describe('the access journal through the gateway', () => {
     ]);
   });
 
+  test('a wrong pincode is journaled as a failed login with the client address of the request', async () => {
+    const wrong = { auth: medico2.auth, medico: { pincode: encryptField(gw.gateway.pincodeKey.certificatePem, '0000000000') } };
+    const answer = await call('InterrogazioneLavoratore', 'interrogazioneLavoratoreRequest', wrong, { lavoratore: { codiceFiscale: ROSSI } });
+    assert.deepEqual(answer.errors.map((e) => e.tipoErrore), ['2003']);
+    // Not awaited by the login (it never delays an answer): give the writer a moment.
+    let entry: JournalEntry | undefined;
+    for (let i = 0; i < 100 && !entry; i++) {
+      entry = journal({ username: DEMO.medico2.user }).find((e) => e.action === 'login_fallito' && e.detail === 'pincode');
+      if (!entry) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(entry, 'the failed pincode is in the journal');
+    assert.equal(entry.clientAddress, LOOPBACK);
+  });
+
   test('`sac-gateway journal` prints one tab-separated line per entry, with a header', async () => {
     const puc = await send();
     await call('RistampaMalattia', 'ristampaMalattiaRequest', medico, { lavoratore: { codiceFiscale: ROSSI }, idCertificato: puc });

@@ -12,7 +12,8 @@ import type { FailureThrottle } from './throttle.js';
 /** How handlers check a slow-hashed secret (password or pincode); CachedSecrets is the implementation. */
 export interface SecretCheck {
   /** True when the secret matches the stored slow hash; may answer from a verdict cache. */
-  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined): Promise<boolean>;
+  /** `clientAddress`, when the caller knows it, goes to the access journal with a failed pincode. */
+  check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined, signal?: AbortSignal, clientAddress?: string): Promise<boolean>;
   /** Whether this exact pincode ciphertext already verified for this user and pincode hash. */
   knownCiphertext(username: string, ciphertext: string, storedHash: string): boolean;
   rememberCiphertext(username: string, ciphertext: string, storedHash: string): void;
@@ -93,7 +94,7 @@ export interface CachedSecretsParts {
   readonly users: FailureThrottle;
   /** Failures of a pincode owner: never exempted, so a stolen password does not buy unlimited pincode guesses. */
   readonly pincodes: FailureThrottle;
-  readonly onPincodeFailure: (username: string) => void;
+  readonly onPincodeFailure: (username: string, clientAddress: string) => void;
 }
 
 export class CachedSecrets implements SecretCheck {
@@ -127,7 +128,14 @@ export class CachedSecrets implements SecretCheck {
    * is throttled for wrong pincodes, and a wrong pincode counts as a failure
    * of the user.
    */
-  async check(username: string, purpose: 'password' | 'pincode', secret: string, storedHash: string | undefined, signal?: AbortSignal): Promise<boolean> {
+  async check(
+    username: string,
+    purpose: 'password' | 'pincode',
+    secret: string,
+    storedHash: string | undefined,
+    signal?: AbortSignal,
+    clientAddress = '',
+  ): Promise<boolean> {
     if (purpose === 'password') return this.verdicts.verifyAsync(`password:${username}`, secret, storedHash, this.run, signal);
     const verdict = this.parts.pincodes.check(username);
     if (!verdict.allowed) throw new LoginThrottledError(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)));
@@ -137,7 +145,7 @@ export class CachedSecrets implements SecretCheck {
     } else {
       this.parts.pincodes.fail(username);
       this.parts.users.fail(username);
-      this.parts.onPincodeFailure(username);
+      this.parts.onPincodeFailure(username, clientAddress);
     }
     return valid;
   }

@@ -36,7 +36,7 @@ export interface LoginGuardOptions {
    * pincode) and when a lock starts; never for throttled, busy or malformed
    * attempts (cheap to send by the thousand: journaling them would make the
    * journal itself a lever). The username is cut to MAX_USERNAME_CHARS; the
-   * address is '' when the caller did not know it (the pincode check).
+   * address is '' when the caller did not know it.
    */
   readonly onFailure?: (username: string, clientAddress: string, reason: LoginFailureReason) => void;
   /** Clock for the throttles and trust (tests). */
@@ -90,7 +90,7 @@ export class LoginGuard {
       queue: this.queue,
       users: this.users,
       pincodes,
-      onPincodeFailure: (username) => this.report(username, '', 'pincode'),
+      onPincodeFailure: (username, clientAddress) => this.report(username, clientAddress, 'pincode'),
     });
   }
 

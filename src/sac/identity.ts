@@ -170,7 +170,7 @@ async function checkPincode(ciphertext: string, caller: UserRecord, services: Se
   if (stored === null || !looksEncrypted(services.pincodeKey, ciphertext)) return false;
   if (services.secrets.knownCiphertext(caller.username, ciphertext, stored)) return true;
   const plain = decryptField(services.pincodeKey, ciphertext).toString('utf8');
-  const valid = await services.secrets.check(caller.username, 'pincode', plain, stored);
+  const valid = await services.secrets.check(caller.username, 'pincode', plain, stored, undefined, services.journal.clientAddress);
   if (valid) services.secrets.rememberCiphertext(caller.username, ciphertext, stored);
   return valid;
 }

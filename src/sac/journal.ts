@@ -30,7 +30,7 @@ export interface Actor {
 
 class BoundJournal implements RequestJournal {
   private readonly username: string;
-  private readonly clientAddress: string;
+  readonly clientAddress: string;
   private readonly operation: string;
 
   constructor(

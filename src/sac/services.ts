@@ -30,6 +30,8 @@ export interface SharedServices {
  * operation (see src/sac/journal.ts).
  */
 export interface RequestJournal {
+  /** The client's address this journal stamps (bounded), also for a failed pincode's entry. */
+  readonly clientAddress: string;
   /**
    * When, who, from where, which operation: handed to every store write,
    * whose entries commit with the change. `at` defaults to the clock's now;
