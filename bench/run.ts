@@ -76,6 +76,9 @@ export interface Options {
   readonly keep: boolean;
   /** Seconds to wait for other processes to go idle before each measurement. */
   readonly quietWaitS: number;
+  /** --ab DIR: only alternate the gateway InviaMalattia run between this build and the build in DIR. */
+  readonly abOther: string | undefined;
+  readonly abRounds: number;
 }
 
 const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [options])
@@ -98,6 +101,8 @@ const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [op
   --keep                 keep the temporary directories
   --quiet-wait S         before each measurement, wait up to S s for other processes to go idle (default 60)
   --render FILE.json     only re-write docs/performance.md (+ plot) from a saved bench/results file
+  --ab DIR [--rounds N]  only the gateway InviaMalattia run, alternating N times (default 3) between this
+                         build and the built checkout in DIR; prints both series and the ratio of medians
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -132,6 +137,8 @@ function parseOptions(argv: string[]): Options {
     workParent: get('--work-dir') ?? os.tmpdir(),
     keep: argv.includes('--keep'),
     quietWaitS: num('--quiet-wait', 60),
+    abOther: get('--ab'),
+    abRounds: num('--rounds', 3),
   };
 }
 
@@ -404,16 +411,16 @@ interface Gateway {
   readonly processes: number;
 }
 
-async function seedGateway(o: Options, dataDir: string): Promise<void> {
+async function seedGateway(o: Options, dataDir: string, cli = CLI): Promise<void> {
   const env = { ...process.env, SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  const out = execFileSync(process.execPath, [CLI, 'seed', '--persons', String(o.persons)], { env, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [cli, 'seed', '--persons', String(o.persons)], { env, encoding: 'utf8' });
   log(`seed: ${out.trim()}`);
 }
 
-async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [], workers = o.workers): Promise<Gateway> {
+async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [], workers = o.workers, cli = CLI): Promise<Gateway> {
   const port = await freePort();
   // Node flags go on the command line (Node 20 refuses --cpu-prof in NODE_OPTIONS); cluster workers inherit execArgv.
-  const { command, args } = pinned(o.serverCpus, process.execPath, [...nodeFlags, CLI, 'serve']);
+  const { command, args } = pinned(o.serverCpus, process.execPath, [...nodeFlags, cli, 'serve']);
   const processes = workers > 1 ? workers + 1 : 1;
   const server = await startServer({
     name: 'gateway',
@@ -967,6 +974,53 @@ function writeDoc(results: Results): void {
   process.stdout.write(`wrote docs/performance.md${png ? ' and docs/performance.png' : ''}\n`);
 }
 
+/**
+ * --ab DIR: the gateway InviaMalattia run only, alternating between this
+ * build and the one in DIR (another checkout, built), --rounds times, each
+ * on a fresh data directory. Runs on this machine differ by several percent
+ * from one to the next even for the same code: interleaving and medians are
+ * what make a before/after comparison of a small change honest.
+ */
+async function abSuite(b: Bench, otherRoot: string): Promise<void> {
+  const builds = [
+    { name: 'this build', cli: CLI },
+    { name: `build in ${otherRoot}`, cli: path.join(path.resolve(otherRoot), 'dist/src/cli.js') },
+  ];
+  if (!existsSync(builds[1]!.cli)) throw new Error(`${builds[1]!.cli} is missing: build that checkout first`);
+  const rps: number[][] = builds.map(() => []);
+  for (let round = 1; round <= b.o.abRounds; round++) {
+    for (const [i, build] of builds.entries()) {
+      const dataDir = path.join(b.work, `ab-${round}-${i}`);
+      mkdirSync(dataDir, { recursive: true });
+      await seedGateway(b.o, dataDir, build.cli);
+      const gw = await startGateway(b.o, dataDir, [], b.o.workers, build.cli);
+      try {
+        const w = buildWorkload(b, gw, `ab-${round}-${i}`);
+        const responseBytes = Buffer.byteLength(await probe(gw.server.url, w.invioLines[0]!));
+        const m = await measure(b, {
+          server: gw.server,
+          kind: 'gateway',
+          processes: gw.processes,
+          name: `gateway InviaMalattia (${build.name}, round ${round})`,
+          linesFile: w.invioFile,
+          dataDir,
+          responseBytes,
+          minOkShare: 0.999,
+        });
+        rps[i]!.push(m.rps);
+      } finally {
+        await gw.server.stop();
+      }
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  process.stdout.write('\nInviaMalattia req/s, interleaved:\n');
+  for (const [i, build] of builds.entries()) {
+    process.stdout.write(`  ${build.name.padEnd(40)} ${rps[i]!.map((x) => Math.round(x)).join(', ')}  (median ${Math.round(median(rps[i]!))})\n`);
+  }
+  process.stdout.write(`  this / other (medians): ${(median(rps[0]!) / median(rps[1]!)).toFixed(3)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
@@ -1007,6 +1061,18 @@ async function main(argv: string[]): Promise<void> {
     `Servers: ${o.serverCpus === '' ? `not pinned (may use all ${cpus.length} CPUs, sharing CPU ${o.wrkCpus || 'any'} with wrk)` : `pinned to CPUs ${o.serverCpus}`}; ` +
     `gateway, ceiling and peer each run ${o.workers} worker process${o.workers > 1 ? 'es (node:cluster) + primary' : ''}.`;
   log(`work dir ${work} (${fsType}); ${cores}`);
+  if (o.abOther !== undefined) {
+    try {
+      await abSuite(b, o.abOther);
+    } finally {
+      if (!o.keep) rmSync(work, { recursive: true, force: true });
+    }
+    if (b.integrity.length > 0) {
+      process.stderr.write(`\nINTEGRITY PROBLEMS (numbers above may not be real):\n  ${b.integrity.join('\n  ')}\n`);
+      process.exit(3);
+    }
+    return;
+  }
   try {
     await quickSuite(b, r);
     if (o.full) await fullSuite(b, r);
