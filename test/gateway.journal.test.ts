@@ -292,12 +292,27 @@ describe('the access journal through the gateway', () => {
       assert.equal(parseFault(lookup).faultcode, 'soap:Server');
       assert.doesNotMatch(lookup.text, /Giuseppina/);
 
-      const sent = await post(gw.endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: medico.medico })), {
-        auth: medico.auth,
-        soapAction: 'http://ws.cert.sanita.finanze.it/InviaMalattia',
-      });
-      assert.equal(parseFault(sent).faultcode, 'soap:Server');
-      assert.equal(gw.gateway.store.countCertificates(), certificates, 'no certificate without its journal entry');
+      const cancel = await post(
+        gw.endpoint,
+        envelope('annullamentoMalattiaRequest', { medico: medico.medico, lavoratore: { codiceFiscale: ROSSI }, idCertificato: puc }),
+        { auth: medico.auth, soapAction: 'http://ws.cert.sanita.finanze.it/AnnullaMalattia' },
+      );
+      assert.equal(parseFault(cancel).faultcode, 'soap:Server');
+      assert.equal(gw.gateway.store.getCertificate(puc)?.state, 'attivo', 'no cancellation without its journal entry');
+
+      // A new certificate's row is its own creation entry (who, when, from where): it needs no journal row.
+      const sent = parseResponse(
+        await post(gw.endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: medico.medico })), {
+          auth: medico.auth,
+          soapAction: 'http://ws.cert.sanita.finanze.it/InviaMalattia',
+        }),
+      );
+      const created = sent.ok.idCertificato;
+      assert.ok(created, 'the certificate is acknowledged');
+      assert.equal(gw.gateway.store.countCertificates(), certificates + 1);
+      assert.deepEqual(journal({ subjectKind: 'certificato', subjectId: created }).map(brief), [
+        `${DEMO.medico.user} InviaMalattia creazione certificato ${created}`,
+      ]);
     } finally {
       raw.exec('DROP TRIGGER refuse_journal');
       raw.close();

@@ -161,7 +161,8 @@ for (const placement of PLACEMENTS) {
         assert.equal(store.countCertificates(), 1);
         await close();
         assert.equal(count(dir, 'SELECT count(*) AS n FROM certificati'), 1);
-        assert.equal(count(dir, 'SELECT count(*) AS n FROM access_journal'), 1, 'the refused insert left no journal entry');
+        // A certificate's row is its creation entry: one certificate, one creation, nothing from the refused one.
+        assert.equal(count(dir, 'SELECT count(*) AS n FROM access_journal'), 0, 'the refused insert left no journal entry');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -183,7 +184,12 @@ for (const placement of PLACEMENTS) {
         assert.ok(rejected[0]!.reason instanceof DuplicateKeyError);
         await close();
         assert.equal(count(dir, 'SELECT count(*) AS n FROM certificati'), 50);
-        assert.equal(count(dir, "SELECT count(*) AS n FROM access_journal WHERE action = 'creazione'"), 50);
+        const reopened = SqliteStore.open(dir);
+        try {
+          assert.equal([...reopened.readJournal({ username: BY.username })].filter((e) => e.action === 'creazione').length, 50);
+        } finally {
+          await reopened.close();
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -235,14 +241,21 @@ for (const placement of PLACEMENTS) {
         assert.equal([...store.readJournal({ username: BY.username })].length, 5);
         assert.equal([...store.readJournal({ person: 'RSSMRA80A01H501U' })].length, 5);
 
-        // Another connection makes every journal insert fail: the change must not be stored without its entry.
+        // Another connection makes every journal insert fail: a change must not be stored without its entry.
+        await store.insertCertificate(certificate('555555555555555555'), BY);
         const raw = new Database(path.join(dir, STORE_FILE));
         raw.exec("CREATE TRIGGER refuse_journal BEFORE INSERT ON access_journal BEGIN SELECT RAISE(ABORT, 'journal refused'); END");
-        await assert.rejects(store.insertCertificate(certificate('555555555555555555'), BY));
+        await assert.rejects(store.cancelCertificate('555555555555555555', '555555555555555556', BY.at, { ...BY, operation: 'AnnullaMalattia' }));
         await assert.rejects(store.appendJournal([{ ...BY, action: 'lettura', subjectKind: 'persona', subjectId: 'RSSMRA80A01H501U' }]));
+        // A new certificate needs no journal row (its row is its creation entry): it is stored, with that entry.
+        await store.insertCertificate(certificate('555555555555555557'), BY);
         raw.exec('DROP TRIGGER refuse_journal');
         raw.close();
-        assert.equal(store.getCertificate('555555555555555555'), undefined, 'no certificate without its journal entry');
+        assert.equal(store.getCertificate('555555555555555555')?.state, 'attivo', 'no cancellation without its journal entry');
+        assert.deepEqual(
+          [...store.readJournal({ subjectKind: 'certificato', subjectId: '555555555555555557' })].map((e) => [e.operation, e.action, e.clientAddress]),
+          [['InviaMalattia', 'creazione', BY.clientAddress]],
+        );
         await close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -251,17 +264,24 @@ for (const placement of PLACEMENTS) {
   });
 }
 
-test('the access journal is append-only: UPDATE and DELETE fail on any connection', async () => {
+test('the access journal is append-only: UPDATE and DELETE fail on any connection, also on a record\'s creation', async () => {
   const dir = tempDir();
   try {
     const store = SqliteStore.open(dir);
     await store.insertCertificate(certificate('666666666666666666'), BY);
+    await store.appendJournal([{ ...BY, action: 'lettura', subjectKind: 'certificato', subjectId: '666666666666666666' }]);
     await store.close();
     const raw = new Database(path.join(dir, STORE_FILE));
     try {
       assert.throws(() => raw.prepare("UPDATE access_journal SET username = 'someone else'").run(), /append-only/);
       assert.throws(() => raw.prepare('DELETE FROM access_journal').run(), /append-only/);
       assert.equal((raw.prepare('SELECT username FROM access_journal').get() as { username: string }).username, BY.username);
+      // The creation entry is the certificate's row: who, when and from where cannot change, nor can the row go.
+      for (const column of ['sent_by', 'data_ricezione', 'client_address', 'medico_cf', 'lavoratore_cf']) {
+        assert.throws(() => raw.prepare(`UPDATE certificati SET ${column} = 'x'`).run(), /append-only/, column);
+      }
+      assert.throws(() => raw.prepare('DELETE FROM certificati').run(), /append-only/);
+      raw.prepare("UPDATE certificati SET state = 'annullato'").run(); // the lifecycle still changes its state
     } finally {
       raw.close();
     }

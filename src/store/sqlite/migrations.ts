@@ -81,13 +81,17 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     description: 'access journal: who read or changed which certificate, admission or person (append-only)',
-    // Two indexes only. By subject, partial: a creation entry (one per InviaMalattia) would land
-    // on a random leaf (PUCs are random), a WAL page per write that measured ~10% of the cluster's
-    // throughput; a record's creation entry is found through the user index instead, from the
-    // record's own sent_by and data_ricezione (its stamp). By user and time: appends at each
-    // user's end. The triggers make the table append-only for every connection, the gateway's
-    // included; they do not stop the files' owner, who can also delete the files (see docs/security.md).
+    // A record's creation is its own journal entry: the row already holds who sent it and when
+    // (sent_by, data_ricezione) and now also from which address, and those columns can never
+    // change (triggers). A separate journal row per InviaMalattia cost ~9% of the cluster's
+    // throughput, measured with bench --ab: the single writer's every commit waits for it.
+    // Every other access (reads, cancellations, rectified originals, discharges of an admission,
+    // refused look-ups, failed logins) is a row of access_journal, indexed by subject and by user.
+    // The triggers make both append-only for every connection, the gateway's included; they do
+    // not stop the files' owner, who can also delete the files (see docs/security.md).
     sql: `
+      ALTER TABLE certificati ADD COLUMN client_address TEXT;
+      ALTER TABLE ricoveri ADD COLUMN client_address TEXT;
       CREATE TABLE access_journal (
         seq INTEGER PRIMARY KEY,
         at TEXT NOT NULL,
@@ -100,12 +104,26 @@ export const MIGRATIONS: readonly Migration[] = [
         subject_id TEXT NOT NULL,
         detail TEXT
       ) STRICT;
-      CREATE INDEX access_journal_by_subject ON access_journal (subject_id) WHERE action <> 'creazione';
-      CREATE INDEX access_journal_by_user ON access_journal (username, at);
+      CREATE INDEX access_journal_by_subject ON access_journal (subject_id);
+      CREATE INDEX access_journal_by_user ON access_journal (username);
+      -- Creations by user: a doctor's own are found through (medico_cf, ...); only the ones a
+      -- region sent for a doctor need this partial index.
+      CREATE INDEX certificati_by_other_sender ON certificati (sent_by) WHERE sent_by <> medico_cf;
+      CREATE INDEX ricoveri_by_sender ON ricoveri (sent_by);
       CREATE TRIGGER access_journal_no_update BEFORE UPDATE ON access_journal
         BEGIN SELECT RAISE(ABORT, 'access_journal is append-only'); END;
       CREATE TRIGGER access_journal_no_delete BEFORE DELETE ON access_journal
         BEGIN SELECT RAISE(ABORT, 'access_journal is append-only'); END;
+      CREATE TRIGGER certificati_creation_fixed
+        BEFORE UPDATE OF id_certificato, kind, medico_cf, lavoratore_cf, sent_by, data_ricezione, client_address, rettifica_di ON certificati
+        BEGIN SELECT RAISE(ABORT, 'a certificate''s creation is part of the access journal: append-only'); END;
+      CREATE TRIGGER certificati_no_delete BEFORE DELETE ON certificati
+        BEGIN SELECT RAISE(ABORT, 'a certificate''s creation is part of the access journal: append-only'); END;
+      CREATE TRIGGER ricoveri_creation_fixed
+        BEFORE UPDATE OF id_inizio_ricovero, lavoratore_cf, operatore_cf, sent_by, data_ricezione, client_address ON ricoveri
+        BEGIN SELECT RAISE(ABORT, 'an admission''s creation is part of the access journal: append-only'); END;
+      CREATE TRIGGER ricoveri_no_delete BEFORE DELETE ON ricoveri
+        BEGIN SELECT RAISE(ABORT, 'an admission''s creation is part of the access journal: append-only'); END;
     `,
   },
   {

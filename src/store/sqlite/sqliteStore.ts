@@ -62,19 +62,20 @@ function secureStoreFiles(dataDir: string): void {
 /** How stale this process's view of the users table may be (see findUser). */
 export const USERS_EPOCH_MAX_AGE_MS = 25;
 
-/**
- * The entries about a set of subjects (id, kind, and the user and time that
- * created the record, when it is one): every entry but the creation through
- * the partial subject index, the creation through the user index.
- */
-const JOURNAL_OF_SUBJECTS = 'WITH subjects(id, kind, u, t) AS (';
-const JOURNAL_OF_SUBJECTS_END = `)
-  SELECT j.* FROM subjects s JOIN access_journal j
-    ON j.subject_id = s.id AND j.subject_kind = s.kind AND j.action <> 'creazione'
-  UNION ALL
-  SELECT j.* FROM subjects s JOIN access_journal j
-    ON j.username = s.u AND j.at = s.t AND j.subject_id = s.id AND j.subject_kind = s.kind AND j.action = 'creazione'
-  ORDER BY seq`;
+/** The journal's columns, in the order every branch of a journal query yields them. */
+const JOURNAL_COLUMNS = 'seq, at, username, client_address, operation, action, subject_kind, subject_id, detail';
+/** A certificate's creation entry, read from its own row (migration 3). */
+const CERTIFICATE_CREATIONS = `SELECT NULL AS seq, data_ricezione AS at, sent_by AS username, coalesce(client_address, '') AS client_address,
+    CASE WHEN kind = 'malattia' THEN iif(rettifica_di IS NULL, 'InviaMalattia', 'RettificaMalattia')
+         ELSE iif(rettifica_di IS NULL, 'InviaDimissione', 'RettificaDimissione') END AS operation,
+    'creazione' AS action, 'certificato' AS subject_kind, id_certificato AS subject_id, NULL AS detail
+  FROM certificati`;
+/** An admission's creation entry, read from its own row. */
+const ADMISSION_CREATIONS = `SELECT NULL AS seq, data_ricezione AS at, sent_by AS username, coalesce(client_address, '') AS client_address,
+    'InviaRicovero' AS operation, 'creazione' AS action, 'ricovero' AS subject_kind, id_inizio_ricovero AS subject_id, NULL AS detail
+  FROM ricoveri`;
+/** Oldest first; a creation (no seq) before what followed it at the same instant. */
+const JOURNAL_ORDER = 'ORDER BY at, seq';
 
 export function openDatabase(dataDir: string): Database.Database {
   secureStoreFiles(dataDir);
@@ -120,24 +121,34 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
          VALUES (@codiceFiscale, @cognome, @nome, @sesso, @dataNascita, @comuneNascita, @provinciaNascita)`,
       ),
       countPersons: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM assistiti'),
-      // A record's creation entry is not in the subject index (see migration 3): it is found by
-      // the user index, from the stamp the record itself carries (sent_by, data_ricezione).
       journalBySubject: db.prepare<{ id: string; kind: string }, JournalRow>(
-        `${JOURNAL_OF_SUBJECTS}
-         SELECT @id AS id, @kind AS kind, c.sent_by AS u, c.data_ricezione AS t FROM (SELECT 1) LEFT JOIN (
-           SELECT sent_by, data_ricezione FROM certificati WHERE @kind = 'certificato' AND id_certificato = @id UNION ALL
-           SELECT sent_by, data_ricezione FROM ricoveri WHERE @kind = 'ricovero' AND id_inizio_ricovero = @id) c
-         ${JOURNAL_OF_SUBJECTS_END}`,
+        `SELECT * FROM (
+           SELECT ${JOURNAL_COLUMNS} FROM access_journal WHERE subject_id = @id AND subject_kind = @kind
+           UNION ALL ${CERTIFICATE_CREATIONS} WHERE @kind = 'certificato' AND id_certificato = @id
+           UNION ALL ${ADMISSION_CREATIONS} WHERE @kind = 'ricovero' AND id_inizio_ricovero = @id
+         ) ${JOURNAL_ORDER}`,
       ),
-      journalByUser: db.prepare<[string], JournalRow>('SELECT * FROM access_journal WHERE username = ? ORDER BY seq'),
+      // A doctor's own certificates through (medico_cf, ...); those a region sent through the partial index.
+      journalByUser: db.prepare<{ user: string }, JournalRow>(
+        `SELECT * FROM (
+           SELECT ${JOURNAL_COLUMNS} FROM access_journal WHERE username = @user
+           UNION ALL ${CERTIFICATE_CREATIONS} WHERE medico_cf = @user AND sent_by = @user
+           UNION ALL ${CERTIFICATE_CREATIONS} WHERE sent_by = @user AND sent_by <> medico_cf
+           UNION ALL ${ADMISSION_CREATIONS} WHERE sent_by = @user
+         ) ${JOURNAL_ORDER}`,
+      ),
       // A person's own entries and those of every certificate and admission about them
       // (certificati and ricoveri have no index by worker: a scan, fine for an occasional audit).
       journalByPerson: db.prepare<{ cf: string }, JournalRow>(
-        `${JOURNAL_OF_SUBJECTS}
-         SELECT @cf, 'persona', NULL, NULL UNION ALL
-         SELECT id_certificato, 'certificato', sent_by, data_ricezione FROM certificati WHERE lavoratore_cf = @cf UNION ALL
-         SELECT id_inizio_ricovero, 'ricovero', sent_by, data_ricezione FROM ricoveri WHERE lavoratore_cf = @cf
-         ${JOURNAL_OF_SUBJECTS_END}`,
+        `SELECT * FROM (
+           SELECT ${JOURNAL_COLUMNS} FROM access_journal WHERE subject_id IN (
+               SELECT @cf UNION ALL
+               SELECT id_certificato FROM certificati WHERE lavoratore_cf = @cf UNION ALL
+               SELECT id_inizio_ricovero FROM ricoveri WHERE lavoratore_cf = @cf)
+             AND subject_kind IN ('persona', 'certificato', 'ricovero')
+           UNION ALL ${CERTIFICATE_CREATIONS} WHERE lavoratore_cf = @cf
+           UNION ALL ${ADMISSION_CREATIONS} WHERE lavoratore_cf = @cf
+         ) ${JOURNAL_ORDER}`,
       ),
     };
   }
@@ -256,7 +267,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   *readJournal(query: JournalQuery): Iterable<JournalEntry> {
     const rows =
       'username' in query
-        ? this.stmt.journalByUser.iterate(query.username)
+        ? this.stmt.journalByUser.iterate({ user: query.username })
         : 'person' in query
           ? this.stmt.journalByPerson.iterate({ cf: query.person })
           : this.stmt.journalBySubject.iterate({ id: query.subjectId, kind: query.subjectKind });

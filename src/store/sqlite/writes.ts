@@ -22,15 +22,17 @@ import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js'
 
 /**
  * A write as a message: what crosses to the writer thread or process. Each
- * change carries the journal stamp of the request that makes it (`by`); its
- * entries are derived here, from the change itself, and written right after
- * it in the same group transaction, so a change and its entries are stored
- * together or not at all: the change comes first (a refused change throws or
- * returns before any entry is written), and an entry that cannot be written
- * aborts the whole group transaction (abortsBatch), taking the change back.
- * No savepoint per write: it measured ~18% of InviaMalattia's cluster
- * throughput together with the entry, and a journal insert only fails when
- * the database itself does (disk full, I/O error), which dooms the batch anyway.
+ * change carries the journal stamp of the request that makes it (`by`). A
+ * new certificate or admission is its own creation entry (the row holds who,
+ * when and from which address: migration 3). Other entries are derived here
+ * from the change and written right after it in the same group transaction,
+ * so a change and its entries are stored together or not at all: the change
+ * comes first (a refused change throws or returns before any entry is
+ * written), and an entry that cannot be written aborts the whole group
+ * transaction (abortsBatch), taking the change back. No savepoint per write:
+ * with the entry it measured ~18% of InviaMalattia's cluster throughput, and a
+ * journal insert only fails when the database itself does (disk full, I/O
+ * error), which dooms the batch anyway.
  */
 export type WriteOp =
   | { readonly op: 'insertCertificate'; readonly record: CertificateRecord; readonly by: JournalStamp }
@@ -52,9 +54,9 @@ export class SqliteWrites {
       ),
       insertCertificate: db.prepare(
         `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
-           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero)
+           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero, client_address)
          VALUES (@id_certificato, @kind, @medico_cf, @lavoratore_cf, @data_ricezione, @sent_by, @state,
-           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero)`,
+           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero, @client_address)`,
       ),
       cancelCertificate: db.prepare<[string, string, string]>(
         `UPDATE certificati SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
@@ -65,9 +67,9 @@ export class SqliteWrites {
       ),
       insertRicovero: db.prepare(
         `INSERT INTO ricoveri (id_inizio_ricovero, lavoratore_cf, operatore_cf, codice_regione, codice_asl, codice_struttura,
-           sent_by, data_ricezione, data_ricovero, state, document)
+           sent_by, data_ricezione, data_ricovero, state, document, client_address)
          VALUES (@id_inizio_ricovero, @lavoratore_cf, @operatore_cf, @codice_regione, @codice_asl, @codice_struttura,
-           @sent_by, @data_ricezione, @data_ricovero, @state, @document)`,
+           @sent_by, @data_ricezione, @data_ricovero, @state, @document, @client_address)`,
       ),
       ricoveroState: db.prepare<[string], { state: string }>('SELECT state FROM ricoveri WHERE id_inizio_ricovero = ?'),
       cancelRicovero: db.prepare<[string, string, string]>(
@@ -85,8 +87,7 @@ export class SqliteWrites {
   execute(write: WriteOp): unknown {
     switch (write.op) {
       case 'insertCertificate':
-        this.insertCertificate(write.record);
-        this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
+        this.insertCertificate(write.record, write.by);
         return undefined;
       case 'cancelCertificate': {
         const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
@@ -94,16 +95,12 @@ export class SqliteWrites {
         return outcome;
       }
       case 'rectifyCertificate': {
-        const outcome = this.rectifyCertificate(write.originalId, write.record);
-        if (outcome === 'ok') {
-          this.journal(write.by, 'rettifica', 'certificato', write.originalId);
-          this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
-        }
+        const outcome = this.rectifyCertificate(write.originalId, write.record, write.by);
+        if (outcome === 'ok') this.journal(write.by, 'rettifica', 'certificato', write.originalId);
         return outcome;
       }
       case 'insertRicovero':
-        this.insertRicovero(write.record);
-        this.journal(write.by, 'creazione', 'ricovero', write.record.idInizioRicovero);
+        this.insertRicovero(write.record, write.by);
         return undefined;
       case 'cancelRicovero': {
         const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
@@ -111,11 +108,8 @@ export class SqliteWrites {
         return outcome;
       }
       case 'insertDischarge': {
-        const outcome = this.insertDischarge(write.record);
-        if (outcome === 'ok') {
-          this.journal(write.by, 'creazione', 'certificato', write.record.idCertificato);
-          this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
-        }
+        const outcome = this.insertDischarge(write.record, write.by);
+        if (outcome === 'ok') this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
         return outcome;
       }
       case 'appendJournal':
@@ -142,8 +136,9 @@ export class SqliteWrites {
     }
   }
 
-  insertCertificate(record: CertificateRecord): void {
-    this.run(() => this.stmt.insertCertificate.run(certificateParams(record)), 'idCertificato');
+  /** The row is the certificate's creation entry: it keeps the sender's address too. */
+  insertCertificate(record: CertificateRecord, by: JournalStamp): void {
+    this.run(() => this.stmt.insertCertificate.run({ ...certificateParams(record), client_address: by.clientAddress }), 'idCertificato');
   }
 
   cancelCertificate(id: string, idAnnullamento: string, at: string): CancelOutcome {
@@ -152,17 +147,18 @@ export class SqliteWrites {
     return changed === 1 ? 'ok' : 'not_active';
   }
 
-  rectifyCertificate(originalId: string, record: CertificateRecord): RectifyOutcome {
+  rectifyCertificate(originalId: string, record: CertificateRecord, by: JournalStamp): RectifyOutcome {
     // Two statements in one savepoint: a failed insert takes the state change back with it.
     return this.db.transaction((): RectifyOutcome => {
       if (this.stmt.markRectified.run(originalId).changes !== 1) return 'not_active';
-      this.insertCertificate(record);
+      this.insertCertificate(record, by);
       return 'ok';
     })();
   }
 
-  insertRicovero(record: RicoveroRecord): void {
-    this.run(() => this.stmt.insertRicovero.run(ricoveroParams(record)), 'idInizioRicovero');
+  /** The row is the admission's creation entry: it keeps the sender's address too. */
+  insertRicovero(record: RicoveroRecord, by: JournalStamp): void {
+    this.run(() => this.stmt.insertRicovero.run({ ...ricoveroParams(record), client_address: by.clientAddress }), 'idInizioRicovero');
   }
 
   cancelRicovero(id: string, idAnnullamento: string, at: string): CancelRicoveroOutcome {
@@ -172,12 +168,12 @@ export class SqliteWrites {
     return changed === 1 ? 'ok' : 'not_active';
   }
 
-  insertDischarge(record: CertificateRecord): DischargeOutcome {
+  insertDischarge(record: CertificateRecord, by: JournalStamp): DischargeOutcome {
     const admission = record.idInizioRicovero;
     if (!admission) throw new Error('a discharge certificate refers to an admission');
     if (this.stmt.ricoveroState.get(admission)?.state !== 'attivo') return 'ricovero_not_active';
     if (this.stmt.activeDischarge.get(admission)) return 'discharge_exists';
-    this.insertCertificate(record);
+    this.insertCertificate(record, by);
     return 'ok';
   }
 }
