@@ -84,7 +84,9 @@ export class LoginGuard {
       { ...userPolicy, freeFailures: Math.min(s.freeFailures * ADDRESS_FREE_FACTOR, s.addressLockAfter - 1), lockAfter: s.addressLockAfter },
       now,
     );
-    this.trusted = s.trustMs > 0 ? new LRUCache({ max: MAX_TRUSTED_PAIRS, ttl: s.trustMs, ttlResolution: 0, perf: { now } }) : undefined;
+    // updateAgeOnHas: a login from a trusted address renews the trust by the look-up it makes anyway.
+    this.trusted =
+      s.trustMs > 0 ? new LRUCache({ max: MAX_TRUSTED_PAIRS, ttl: s.trustMs, ttlResolution: 0, perf: { now }, updateAgeOnHas: true }) : undefined;
     const pincodes = new FailureThrottle(userPolicy, now);
     this.secrets = new CachedSecrets({
       queue: this.queue,
@@ -143,7 +145,7 @@ export class LoginGuard {
       // reset the count of an attacker guessing elsewhere.
       const wasTrusted = exempt || (pair !== undefined && this.trusted?.has(pair) === true);
       if (!wasTrusted) this.users.succeed(username);
-      if (pair !== undefined) this.trusted?.set(pair, true);
+      if (pair !== undefined && !wasTrusted) this.trusted?.set(pair, true);
       return { ok: true, user };
     }
     this.counts.refusedInvalid++;
