@@ -268,17 +268,25 @@ export class VerdictCache {
   }
 
   /**
+   * The head both verifications share: what to verify against (a dummy hash
+   * for an unknown, disabled or damaged account), the cache key, and the
+   * cached verdict if there is one (counted as a hit).
+   */
+  private consult(user: string, secret: string, stored: string | undefined) {
+    const target = verificationTarget(stored);
+    const key = this.keyOf(user, secret, target.hash);
+    const hit = this.hit(key);
+    if (hit !== undefined) this.counts.cacheHits++;
+    return { target, key, cached: hit === undefined ? undefined : hit && target.verifiable };
+  }
+
+  /**
    * Verify with the cache, synchronously (blocks the event loop: tests and
    * tools only). Unknown, disabled and malformed follow the wrong-password path.
    */
   verify(user: string, secret: string, stored: string | undefined): boolean {
-    const target = verificationTarget(stored);
-    const key = this.keyOf(user, secret, target.hash);
-    const cached = this.hit(key);
-    if (cached !== undefined) {
-      this.counts.cacheHits++;
-      return cached && target.verifiable;
-    }
+    const { target, key, cached } = this.consult(user, secret, stored);
+    if (cached !== undefined) return cached;
     this.counts.scryptRuns++;
     const valid = verifySecret(secret, target.hash) && target.verifiable;
     this.recordKey(key, user, valid);
@@ -291,13 +299,8 @@ export class VerdictCache {
    * scrypt. Errors of the runner (queue full, requester gone) propagate.
    */
   async verifyAsync(user: string, secret: string, stored: string | undefined, runner?: HashRunner, signal?: AbortSignal): Promise<boolean> {
-    const target = verificationTarget(stored);
-    const key = this.keyOf(user, secret, target.hash);
-    const cached = this.hit(key);
-    if (cached !== undefined) {
-      this.counts.cacheHits++;
-      return cached && target.verifiable;
-    }
+    const { target, key, cached } = this.consult(user, secret, stored);
+    if (cached !== undefined) return cached;
     const task = (): Promise<boolean> => {
       this.counts.scryptRuns++;
       return verifySecretAsync(secret, target.hash).then((valid) => {
