@@ -229,6 +229,38 @@ describe('LoginGuard over a real store', () => {
     return { g, failures };
   }
 
+  test('a connection that proved its header is not re-verified, until the password changes or a throttle holds', async () => {
+    const USER = 'PRVCNN80A01H501X';
+    const base = { kind: 'medico', pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null } as const;
+    store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
+    // No trust: a trusted address would be exempt from the username's throttle (tested elsewhere).
+    const { g } = guard({ freeFailures: 2, lockAfter: 4, trustMs: 0 });
+    const connection = new AbortController().signal;
+    const header = basic(USER, PASSWORD);
+    assert.ok((await g.authenticate(header, '10.0.9.1', connection)).ok);
+    const first = g.stats();
+    for (let i = 0; i < 5; i++) assert.ok((await g.authenticate(header, '10.0.9.1', connection)).ok);
+    const again = g.stats();
+    assert.equal(again.provenAgain - first.provenAgain, 5, 'answered from what the connection proved');
+    assert.deepEqual([again.scryptRuns, again.cacheHits], [first.scryptRuns, first.cacheHits], 'no verification, no cache look-up');
+    // Another connection verifies for itself.
+    assert.ok((await g.authenticate(header, '10.0.9.1', new AbortController().signal)).ok);
+    assert.equal(g.stats().cacheHits, first.cacheHits + 1);
+
+    // The password changes: the very next request on the proven connection is verified again, and refused.
+    store.putUser({ ...base, username: USER, passwordHash: hashSecret('Nuova.Password.2026') });
+    assert.deepEqual(await g.authenticate(header, '10.0.9.1', connection), { ok: false, reason: 'invalid' });
+
+    // A throttle holding on the user sends a proven connection down the full path too (which refuses it).
+    store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
+    const other = new AbortController().signal;
+    assert.ok((await g.authenticate(header, '10.0.9.2', other)).ok);
+    await g.authenticate(basic(USER, 'Sbagliata.1'), '10.0.9.3', never);
+    await g.authenticate(basic(USER, 'Sbagliata.2'), '10.0.9.3', never);
+    const throttled = await g.authenticate(header, '10.0.9.2', other);
+    assert.equal(throttled.ok ? 'ok' : throttled.reason, 'throttled');
+  });
+
   test('unknown user, wrong password, disabled user, malformed hash: the same answers and the same work', async () => {
     const { g } = guard();
     const work: Record<string, unknown> = {};

@@ -49,6 +49,8 @@ export interface LoginStats extends HashQueueStats, VerdictStats {
   readonly refusedMalformed: number;
   readonly refusedThrottled: number;
   readonly refusedBusy: number;
+  /** Successes answered for a connection that had proved the same header (no re-verification). */
+  readonly provenAgain: number;
   readonly throttledUsers: number;
   readonly throttledAddresses: number;
   readonly trustedPairs: number;
@@ -70,7 +72,14 @@ export class LoginGuard {
   private readonly trusted: LRUCache<string, true> | undefined;
   private readonly store: LoginGuardOptions['store'];
   private readonly onFailure: NonNullable<LoginGuardOptions['onFailure']>;
-  private counts = { accepted: 0, refusedInvalid: 0, refusedMalformed: 0, refusedThrottled: 0, refusedBusy: 0 };
+  private counts = { accepted: 0, refusedInvalid: 0, refusedMalformed: 0, refusedThrottled: 0, refusedBusy: 0, provenAgain: 0 };
+  /**
+   * The credentials each connection last proved, by the connection's signal:
+   * a client sends the same Authorization header on every request of a
+   * kept-alive connection, and re-reading, hashing the cache key and looking
+   * the verdict up measured ~1.5 µs per request (see proveAgain).
+   */
+  private readonly proven = new WeakMap<AbortSignal, ProvenLogin>();
 
   constructor(options: LoginGuardOptions) {
     const s: LoginSettings = { ...LOGIN_DEFAULTS, ...options.settings };
@@ -97,6 +106,14 @@ export class LoginGuard {
   }
 
   async authenticate(authorization: string | undefined, clientAddress: string, signal: AbortSignal): Promise<LoginResult> {
+    if (authorization !== undefined) {
+      const memo = this.proven.get(signal);
+      if (memo !== undefined && memo.authorization === authorization) {
+        const again = this.proveAgain(memo);
+        if (again !== undefined) return again;
+        this.proven.delete(signal);
+      }
+    }
     const read = readBasicCredentials(authorization);
     if (read.kind === 'missing') return { ok: false, reason: 'missing' };
     if (read.kind === 'malformed') {
@@ -146,6 +163,7 @@ export class LoginGuard {
       const wasTrusted = exempt || (pair !== undefined && this.trusted?.has(pair) === true);
       if (!wasTrusted) this.users.succeed(username);
       if (pair !== undefined && !wasTrusted) this.trusted?.set(pair, true);
+      if (!signal.aborted) this.proven.set(signal, { authorization: authorization!, username, address, passwordHash: user.passwordHash });
       return { ok: true, user };
     }
     this.counts.refusedInvalid++;
@@ -153,6 +171,25 @@ export class LoginGuard {
     if (address !== undefined && this.addresses.fail(address)) this.report(username, clientAddress, 'address-locked');
     if (this.users.fail(username)) this.report(username, clientAddress, 'user-locked');
     return { ok: false, reason: 'invalid' };
+  }
+
+  /**
+   * The same header again on a connection that proved it: still this user's
+   * stored hash (a changed or disabled password ends it at once) and neither
+   * throttle holding (else the full path decides, with the trust exemption),
+   * then the same success the full path would give, without reading and
+   * verifying the credentials again.
+   */
+  private proveAgain(memo: ProvenLogin): LoginResult | undefined {
+    const user = this.store.findUser(memo.username);
+    if (user === undefined || user.passwordHash !== memo.passwordHash) return undefined;
+    if (memo.address !== undefined && !this.addresses.check(memo.address).allowed) return undefined;
+    if (!this.users.check(memo.username).allowed) return undefined;
+    this.counts.accepted++;
+    this.counts.provenAgain++;
+    // As the full path: without trust, every success clears the username's failures.
+    if (this.trusted === undefined) this.users.succeed(memo.username);
+    return { ok: true, user };
   }
 
   stats(): LoginStats {
@@ -176,6 +213,14 @@ export class LoginGuard {
     }
   }
 
+}
+
+/** What a connection proved: its exact Authorization header, for this user and stored hash, from this address. */
+interface ProvenLogin {
+  readonly authorization: string;
+  readonly username: string;
+  readonly address: string | undefined;
+  readonly passwordHash: string;
 }
 
 /**
