@@ -21,7 +21,7 @@ import type { UserRecord } from '../src/store/port.js';
 import { assertErrors } from './support/assertions.js';
 import { NOW, TODAY, pinnedGateway } from './support/demo.js';
 import type { Running } from './support/gateway.js';
-import { defaultResidenza, envelope, invioMalattia, type Fields } from './support/requests.js';
+import { defaultResidenza, envelope, invioDimissione as dischargeFields, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
 const ADMITTED = '2026-11-20';
@@ -151,22 +151,7 @@ interface DimissioneOptions {
 function invioDimissione(id: string, medico: Fields, authorization: string, o: DimissioneOptions = {}): Promise<ParsedResponse> {
   return call(
     'InviaDimissione',
-    {
-      medico,
-      lavoratore: { codiceFiscale: o.lavoratore ?? WORKER },
-      idInizioRicovero: id,
-      residenza: o.residenza ?? defaultResidenza(),
-      dimissione: {
-        ruoloMedico: 'S',
-        dataRicovero: ADMITTED,
-        dataDimissione: TODAY,
-        dataFine: FINE,
-        tipoCertificato: 'I',
-        tipoRicovero: 'R',
-        diagnosi: { codiceDiagnosi: '486', noteDiagnosi: 'Polmonite' },
-        ...o.dimissione,
-      },
-    },
+    dischargeFields(TODAY, { ...o, lavoratore: o.lavoratore ?? WORKER, medico, idInizioRicovero: id, dataRicovero: ADMITTED, dataFine: FINE }),
     authorization,
   );
 }

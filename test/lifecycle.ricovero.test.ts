@@ -14,7 +14,7 @@ import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/op
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { assertErrors } from './support/assertions.js';
 import { startGateway, type Running } from './support/gateway.js';
-import { defaultResidenza, envelope, type Fields } from './support/requests.js';
+import { defaultResidenza, envelope, invioDimissione as dischargeFields, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
 // 10:00 in Rome on Wednesday 2026-11-25 (UTC+1).
@@ -150,25 +150,14 @@ interface DimissioneOptions {
 }
 
 function invioDimissione(idInizioRicovero: string, o: DimissioneOptions = {}): Promise<ParsedResponse> {
-  const fields: Fields = {
+  const fields = dischargeFields(TODAY, {
+    ...o,
     medico: o.medico ?? medicoPin(),
-    lavoratore: { codiceFiscale: o.lavoratore ?? WORKER },
+    lavoratore: o.lavoratore ?? WORKER,
     idInizioRicovero,
-    residenza: o.residenza ?? defaultResidenza(),
-    reperibilita: o.reperibilita,
-    dimissione: {
-      ruoloMedico: 'S',
-      dataRicovero: ADMITTED,
-      dataDimissione: TODAY,
-      dataFine: FINE,
-      tipoCertificato: 'I',
-      tipoRicovero: 'R',
-      diagnosi: { codiceDiagnosi: '486', noteDiagnosi: 'Polmonite' },
-      giornataLavorata: undefined,
-      trauma: undefined,
-      ...o.dimissione,
-    },
-  };
+    dataRicovero: ADMITTED,
+    dataFine: FINE,
+  });
   return call('InviaDimissione', fields, o.auth ?? AUTH.medico);
 }
 

@@ -55,3 +55,40 @@ export function invioMalattia(today: string, o: InvioOptions): Fields {
     },
   };
 }
+
+export interface InvioDimissioneOptions {
+  medico: Fields;
+  idInizioRicovero: string;
+  /** The admission's day, repeated in the discharge. */
+  dataRicovero: string;
+  dataFine: string;
+  lavoratore?: string;
+  residenza?: Fields;
+  reperibilita?: Fields;
+  /** Fields of dimissione over the defaults. */
+  dimissione?: Fields;
+}
+
+/** A discharge certificate issued today (Europe/Rome day given) for an admission, valid unless overridden. */
+export function invioDimissione(today: string, o: InvioDimissioneOptions): Fields {
+  return {
+    medico: o.medico,
+    lavoratore: { codiceFiscale: o.lavoratore ?? 'RSSMRA80A01H501U' },
+    idInizioRicovero: o.idInizioRicovero,
+    residenza: o.residenza ?? defaultResidenza(),
+    reperibilita: o.reperibilita,
+    dimissione: {
+      ruoloMedico: 'S',
+      dataRicovero: o.dataRicovero,
+      dataDimissione: today,
+      dataFine: o.dataFine,
+      tipoCertificato: 'I',
+      tipoRicovero: 'R',
+      diagnosi: { codiceDiagnosi: '486', noteDiagnosi: 'Polmonite' },
+      // Absent unless given, but placed: an override lands in the contract's order.
+      giornataLavorata: undefined,
+      trauma: undefined,
+      ...o.dimissione,
+    },
+  };
+}
