@@ -5,28 +5,15 @@
  * alone, slow headers and trickling bodies are cut, and the connection caps
  * keep one address from taking every connection.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEMO, basic } from './support/soapClient.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
-import { rawConnect, rssKb, soapHead, statusOf, type RawConnection } from './support/rawHttp.js';
+import { edgeTestResources, rawConnect, rssKb, soapHead, statusOf, type RawConnection } from './support/rawHttp.js';
 
-const started = new Set<ChildProcess>();
-const track = (child: ChildProcess) => started.add(child);
-const dataDirs: string[] = [];
-const opened = new Set<RawConnection>();
-
-after(() => {
-  for (const c of opened) c.socket.destroy();
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
+const { track, dataDirs, opened } = edgeTestResources();
 
 function portOf(gateway: CliGateway): number {
   return Number(new URL(gateway.url).port);

@@ -5,10 +5,8 @@
  * Retry-After, and a client trickling its body cannot hold the process past
  * the deadline (alone, and under SAC_WORKERS=2).
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -18,21 +16,10 @@ import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { DEMO, basic, field } from './support/soapClient.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
-import { rawConnect, soapHead, statusOf, type RawConnection } from './support/rawHttp.js';
+import { edgeTestResources, rawConnect, soapHead, statusOf, type RawConnection } from './support/rawHttp.js';
 import { envelope, invioMalattia } from './support/requests.js';
 
-const started = new Set<ChildProcess>();
-const track = (child: ChildProcess) => started.add(child);
-const dataDirs: string[] = [];
-const opened = new Set<RawConnection>();
-
-after(() => {
-  for (const c of opened) c.socket.destroy();
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
+const { track, dataDirs, opened } = edgeTestResources();
 
 const MEDICO = basic(DEMO.medico.user, DEMO.medico.password);
 const INVIA = '"http://ws.cert.sanita.finanze.it/InviaMalattia"';

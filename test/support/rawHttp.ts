@@ -3,8 +3,11 @@
  * the test says when it says it (partial headers, a body that trickles or
  * stops short), and records what came back and when the server closed it.
  */
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
+import { after } from 'node:test';
 
 export interface RawConnection {
   readonly socket: net.Socket;
@@ -58,4 +61,22 @@ export async function rssKb(pid: number): Promise<number> {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
   if (!match) throw new Error(`no VmRSS for ${pid}`);
   return Number(match[1]);
+}
+
+/**
+ * What an edge test starts (gateway processes, raw connections, data
+ * directories), all ended by the test file's after(): children killed by PID.
+ */
+export function edgeTestResources() {
+  const started = new Set<ChildProcess>();
+  const dataDirs: string[] = [];
+  const opened = new Set<RawConnection>();
+  after(() => {
+    for (const c of opened) c.socket.destroy();
+    for (const child of started) {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return { track: (child: ChildProcess) => started.add(child), dataDirs, opened };
 }
