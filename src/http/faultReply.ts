@@ -3,7 +3,7 @@
  * known by its code, turns into status + headers + a SOAP 1.1 fault body.
  * The 401 challenge lives here too, so every refusal of the edge reads alike.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { codeOf } from '../errors.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import { StoreUnavailableError } from '../store/port.js';
@@ -87,4 +87,11 @@ export function sendFault(reply: FastifyReply, fault: SoapFault, options: FaultO
 export function sendUnauthorized(reply: FastifyReply): FastifyReply {
   closeAfter(reply);
   return reply.code(401).header('www-authenticate', BASIC_CHALLENGE).type('text/plain; charset=utf-8').send(UNAUTHORIZED_TEXT);
+}
+
+/** An error no fault stands for (a bug): logged with its message, code and stack, never the body; answered as INTERNAL. */
+export function sendInternal(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const e = err instanceof Error ? err : new Error(String(err));
+  request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
+  return sendFault(reply, new SoapFault('INTERNAL'));
 }

@@ -9,7 +9,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Logger } from 'pino';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
-import { SoapFault } from '../catalog/diagnostics.js';
 import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
 import type { Authenticator } from './authenticator.js';
@@ -17,7 +16,7 @@ import { BodyRateWatch } from './bodyReader.js';
 import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
 import { registerContractRoutes } from './contractRoutes.js';
 import { Drain, drainServer, type DrainOutcome } from './drain.js';
-import { knownFault, sendFault } from './faultReply.js';
+import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
 import { soapService } from './soapService.js';
 
@@ -73,9 +72,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
   app.setErrorHandler((err: unknown, request, reply) => {
     const known = knownFault(err, config.bodyLimit);
     if (known) return sendFault(reply, known.fault, known.options);
-    const e = err instanceof Error ? err : new Error(String(err));
-    request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
-    return sendFault(reply, new SoapFault('INTERNAL'));
+    return sendInternal(request, reply, err);
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   registerHealth(app, parts.store, drain);

@@ -12,7 +12,7 @@ import { clientGoneSignal, type Authenticator, type LoginResult } from './authen
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
 import { SERVICE_PATH } from './contractRoutes.js';
 import type { Drain } from './drain.js';
-import { knownFault, sendFault, sendUnauthorized } from './faultReply.js';
+import { knownFault, sendFault, sendInternal, sendUnauthorized } from './faultReply.js';
 
 export interface SoapServiceOptions {
   readonly pipeline: SacPipeline;
@@ -79,10 +79,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
       else request.log.info({ fault: known.fault.key }, 'soap fault');
       return sendFault(reply, known.fault, drain.draining ? { ...known.options, close: true } : known.options);
     }
-    // Log the error itself, never the request body.
-    const e = err instanceof Error ? err : new Error(String(err));
-    request.log.error({ err: { message: e.message, code: (e as { code?: string }).code, stack: e.stack } }, 'request failed');
-    return sendFault(reply, new SoapFault('INTERNAL'));
+    return sendInternal(request, reply, err);
   });
 
   app.post(SERVICE_PATH, async (request, reply) => {
