@@ -341,6 +341,21 @@ describe('LoginGuard over a real store', () => {
     assert.equal((await g.authenticate(basic(REAL, PASSWORD), doctor, never)).ok, false);
   });
 
+  test('a proven pincode ciphertext is known again only for the same user, ciphertext and pincode hash', () => {
+    const { g } = guard();
+    const [c1, c2, h1, h2] = ['A'.repeat(172), 'B'.repeat(172), 'scrypt$1', 'scrypt$2'];
+    assert.equal(g.secrets.knownCiphertext(REAL, c1, h1), false);
+    g.secrets.rememberCiphertext(REAL, c1, h1);
+    assert.equal(g.secrets.knownCiphertext(REAL, c1, h1), true);
+    assert.equal(g.secrets.knownCiphertext(REAL, c1, h2), false, 'a new pincode voids it');
+    assert.equal(g.secrets.knownCiphertext(REAL, c2, h1), false);
+    assert.equal(g.secrets.knownCiphertext(DISABLED, c1, h1), false, 'another user');
+    g.secrets.rememberCiphertext(REAL, c2, h1);
+    // The older one is still known through the hashed cache (a client may hold two sessions).
+    assert.equal(g.secrets.knownCiphertext(REAL, c1, h1), true);
+    assert.equal(g.secrets.knownCiphertext(REAL, c2, h1), true);
+  });
+
   test('wrong pincodes count for the user and lock the pincode check (no exemption)', async () => {
     const now = 12_000_000;
     const { g, failures } = guard({ freeFailures: 1, lockAfter: 3, lockMs: 60_000 }, () => now);

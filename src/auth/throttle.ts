@@ -55,6 +55,8 @@ export class FailureThrottle {
   }
 
   check(key: string): ThrottleVerdict {
+    // Nobody failing (the normal state): no look-up, no key hashed.
+    if (this.entries.size === 0) return ALLOWED;
     const entry = this.entries.get(key);
     if (!entry) return ALLOWED;
     const now = this.now();

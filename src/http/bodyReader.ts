@@ -86,12 +86,14 @@ export function bodyParser(limit: number, watch: BodyRateWatch) {
       if (settled) return;
       settled = true;
       watch.leave(reading);
-      payload.removeListener('data', onData);
-      payload.removeListener('end', onEnd);
-      payload.removeListener('error', onError);
-      payload.removeListener('close', onClose);
-      if (err) done(err);
-      else done(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, reading.received));
+      if (err) {
+        // Stop buffering what may still arrive; after a normal end nothing does, and the listeners go with the request.
+        payload.removeListener('data', onData);
+        payload.removeListener('end', onEnd);
+        payload.removeListener('error', onError);
+        payload.removeListener('close', onClose);
+        done(err);
+      } else done(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, reading.received));
     };
     const onData = (chunk: Buffer): void => {
       reading.received += chunk.length;
