@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
 import { journalLoginFailure, requestServices } from './sac/journal.js';
+import { MaintenanceSchedule } from './sac/maintenance.js';
 import { newProtocolNumber } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -74,6 +75,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       ),
   });
   const secrets = logins.secrets;
+  const maintenance = new MaintenanceSchedule(config.maintenance, clock);
   const services: SharedServices = {
     store,
     registry: store,
@@ -81,6 +83,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     pincodeKey,
     secrets,
     newId: options.newId ?? newProtocolNumber,
+    maintenance,
   };
   const pipeline = new SoapPipeline(
     schema,
@@ -88,6 +91,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     (call, operation) =>
       requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
     config.xmlLimits,
+    // No window configured: no state source, nothing asked per request.
+    maintenance.configured ? maintenance.stateNow : undefined,
   );
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
   const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins });

@@ -34,6 +34,8 @@ export interface Config {
   readonly xmlLimits: XmlLimits;
   // --- the HTTP edge (issue 9): timeouts, caps, shutdown, published address ---
   readonly edge: EdgeConfig;
+  // --- maintenance windows and the paper fallback (issue 10) ---
+  readonly maintenance: MaintenanceConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     login: loginFrom(env),
     xmlLimits: xmlLimitsFrom(env),
     edge: loadEdgeConfig(env),
+    maintenance: loadMaintenanceConfig(env),
   };
 }
 
@@ -232,4 +235,90 @@ function loadEdgeConfig(env: NodeJS.ProcessEnv): EdgeConfig {
     throw new ConfigError('SAC_HEADERS_TIMEOUT_MS must not exceed SAC_REQUEST_TIMEOUT_MS');
   }
   return edge;
+}
+
+// --- maintenance windows and the paper fallback (issue 10, src/sac/maintenance.ts) ---
+
+/** One planned stop of the service: [start, end). */
+export interface MaintenanceWindow {
+  readonly start: Date;
+  readonly end: Date;
+  /** The interval as configured (ISO 8601 start/end with offsets), stored with the certificates re-entered from paper. */
+  readonly interval: string;
+}
+
+export interface MaintenanceConfig {
+  /** Planned stops, in chronological order, never overlapping (SAC_MAINTENANCE_WINDOWS). */
+  readonly windows: readonly MaintenanceWindow[];
+  /** Days before a window's start from which every response announces it in ricevutaInfo (SAC_ANNOUNCE_DAYS). */
+  readonly announceDays: number;
+  /** Days after a window's last day during which InviaMalattia takes paper certificates issued in it (SAC_PAPER_GRACE_DAYS). */
+  readonly paperGraceDays: number;
+}
+
+export const MAINTENANCE_DEFAULTS = {
+  announceDays: 7,
+  paperGraceDays: 7,
+  /** More would be a list nobody reads (and the contract carries at most 30 notices). */
+  maxWindows: 100,
+  /** A longer window is most likely a typo in a year or a month; it would stop the service for that long. */
+  maxWindowDays: 31,
+} as const;
+
+// Date, time to the second (fraction allowed), and an explicit offset: Z or +hh:mm / -hh:mm.
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?(Z|[+-](\d{2}):(\d{2}))$/;
+
+function instantFrom(name: string, text: string): Date {
+  const m = INSTANT_RE.exec(text);
+  if (!m) {
+    throw new ConfigError(
+      `${name}: "${text}" is not an ISO 8601 date-time with an explicit offset (e.g. 2026-12-05T18:00:00+01:00)`,
+    );
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const offsetOk = m[7] === 'Z' || (Number(m[8]) <= 14 && Number(m[9]) <= 59);
+  if (year < 2000 || monthDays === undefined || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59 || !offsetOk) {
+    throw new ConfigError(`${name}: "${text}" is not a real date-time`);
+  }
+  return new Date(text);
+}
+
+function windowsFrom(env: NodeJS.ProcessEnv, name: string): MaintenanceWindow[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.length > MAINTENANCE_DEFAULTS.maxWindows) {
+    throw new ConfigError(`${name} lists ${entries.length} windows: at most ${MAINTENANCE_DEFAULTS.maxWindows}`);
+  }
+  const windows = entries.map((entry): MaintenanceWindow => {
+    const parts = entry.split('/');
+    if (parts.length !== 2) {
+      throw new ConfigError(`${name}: "${entry}" is not an interval start/end (e.g. 2026-12-05T18:00:00+01:00/2026-12-06T16:00:00+01:00)`);
+    }
+    const start = instantFrom(name, parts[0]!);
+    const end = instantFrom(name, parts[1]!);
+    if (start.getTime() >= end.getTime()) throw new ConfigError(`${name}: "${entry}" does not end after it starts`);
+    if (end.getTime() - start.getTime() > MAINTENANCE_DEFAULTS.maxWindowDays * 86_400_000) {
+      throw new ConfigError(`${name}: "${entry}" lasts more than ${MAINTENANCE_DEFAULTS.maxWindowDays} days`);
+    }
+    return { start, end, interval: entry };
+  });
+  windows.sort((a, b) => a.start.getTime() - b.start.getTime());
+  for (let i = 1; i < windows.length; i++) {
+    if (windows[i]!.start.getTime() < windows[i - 1]!.end.getTime()) {
+      throw new ConfigError(`${name}: "${windows[i - 1]!.interval}" and "${windows[i]!.interval}" overlap: join them into one window`);
+    }
+  }
+  return windows;
+}
+
+function loadMaintenanceConfig(env: NodeJS.ProcessEnv): MaintenanceConfig {
+  const d = MAINTENANCE_DEFAULTS;
+  return {
+    windows: windowsFrom(env, 'SAC_MAINTENANCE_WINDOWS'),
+    announceDays: intFrom(env, 'SAC_ANNOUNCE_DAYS', d.announceDays, 0, 365),
+    paperGraceDays: intFrom(env, 'SAC_PAPER_GRACE_DAYS', d.paperGraceDays, 0, 90),
+  };
 }

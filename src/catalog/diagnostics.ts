@@ -4,7 +4,9 @@
  * docs/diagnostics.md is rendered from these tables (and a test keeps it so).
  *
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
- * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 9xxx system.
+ * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 8xxx the
+ * service's schedule (8002-8009: maintenance windows and the paper fallback),
+ * 9xxx system. System notices (ricevutaInfo) take codes from the same ranges.
  */
 import { GatewayError } from '../errors.js';
 
@@ -105,6 +107,10 @@ export const DIAGNOSTICS = {
   DIMISSIONE_GIA_INVIATA: { code: '7011', sezione: 'idInizioRicovero', testo: 'Per questo ricovero è già stato inviato un certificato di dimissione.' },
   DIMISSIONE_DIVERSA_DAL_RICOVERO: { code: '7012', sezione: '{sezione}', testo: 'Il campo {sezione} deve coincidere con la comunicazione di inizio ricovero.' },
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
+
+  // 8002-8009: maintenance windows and the paper fallback (src/sac/maintenance.ts). Times are Rome's.
+  SERVIZIO_IN_MANUTENZIONE: { code: '8002', sezione: 'servizio', testo: 'Servizio sospeso per manutenzione programmata fino a {fine} (ora italiana): la richiesta non è stata registrata. Durante la sospensione il medico rilascia il certificato in forma cartacea e, terminata la sospensione, lo trasmette telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
+  DATA_RILASCIO_CARTACEO_SCADUTA: { code: '8005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) cade nella sospensione del servizio da {inizio} a {fine} (ora italiana): la trasmissione dei certificati cartacei di quel periodo era ammessa entro {termine}.' },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticKey = keyof typeof DIAGNOSTICS;
@@ -123,6 +129,27 @@ export function diagnostic(
     sezioneErrata: sezioneErrata ?? fill(spec.sezione),
     descrizione: fill(spec.testo),
   };
+}
+
+/** A system notice: the contract's ricevutaInfo/info (codice, the Italian text), carried by every response while it applies. */
+export interface NoticeSpec {
+  /** info/codice on the wire (contract type string). */
+  readonly code: string;
+  /** info/info: Italian text; {name} placeholders are filled per notice. */
+  readonly testo: string;
+}
+
+export const NOTICES = {
+  MANUTENZIONE_PROGRAMMATA: { code: '8003', testo: 'Manutenzione programmata: il servizio sarà sospeso da {inizio} a {fine} (ora italiana). Durante la sospensione il medico rilascia il certificato in forma cartacea e, terminata la sospensione, lo trasmette telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
+  CARTACEI_DA_TRASMETTERE: { code: '8004', testo: 'Il servizio è stato sospeso per manutenzione da {inizio} a {fine} (ora italiana): i certificati rilasciati in forma cartacea in quel periodo vanno trasmessi telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
+} as const satisfies Record<string, NoticeSpec>;
+
+export type NoticeKey = keyof typeof NOTICES;
+
+/** The text of a notice, filled. */
+export function noticeText(key: NoticeKey, params: Readonly<Record<string, string | number>>): string {
+  const spec: NoticeSpec = NOTICES[key];
+  return spec.testo.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export interface FaultSpec {

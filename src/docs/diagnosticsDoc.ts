@@ -3,7 +3,7 @@
  * is exactly what the gateway answers.
  */
 import { fileURLToPath } from 'node:url';
-import { DIAGNOSTICS, FAULTS, type DiagnosticSpec, type FaultSpec } from '../catalog/diagnostics.js';
+import { DIAGNOSTICS, FAULTS, NOTICES, type DiagnosticSpec, type FaultSpec, type NoticeSpec } from '../catalog/diagnostics.js';
 import { ICD9_SOURCE } from '../domain/icd9.js';
 
 export const DIAGNOSTICS_DOC_PATH = fileURLToPath(new URL('../../../docs/diagnostics.md', import.meta.url));
@@ -31,6 +31,21 @@ export function renderDiagnosticsDoc(): string {
   const specs = Object.values(DIAGNOSTICS) as DiagnosticSpec[];
   for (const spec of [...specs].sort((a, b) => a.code.localeCompare(b.code))) {
     lines.push(`| ${spec.code} | ${cell(spec.sezione)} | ${cell(spec.testo)} |`);
+  }
+  lines.push(
+    '',
+    '## System notices (ricevutaInfo)',
+    '',
+    'While they apply, every response, `ricevutaOk` and `ricevutaNonOk` alike, carries them in `ricevutaInfo`,',
+    'before `ricevutaNonOk` and the `ricevutaOk` element: one `info` per notice (at most 30) with `codice`',
+    '(below), `dataInserimento` (when it was published), `info` (the Italian text below, filled in) and',
+    '`dataInizioVal`/`dataFineVal` (the period it is about). See docs/operations/maintenance.md.',
+    '',
+    '| codice | info |',
+    '|---|---|',
+  );
+  for (const spec of Object.values(NOTICES) as NoticeSpec[]) {
+    lines.push(`| ${spec.code} | ${cell(spec.testo)} |`);
   }
   lines.push(
     '',

@@ -5,6 +5,7 @@
 import type { CertificateStore, JournalStamp, JournalSubjectKind, PersonRegistry, UserRecord } from '../store/port.js';
 import type { SecretCheck } from '../auth/credentials.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
+import type { MaintenanceSchedule } from './maintenance.js';
 import type { Outcome, SoapHandler, SoapHandlerTable, SoapPipeline } from '../soap/pipeline.js';
 
 /** Time is a port so rules about "today" and "yesterday" can be tested at any instant. */
@@ -23,6 +24,8 @@ export interface SharedServices {
   readonly secrets: SecretCheck;
   /** Draws a new protocol number (PUC, PUCIR, idAnnullamento); injectable so tests can force a collision. */
   readonly newId: () => string;
+  /** Planned stops and the paper fallback around them (src/sac/maintenance.ts). */
+  readonly maintenance: MaintenanceSchedule;
 }
 
 /**

@@ -45,13 +45,50 @@ function checkContentType(contentType: string | undefined): void {
   if (!SOAP11_TYPES.has(mediaType)) throw new SoapFault('CONTENT_TYPE', { valore: mediaType.slice(0, 80) });
 }
 
-export function responseXml(operation: OperationSpec, outcome: Outcome): string {
+/**
+ * The response in the order of the contract's ricevuta base type:
+ * ricevutaInfo?, ricevutaNonOk?, then the operation's ricevutaOk element.
+ */
+export function responseXml(operation: OperationSpec, outcome: Outcome, notices?: readonly Notice[]): string {
+  const info = notices !== undefined && notices.length > 0 ? { info: notices as unknown as readonly OutObject[] } : undefined;
   const content: OutObject =
     'ok' in outcome
-      ? { [operation.okElement]: outcome.ok }
-      : { ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
+      ? { ricevutaInfo: info, [operation.okElement]: outcome.ok }
+      : { ricevutaInfo: info, ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
   return writeEnvelope(writePayload(operation.responseElement, content));
 }
+
+/** The contract allows at most thirty info elements in ricevutaInfo. */
+export const MAX_NOTICES = 30;
+
+/** A system notice as the contract's ricevutaInfo/info carries it (type cert:info), in its element order. */
+export interface Notice {
+  readonly codice: string;
+  /** xs:dateTime: when the notice was published. */
+  readonly dataInserimento: string;
+  /** The text. */
+  readonly info: string;
+  /** xs:dateTime: the period the notice is about. */
+  readonly dataInizioVal: string;
+  readonly dataFineVal: string;
+}
+
+/**
+ * What the service says about itself at one instant: the notices every
+ * response carries (at most MAX_NOTICES), and, while it is stopped, the
+ * errors every operation answers instead of running (no schema check, no
+ * handler).
+ */
+export interface ServiceState {
+  readonly notices: readonly Notice[];
+  readonly refusal?: readonly Diagnostic[];
+}
+
+/**
+ * Asked once per call, after the envelope is read; the service binds its own
+ * clock. Undefined, the usual answer, adds nothing to the response.
+ */
+export type ServiceStateNow = () => ServiceState | undefined;
 
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
 export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
@@ -70,6 +107,8 @@ export class SoapPipeline<Caller, Services> {
     private readonly handlers: SoapHandlerTable<Caller, Services>,
     private readonly servicesFor: ServicesFor<Caller, Services>,
     private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
+    /** The service's notices and stops (e.g. maintenance windows); none when absent. */
+    private readonly stateNow?: ServiceStateNow,
   ) {}
 
   async handle(call: SoapCall<Caller>): Promise<SoapAnswer> {
@@ -82,13 +121,19 @@ export class SoapPipeline<Caller, Services> {
     let operation: OperationSpec;
     let outcome: Outcome | undefined;
     let payload;
+    let state: ServiceState | undefined;
     try {
       const envelope = readEnvelope(doc);
       operation = envelope.operation;
       checkSoapAction(call.soapAction, operation);
-      const schemaErrors = this.schema.validateNode(envelope.payload);
-      if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
-      else payload = elementToObject(envelope.payload);
+      state = this.stateNow?.();
+      if (state?.refusal !== undefined) {
+        outcome = { errors: state.refusal };
+      } else {
+        const schemaErrors = this.schema.validateNode(envelope.payload);
+        if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
+        else payload = elementToObject(envelope.payload);
+      }
     } finally {
       // WASM memory is not garbage-collected: release before the handler runs.
       doc.dispose();
@@ -100,6 +145,6 @@ export class SoapPipeline<Caller, Services> {
       outcome = await handler(payload!, call.caller, this.servicesFor(call, operation));
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
-    return { xml: responseXml(operation, outcome), operation, errorCodes };
+    return { xml: responseXml(operation, outcome, state?.notices), operation, errorCodes };
   }
 }

@@ -62,6 +62,13 @@ export interface CertificateRecord {
   readonly idInizioRicovero?: string | null;
   readonly idAnnullamento?: string | null;
   readonly dataAnnullamento?: string | null;
+  /**
+   * Issued on paper while the service was stopped for maintenance and entered
+   * after the window, within its grace period: the window as configured (ISO
+   * 8601 start/end). Null for a certificate sent in the normal way. Fixed at
+   * creation (migration 6).
+   */
+  readonly paperWindow?: string | null;
 }
 
 export type RicoveroState = 'attivo' | 'annullato';

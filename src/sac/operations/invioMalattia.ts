@@ -24,7 +24,11 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
   const errors: Diagnostic[] = [];
   const worker = lookupWorker(request.lavoratore.codiceFiscale, services);
   if ('errors' in worker) errors.push(...worker.errors);
-  errors.push(...checkMalattiaDates(request.malattia, romeDate(now)));
+  const today = romeDate(now);
+  const rilascio = request.malattia.dataRilascio;
+  // Only a day before today can be a paper certificate re-entered after a maintenance window.
+  const paper = rilascio < today ? services.maintenance.paperEntry(rilascio, now) : undefined;
+  errors.push(...checkMalattiaDates(request.malattia, today, 'malattia', paper));
   errors.push(...checkDiagnosi(request.malattia.diagnosi, 'malattia'));
   errors.push(...checkAddress(request.residenza, 'residenza'));
   if (request.reperibilita?.indirizzo) errors.push(...checkAddress(request.reperibilita.indirizzo, 'reperibilita/indirizzo'));
@@ -46,6 +50,8 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
       sentBy: caller.username,
       state: 'attivo',
       document,
+      // Issued on paper during a maintenance window and entered afterwards.
+      paperWindow: paper?.open ? paper.interval : null,
     }, services.journal.stamp(dataRicezione));
     return { ok: { dataRicezione, idCertificato } };
   });

@@ -85,6 +85,8 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
         document,
         rettificaDi: original.idCertificato,
         idInizioRicovero: original.idInizioRicovero ?? null,
+        // The same paper certificate with a new end: its origin carries over.
+        paperWindow: original.paperWindow ?? null,
       };
       // The state is checked again inside the write transaction: a racing
       // cancellation or rectification may have won since the read above.

@@ -143,6 +143,18 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
     `,
   },
+  {
+    version: 6,
+    description: 'paper fallback: the maintenance window a certificate was issued on paper in, when entered late after it',
+    // A column rather than a flag in the JSON document: the document is what the doctor
+    // certified; this is how it reached the service, readable (and indexable) without
+    // parsing every document. Fixed at creation like the rest of the creation entry.
+    sql: `
+      ALTER TABLE certificati ADD COLUMN paper_window TEXT;
+      CREATE TRIGGER certificati_paper_window_fixed BEFORE UPDATE OF paper_window ON certificati
+        BEGIN SELECT RAISE(ABORT, 'a certificate''s origin is fixed at creation'); END;
+    `,
+  },
 ];
 
 /**

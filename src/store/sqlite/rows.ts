@@ -24,6 +24,7 @@ export interface CertificateRow {
   id_inizio_ricovero: string | null;
   id_annullamento: string | null;
   data_annullamento: string | null;
+  paper_window: string | null;
 }
 
 export interface RicoveroRow {
@@ -61,6 +62,7 @@ export function certificateFromRow(row: CertificateRow): CertificateRecord {
     idInizioRicovero: row.id_inizio_ricovero,
     idAnnullamento: row.id_annullamento,
     dataAnnullamento: row.data_annullamento,
+    paperWindow: row.paper_window,
   };
 }
 
@@ -80,6 +82,7 @@ export function certificateParams(record: CertificateRecord) {
     document: JSON.stringify(record.document),
     rettifica_di: record.rettificaDi ?? null,
     id_inizio_ricovero: record.idInizioRicovero ?? null,
+    paper_window: record.paperWindow ?? null,
   };
 }
 

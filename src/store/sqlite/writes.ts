@@ -54,9 +54,9 @@ export class SqliteWrites {
       ),
       insertCertificate: db.prepare(
         `INSERT INTO certificati (id_certificato, kind, medico_cf, lavoratore_cf, data_ricezione, sent_by, state,
-           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero, client_address)
+           data_rilascio, data_inizio, data_fine, document, rettifica_di, id_inizio_ricovero, client_address, paper_window)
          VALUES (@id_certificato, @kind, @medico_cf, @lavoratore_cf, @data_ricezione, @sent_by, @state,
-           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero, @client_address)`,
+           @data_rilascio, @data_inizio, @data_fine, @document, @rettifica_di, @id_inizio_ricovero, @client_address, @paper_window)`,
       ),
       cancelCertificate: db.prepare<[string, string, string]>(
         `UPDATE certificati SET state = 'annullato', id_annullamento = ?, data_annullamento = ?
