@@ -21,7 +21,6 @@ import { parseCommand, stringValue, usageError, UsageError, type CommandSpec } f
 import { registryCommand } from './admin/registryCommand.js';
 import { readSecrets } from './admin/secretInput.js';
 import { usersCommand } from './admin/usersCommand.js';
-import { serve } from './cluster.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
@@ -211,7 +210,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       if (!parseCommand(SERVE, args)) return;
-      return serve(loadConfig());
+      // Loaded only to serve: the administration commands start without the HTTP stack.
+      return (await import('./cluster.js')).serve(loadConfig());
     case 'users':
       return usersCommand(args);
     case 'registry':
