@@ -304,3 +304,18 @@ describe('arguments', () => {
     }
   });
 });
+
+test('what `prepare` needs to build is a production dependency (npm ci --omit=dev runs it)', () => {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  assert.match(pkg.scripts.prepare!, /build/);
+  assert.match(pkg.scripts.build!, /tsc -p tsconfig\.build\.json/);
+  // tsc, and the type packages of what src/ imports (tsconfig.build.json compiles src/ only).
+  for (const name of ['typescript', '@types/node', '@types/better-sqlite3', '@types/node-forge']) {
+    assert.ok(pkg.dependencies[name], `${name} must be in dependencies`);
+    assert.equal(pkg.devDependencies[name], undefined, `${name} must not be a devDependency`);
+  }
+});
