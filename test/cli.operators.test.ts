@@ -319,3 +319,76 @@ test('what `prepare` needs to build is a production dependency (npm ci --omit=de
     assert.equal(pkg.devDependencies[name], undefined, `${name} must not be a devDependency`);
   }
 });
+
+// A terminal for the CLI: Python's pty module (python3 is already needed by the test
+// dependencies). It types each answer once its prompt shows, and prints all it saw.
+const PTY_DRIVER = `
+import os, pty, sys, time, json
+args, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(args[0], args)
+out = b''
+def read_until(marker, limit=30):
+    global out
+    end = time.time() + limit
+    while marker not in out and time.time() < end:
+        try:
+            out += os.read(fd, 1024)
+        except OSError:
+            return
+for prompt, answer in answers:
+    read_until(prompt.encode())
+    os.write(fd, answer.encode())
+try:
+    while True:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            break
+        out += chunk
+except OSError:
+    pass
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(json.dumps({'out': out.decode('utf-8', 'replace'), 'code': os.waitstatus_to_exitcode(status)}))
+`;
+
+async function atTerminal(dataDir: string, args: string[], answers: Array<[string, string]>): Promise<{ out: string; code: number }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
+  const child = spawn('python3', ['-c', PTY_DRIVER, JSON.stringify([process.execPath, CLI, ...args]), JSON.stringify(answers)], {
+    env: { ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+  return JSON.parse(stdout) as { out: string; code: number };
+}
+
+test('at a terminal the password is asked twice without echo (backspace edits); two different answers change nothing', async () => {
+  const dataDir = newDir();
+  const PASSWORD = 'Regione.Terminale.2026';
+  // The first answer has one character too many, removed with DEL (backspace).
+  const added = await atTerminal(dataDir, ['users', 'add', 'regione-tty', '--kind', 'regione', '--region', '120'], [
+    ['password: ', `${PASSWORD}X\u007f\r`],
+    ['(again): ', `${PASSWORD}\r`],
+  ]);
+  assert.equal(added.code, 0, added.out);
+  assert.match(added.out, /regione-tty: added \(regione\)/);
+  assert.ok(!added.out.includes('Terminale'), `the password was echoed: ${JSON.stringify(added.out)}`);
+  const differ = await atTerminal(dataDir, ['users', 'passwd', 'regione-tty'], [
+    ['new password: ', 'Una.Password.Nuova.1\r'],
+    ['(again): ', 'Una.Password.Nuova.2\r'],
+  ]);
+  assert.equal(differ.code, 2, differ.out);
+  assert.match(differ.out, /the two new passwords differ: nothing changed/);
+  const store = SqliteStore.open(dataDir);
+  try {
+    const { verifySecret } = await import('../src/auth/passwords.js');
+    assert.ok(verifySecret(PASSWORD, store.findUser('regione-tty')!.passwordHash), 'the password typed (after the backspace) is stored');
+  } finally {
+    await store.close();
+  }
+});

@@ -28,8 +28,9 @@ function promptHidden(question: string): Promise<string> {
   const input = process.stdin;
   return new Promise((resolve, reject) => {
     let value = '';
-    process.stderr.write(question);
+    // Raw (no echo) before the prompt shows: nothing typed after it can echo.
     input.setRawMode(true);
+    process.stderr.write(question);
     input.setEncoding('utf8');
     input.resume();
     const finish = (err?: Error) => {
