@@ -61,6 +61,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     );
   }
   if (config.demoData && seedDemoIfEmpty(store, store)) logger.info('store was empty: demo users and registry loaded');
+  else if (store.countUsers() === 0) {
+    logger.warn(
+      { dataDir: config.dataDir },
+      'no users in the store: every login will be refused. Add one with `sac-gateway users add USERNAME --kind medico|regione|operatore --region R` (same SAC_DATA_DIR; see `sac-gateway users add --help`)',
+    );
+  }
 
   const schema = ContractSchema.load();
   const clock = options.clock ?? systemClock;

@@ -1,75 +1,145 @@
 #!/usr/bin/env node
 /**
- * sac-gateway: one binary.
- *   serve                 run the gateway (HOST, PORT, SAC_DATA_DIR, ... see README)
- *   seed --persons N      add N synthetic assisted persons to the registry
- *   encrypt TEXT          encrypt a pincode or codice fiscale with the gateway's key
- *   docs                  regenerate docs/diagnostics.md from the catalog
- *   journal               read the access journal (one certificate, admission, person or user)
- *   users passwd|disable|enable USERNAME
- *                         change a password (read from stdin), disable or enable an account
+ * sac-gateway: one binary. Every command reads its arguments with node:util
+ * parseArgs (src/admin/command.ts) and answers --help.
+ *   serve       run the gateway (HOST, PORT, SAC_DATA_DIR, ... see README)
+ *   users       add, list and change users (src/admin/usersCommand.ts)
+ *   registry    import assisted persons (src/admin/registryCommand.ts)
+ *   seed        add synthetic assisted persons to the registry
+ *   encrypt     encrypt a pincode or codice fiscale with the gateway's key
+ *   docs        regenerate docs/diagnostics.md from the catalog
+ *   journal     read the access journal (one certificate, admission, person or user)
+ * Exit status: 0 done; 1 failed; 2 wrong arguments or configuration;
+ * 3 `registry import` refused some lines.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { encryptField } from './auth/pincodeCipher.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
-import { serve } from './cluster.js';
+import { UserAdminError } from './auth/userAdmin.js';
+import { parseCommand, stringValue, usageError, UsageError, type CommandSpec } from './admin/command.js';
+import { registryCommand } from './admin/registryCommand.js';
+import { readSecrets } from './admin/secretInput.js';
+import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
+import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import type { JournalEntry, JournalQuery } from './store/port.js';
-import { changePassword, setDisabled, UserAdminError } from './auth/userAdmin.js';
-import { STORE_FILE, SqliteStore, USERS_EPOCH_MAX_AGE_MS } from './store/sqlite/sqliteStore.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
 
-const USAGE = `usage: sac-gateway <command>
-  serve                    run the gateway
+const USAGE = `usage: sac-gateway <command> [options]
+  serve                    run the gateway (configured by environment variables: see README)
+  users add|list|passwd|pincode|set|disable|enable ...
+                           manage users: doctors, region systems, hospital operators
+  registry import FILE.csv add or replace assisted persons from a CSV file
   seed --persons N [--seed S]
                            add N synthetic assisted persons (valid codici fiscali) to the registry
-  encrypt TEXT             print TEXT encrypted with the gateway's pincode key (Base64)
+  encrypt [TEXT]           print TEXT (or a line typed or read from stdin) encrypted with the
+                           gateway's pincode key (Base64)
   docs [--check]           write docs/diagnostics.md from the diagnostics catalog
-                           (--check: exit 1 if the file is out of date)
   journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
-                           print the access journal for one subject or user, oldest first,
-                           as tab-separated values with a header line
-  users passwd USERNAME    set USERNAME's password to the first line of stdin
-  users disable USERNAME   refuse every login of USERNAME (the password is kept)
-  users enable USERNAME    allow USERNAME's logins again
-                           (the store of SAC_DATA_DIR; a running gateway on it
-                           applies the change on its next request)
+                           print the access journal for one subject or user
+  --version                print the version
+Every command answers --help. Data: the store of SAC_DATA_DIR (default ./data).
 `;
 
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at === -1 ? undefined : args[at + 1];
+/** package.json, two levels above dist/src/cli.js (and above src/cli.ts). */
+const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
 }
 
+const SERVE: CommandSpec = {
+  name: 'serve',
+  usage: `usage: sac-gateway serve
+
+Run the gateway. Settings come from environment variables (HOST, PORT,
+SAC_DATA_DIR, SAC_WORKERS, LOG_LEVEL, ...: the README's configuration table).
+With SAC_DEMO_DATA=1 (the default) an empty store is filled with the demo users
+and persons; in production set SAC_DEMO_DATA=0 and add users with
+sac-gateway users add.
+`,
+};
+
+const SEED: CommandSpec = {
+  name: 'seed',
+  options: { persons: { type: 'string' }, seed: { type: 'string' } },
+  usage: `usage: sac-gateway seed --persons N [--seed S]
+
+Add N synthetic assisted persons (valid codici fiscali, deterministic for a
+seed S, default 1) to the registry of SAC_DATA_DIR. For tests and benchmarks.
+`,
+};
+
+const ENCRYPT: CommandSpec = {
+  name: 'encrypt',
+  positionals: ['TEXT'],
+  required: 0,
+  usage: `usage: sac-gateway encrypt [TEXT]
+
+Print TEXT encrypted with the gateway's pincode certificate (RSA PKCS#1 v1.5,
+Base64), as a client sends a pincode. Without TEXT it is asked without echo
+at a terminal, or read from stdin (better for a real pincode: the command
+line is visible to other users).
+`,
+};
+
+const DOCS: CommandSpec = {
+  name: 'docs',
+  options: { check: { type: 'boolean' } },
+  usage: `usage: sac-gateway docs [--check]
+
+Write docs/diagnostics.md from the diagnostics catalog.
+  --check   write nothing; exit 1 if the file is out of date
+`,
+};
+
+const JOURNAL: CommandSpec = {
+  name: 'journal',
+  options: { certificate: { type: 'string' }, admission: { type: 'string' }, person: { type: 'string' }, user: { type: 'string' } },
+  usage: `usage: sac-gateway journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
+
+Print the access journal for one certificate, one admission, one person (with
+all their certificates and admissions) or one user, oldest first, as
+tab-separated values with a header line.
+`,
+};
+
 async function seed(args: string[]): Promise<void> {
-  const raw = option(args, '--persons');
-  if (!raw || !/^\d+$/.test(raw)) throw new ConfigError('seed needs --persons N');
+  const parsed = parseCommand(SEED, args);
+  if (!parsed) return;
+  const count = stringValue(parsed, 'persons');
+  const seedValue = stringValue(parsed, 'seed') ?? '1';
+  if (count === undefined || !/^\d{1,9}$/.test(count)) throw usageError(SEED, '--persons N is required (a whole number)');
+  if (!/^\d{1,9}$/.test(seedValue)) throw usageError(SEED, '--seed must be a whole number');
   const config = loadConfig();
   const store = SqliteStore.open(config.dataDir);
   try {
     if (config.demoData) seedDemoIfEmpty(store, store);
-    const written = seedSyntheticPersons(store, Number(raw), Number(option(args, '--seed') ?? 1));
+    const written = seedSyntheticPersons(store, Number(count), Number(seedValue));
     process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
   } finally {
     await store.close();
   }
 }
 
-function encrypt(args: string[]): void {
-  const text = args[0];
-  if (text === undefined) throw new ConfigError('encrypt needs the text to encrypt');
+async function encrypt(args: string[]): Promise<void> {
+  const parsed = parseCommand(ENCRYPT, args);
+  if (!parsed) return;
+  const text = parsed.positionals[0] ?? (await readSecrets(['text to encrypt']))[0]!;
   const config = loadConfig();
   const key = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
   process.stdout.write(`${encryptField(key.certificatePem, text)}\n`);
 }
 
 function docs(args: string[]): void {
+  const parsed = parseCommand(DOCS, args);
+  if (!parsed) return;
   const rendered = renderDiagnosticsDoc();
-  if (args.includes('--check')) {
+  if (parsed.values.check === true) {
     const current = readFileSync(DIAGNOSTICS_DOC_PATH, 'utf8');
     if (current !== rendered) {
       process.stderr.write(`${DIAGNOSTICS_DOC_PATH} is out of date: run sac-gateway docs\n`);
@@ -90,15 +160,13 @@ function tsvCell(value: string | null | undefined): string {
   );
 }
 
-function journalQuery(args: string[]): JournalQuery {
-  const { values } = parseArgs({
-    args,
-    options: { certificate: { type: 'string' }, admission: { type: 'string' }, person: { type: 'string' }, user: { type: 'string' } },
-    strict: true,
-  });
-  const given = Object.entries(values).filter(([, v]) => v !== undefined);
+/** The journal's query, or undefined when --help was given. */
+function journalQuery(args: string[]): JournalQuery | undefined {
+  const parsed = parseCommand(JOURNAL, args);
+  if (!parsed) return undefined;
+  const given = Object.entries(parsed.values).filter(([name, v]) => name !== 'help' && v !== undefined);
   if (given.length !== 1 || !given[0]![1]) {
-    throw new ConfigError('journal needs exactly one of --certificate PUC, --admission PUCIR, --person CF, --user USERNAME');
+    throw usageError(JOURNAL, 'needs exactly one of --certificate PUC, --admission PUCIR, --person CF, --user USERNAME');
   }
   const [name, value] = given[0] as [string, string];
   switch (name) {
@@ -114,13 +182,8 @@ function journalQuery(args: string[]): JournalQuery {
 }
 
 async function journal(args: string[]): Promise<void> {
-  let query: JournalQuery;
-  try {
-    query = journalQuery(args);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError((err as Error).message);
-  }
+  const query = journalQuery(args);
+  if (!query) return;
   const config = loadConfig();
   // Reading must not create an empty store where there was none.
   if (!existsSync(path.join(config.dataDir, STORE_FILE))) throw new ConfigError(`no store in ${config.dataDir} (SAC_DATA_DIR)`);
@@ -142,43 +205,17 @@ async function journal(args: string[]): Promise<void> {
   }
 }
 
-// --- users (src/auth/userAdmin.ts) ------------------------------------------
-async function readStdinLine(limit: number): Promise<string> {
-  let data = Buffer.alloc(0);
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    data = Buffer.concat([data, chunk]);
-    if (data.length > limit) throw new UserAdminError(`the password on stdin is longer than ${limit} bytes`);
-  }
-  return data.toString('utf8').replace(/\r?\n$/, '');
-}
-
-async function users(args: string[]): Promise<void> {
-  const [action, username] = args;
-  if (!username || !['passwd', 'disable', 'enable'].includes(action ?? '')) {
-    throw new ConfigError('users needs passwd|disable|enable USERNAME');
-  }
-  const password = action === 'passwd' ? await readStdinLine(1024) : undefined;
-  const store = SqliteStore.open(loadConfig().dataDir);
-  try {
-    const change =
-      password !== undefined ? changePassword(store, username, password) : setDisabled(store, username, action === 'disable');
-    const what = action === 'passwd' ? 'password changed' : action === 'disable' ? 'disabled' : 'enabled';
-    const note = action === 'passwd' && change.disabled ? ' (the account stays disabled)' : '';
-    // Every gateway on this store re-reads the users epoch within USERS_EPOCH_MAX_AGE_MS:
-    // once this command returns, none of them accepts the old password.
-    await sleep(2 * USERS_EPOCH_MAX_AGE_MS);
-    process.stdout.write(`${change.username}: ${what}${note}\n`);
-  } finally {
-    await store.close();
-  }
-}
-// -----------------------------------------------------------------------------
-
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
     case 'serve':
-      return serve(loadConfig());
+      if (!parseCommand(SERVE, args)) return;
+      // Loaded only to serve: the administration commands start without the HTTP stack.
+      return (await import('./cluster.js')).serve(loadConfig());
+    case 'users':
+      return usersCommand(args);
+    case 'registry':
+      return registryCommand(args);
     case 'seed':
       return seed(args);
     case 'encrypt':
@@ -187,8 +224,11 @@ async function main(argv: string[]): Promise<void> {
       return docs(args);
     case 'journal':
       return journal(args);
-    case 'users':
-      return users(args);
+    case '--version':
+    case '-V':
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return;
     case undefined:
     case 'help':
     case '--help':
@@ -196,19 +236,22 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
-      process.stderr.write(`unknown command: ${command}\n${USAGE}`);
-      process.exit(2);
+      throw new UsageError(`sac-gateway: unknown command '${command.slice(0, 32)}'\n${USAGE}`);
   }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UserAdminError) {
+  if (err instanceof UsageError) {
     process.stderr.write(`${err.message}\n`);
-    process.exit(1);
+    process.exit(2);
   }
   if (err instanceof ConfigError) {
     process.stderr.write(`configuration error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof UserAdminError || err instanceof RegistryFileError || err instanceof RegistryWriteError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

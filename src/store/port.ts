@@ -155,6 +155,8 @@ export interface CertificateStore {
   findUser(username: string): UserRecord | undefined;
   putUser(user: UserRecord): void;
   countUsers(): number;
+  /** Every user, by username (read lazily: the administration CLI lists them). */
+  listUsers(): Iterable<UserRecord>;
   /**
    * Every write below settles only when its transaction is committed and
    * synced: an acknowledgement sent after it cannot be lost. Rejects with

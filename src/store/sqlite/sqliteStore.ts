@@ -77,6 +77,18 @@ const ADMISSION_CREATIONS = `SELECT NULL AS seq, data_ricezione AS at, sent_by A
 /** Oldest first; a creation (no seq) before what followed it at the same instant. */
 const JOURNAL_ORDER = 'ORDER BY at, seq';
 
+function userFromRow(row: UserRow): UserRecord {
+  return {
+    username: row.username,
+    kind: row.kind,
+    passwordHash: row.password_hash,
+    pincodeHash: row.pincode_hash,
+    codiceRegione: row.codice_regione,
+    codiceAsl: row.codice_asl,
+    codiceStruttura: row.codice_struttura,
+  };
+}
+
 export function openDatabase(dataDir: string): Database.Database {
   secureStoreFiles(dataDir);
   const db = new Database(path.join(dataDir, STORE_FILE));
@@ -107,6 +119,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
            codice_asl = excluded.codice_asl, codice_struttura = excluded.codice_struttura`,
       ),
       countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+      listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       usersEpoch: db.prepare<[], number>('SELECT epoch FROM users_epoch WHERE id = 1').pluck(),
       getCertificate: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE id_certificato = ?'),
       findCertificates: db.prepare<[string, string, string, string, string], CertificateRow>(
@@ -190,16 +203,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
 
   private readUser(username: string): UserRecord | undefined {
     const row = this.stmt.findUser.get(username);
-    if (!row) return undefined;
-    return {
-      username: row.username,
-      kind: row.kind,
-      passwordHash: row.password_hash,
-      pincodeHash: row.pincode_hash,
-      codiceRegione: row.codice_regione,
-      codiceAsl: row.codice_asl,
-      codiceStruttura: row.codice_struttura,
-    };
+    return row ? userFromRow(row) : undefined;
+  }
+
+  *listUsers(): Iterable<UserRecord> {
+    for (const row of this.stmt.listUsers.iterate()) yield userFromRow(row);
   }
 
   putUser(user: UserRecord): void {
