@@ -81,6 +81,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     pincodeKey,
     secrets,
     newId: options.newId ?? newProtocolNumber,
+    idempotencyWindowMs: config.idempotency.windowMs,
   };
   const pipeline = new SoapPipeline(
     schema,

@@ -4,7 +4,8 @@
  * docs/diagnostics.md is rendered from these tables (and a test keeps it so).
  *
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
- * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 9xxx system.
+ * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 8xxx load, maintenance
+ * and resubmissions, 9xxx system.
  */
 import { GatewayError } from '../errors.js';
 
@@ -105,6 +106,13 @@ export const DIAGNOSTICS = {
   DIMISSIONE_GIA_INVIATA: { code: '7011', sezione: 'idInizioRicovero', testo: 'Per questo ricovero è già stato inviato un certificato di dimissione.' },
   DIMISSIONE_DIVERSA_DAL_RICOVERO: { code: '7012', sezione: '{sezione}', testo: 'Il campo {sezione} deve coincidere con la comunicazione di inizio ricovero.' },
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
+
+  // 8xxx: load, maintenance and resubmissions (issue 10).
+  MESSAGE_ID_RIUSATO: {
+    code: '8010',
+    sezione: 'wsa:MessageID',
+    testo: "Il wsa:MessageID è già stato usato per una richiesta diversa, che resta valida: per un nuovo invio usare un nuovo MessageID; per ripetere un invio, ripetere la stessa richiesta.",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticKey = keyof typeof DIAGNOSTICS;

@@ -71,6 +71,7 @@ export function requestServices(shared: SharedServices, actor: Actor): Services 
     pincodeKey: shared.pincodeKey,
     secrets: shared.secrets,
     newId: shared.newId,
+    idempotencyWindowMs: shared.idempotencyWindowMs,
     journal: new BoundJournal(shared.store, shared.clock, actor),
   };
 }

@@ -23,6 +23,8 @@ export interface SharedServices {
   readonly secrets: SecretCheck;
   /** Draws a new protocol number (PUC, PUCIR, idAnnullamento); injectable so tests can force a collision. */
   readonly newId: () => string;
+  /** How long an identical resubmission is answered the first receipt, in ms; 0 = off (src/sac/idempotency.ts). */
+  readonly idempotencyWindowMs: number;
 }
 
 /**
