@@ -21,6 +21,7 @@ import { encryptField } from '../src/auth/pincodeCipher.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import type { CertificateRecord, IdempotencyClaim, JournalStamp } from '../src/store/port.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { STORE_FILE, SqliteStore } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli } from './support/cliGateway.js';
@@ -346,6 +347,20 @@ describe('expired claims are purged by the writer, a few at a time', () => {
       assert.equal(store.countCertificates(), 133);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('SAC_IDEMPOTENCY_WINDOW', () => {
+  test('a duration with its unit, 0 for off; anything else stops the start naming the variable', () => {
+    const window = (value: string) => loadConfig({ SAC_IDEMPOTENCY_WINDOW: value }).idempotency.windowMs;
+    assert.equal(loadConfig({}).idempotency.windowMs, 24 * HOUR);
+    assert.equal(window('90s'), 90_000);
+    assert.equal(window('30m'), 30 * 60_000);
+    assert.equal(window('7d'), 7 * 24 * HOUR);
+    assert.equal(window('0'), 0);
+    for (const bad of ['24', 'abc', '-1h', '1.5h', '31d', '24 h']) {
+      assert.throws(() => window(bad), (err: Error) => err instanceof ConfigError && /SAC_IDEMPOTENCY_WINDOW/.test(err.message), bad);
     }
   });
 });
