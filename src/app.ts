@@ -90,6 +90,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     secrets,
     newId: options.newId ?? newProtocolNumber,
     maintenance,
+    idempotencyWindowMs: config.idempotency.windowMs,
   };
   const pipeline = new SoapPipeline(
     schema,

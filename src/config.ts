@@ -36,6 +36,8 @@ export interface Config {
   readonly edge: EdgeConfig;
   // --- maintenance windows and the paper fallback (issue 10) ---
   readonly maintenance: MaintenanceConfig;
+  /** One certificate per visit (issue 10): resubmissions answered the first receipt. */
+  readonly idempotency: IdempotencyConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     xmlLimits: xmlLimitsFrom(env),
     edge: loadEdgeConfig(env),
     maintenance: loadMaintenanceConfig(env),
+    idempotency: loadIdempotencyConfig(env),
   };
 }
 
@@ -321,4 +324,36 @@ function loadMaintenanceConfig(env: NodeJS.ProcessEnv): MaintenanceConfig {
     announceDays: intFrom(env, 'SAC_ANNOUNCE_DAYS', d.announceDays, 0, 365),
     paperGraceDays: intFrom(env, 'SAC_PAPER_GRACE_DAYS', d.paperGraceDays, 0, 90),
   };
+}
+
+// --- one certificate per visit (issue 10, docs/operations/idempotency.md) ---
+
+export interface IdempotencyConfig {
+  /**
+   * How long a created certificate or admission answers an identical
+   * resubmission with its receipt, in ms; 0 turns resubmission detection off
+   * (SAC_IDEMPOTENCY_WINDOW).
+   */
+  readonly windowMs: number;
+}
+
+export const IDEMPOTENCY_DEFAULTS: IdempotencyConfig = { windowMs: 24 * 60 * 60 * 1000 };
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const IDEMPOTENCY_WINDOW_MAX_MS = 30 * DURATION_UNITS_MS.d;
+
+/** A duration written with its unit (90s, 30m, 24h, 7d); "0" alone means off. */
+function durationFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, maxMs: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0') return 0;
+  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(raw);
+  if (!match) throw new ConfigError(`${name} must be a duration such as 90s, 30m, 24h or 7d (or 0 for off), got "${raw}"`);
+  const ms = Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+  if (ms > maxMs) throw new ConfigError(`${name} must not exceed ${maxMs / DURATION_UNITS_MS.d} days, got "${raw}"`);
+  return ms;
+}
+
+function loadIdempotencyConfig(env: NodeJS.ProcessEnv): IdempotencyConfig {
+  return { windowMs: durationFrom(env, 'SAC_IDEMPOTENCY_WINDOW', IDEMPOTENCY_DEFAULTS.windowMs, IDEMPOTENCY_WINDOW_MAX_MS) };
 }

@@ -20,7 +20,7 @@ import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import type { UserRecord } from '../src/store/port.js';
 import { assertErrors } from './support/assertions.js';
 import { NOW, TODAY, pinnedGateway } from './support/demo.js';
-import type { Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioDimissione as dischargeFields, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -93,7 +93,7 @@ const pins = new Map<string, string>();
 const pinOf = (u: TestUser): string => pins.get(u.user)!;
 
 before(async () => {
-  ({ gw, pin } = await pinnedGateway(NOW));
+  ({ gw, pin } = await pinnedGateway(NOW, NO_RESUBMISSION_DETECTION));
   const pem = gw.gateway.pincodeKey.certificatePem;
   pins.set(DEMO.medico2.user, encryptField(pem, DEMO.medico2.pincode));
   for (const u of Object.values(U)) {

@@ -48,9 +48,14 @@ async function expectFault(body: string, faultcode: string, text: RegExp): Promi
   assert.equal(gw.gateway.store.countCertificates(), before, 'nothing stored');
 }
 
+let accepted = 0;
+
 async function expectAccepted(body: string): Promise<void> {
   const before = gw.gateway.store.countCertificates();
-  const response = parseResponse(await post(gw.endpoint, body, { soapAction: SOAP_ACTION }));
+  // A note of its own: the same certificate sent again would be a resubmission (one certificate per visit).
+  const distinct = body.replace('Sindrome influenzale', `Sindrome influenzale ${++accepted}`);
+  assert.notEqual(distinct, body, 'test bug: no note to make the request distinct');
+  const response = parseResponse(await post(gw.endpoint, distinct, { soapAction: SOAP_ACTION }));
   assert.deepEqual(response.errors, []);
   assert.equal(gw.gateway.store.countCertificates(), before + 1, 'the certificate is stored');
 }

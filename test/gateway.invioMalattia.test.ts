@@ -9,7 +9,7 @@ import { encryptField } from '../src/auth/pincodeCipher.js';
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 import { NOW, TODAY, pinnedGateway } from './support/demo.js';
-import type { Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia, type Fields, type InvioOptions } from './support/requests.js';
 
 // The day before TODAY (NOW is 10:00 in Rome on a Wednesday in winter, UTC+1).
@@ -19,7 +19,7 @@ let gw: Running;
 let pin: string;
 
 before(async () => {
-  ({ gw, pin } = await pinnedGateway(NOW));
+  ({ gw, pin } = await pinnedGateway(NOW, NO_RESUBMISSION_DETECTION));
 });
 after(async () => gw.stop());
 

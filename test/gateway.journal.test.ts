@@ -22,7 +22,7 @@ import type { JournalEntry, JournalQuery } from '../src/store/port.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { NOW, TODAY } from './support/demo.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseFault, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -40,7 +40,7 @@ let medico: { auth: string; medico: Fields };
 let medico2: { auth: string; medico: Fields };
 
 before(async () => {
-  gw = await startGateway();
+  gw = await startGateway(NO_RESUBMISSION_DETECTION);
   gw.clock.set(NOW);
   const pem = gw.gateway.pincodeKey.certificatePem;
   medico = { auth: basic(DEMO.medico.user, DEMO.medico.password), medico: { pincode: encryptField(pem, DEMO.medico.pincode) } };

@@ -21,7 +21,7 @@ import { XSD_FILE_NAME } from '../src/contract/files.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertCatalogText, assertErrors } from './support/assertions.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -222,7 +222,8 @@ describe('maintenance windows', () => {
     assert.equal(paperWindowOf(gw, last.ok.idCertificato!), WINDOW);
 
     const certificates = gw.gateway.store.countCertificates();
-    const late = await sendMalattia(GRACE_OVER, '2026-12-05', { dataFine: '2026-12-20' });
+    // Another certificate (an identical resend would be answered the first receipt: src/sac/idempotency.ts).
+    const late = await sendMalattia(GRACE_OVER, '2026-12-05', { dataFine: '2026-12-21' });
     assertErrors(late, [['8005', 'malattia/dataRilascio']]);
     assert.match(late.errors[0]!.descrizione, /2026-12-05.*entro domenica 13 dicembre 2026/);
     assert.deepEqual(notices(late), [], 'the grace notice is gone too');
@@ -271,7 +272,8 @@ describe('maintenance settings', () => {
 
   test('the catalog texts of 8002 and 8005 are filled in full', async () => {
     // A window that is already over, with no grace: the refusal is 8005 at once.
-    const gw = await startGateway({ SAC_MAINTENANCE_WINDOWS: WINDOW, SAC_PAPER_GRACE_DAYS: '0', SAC_ANNOUNCE_DAYS: '0' });
+    // The same request is sent again and again: resubmission detection off, so each is judged on its own.
+    const gw = await startGateway({ SAC_MAINTENANCE_WINDOWS: WINDOW, SAC_PAPER_GRACE_DAYS: '0', SAC_ANNOUNCE_DAYS: '0', ...NO_RESUBMISSION_DETECTION });
     try {
       const pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
       const send = (at: string, rilascio: string) => {

@@ -72,15 +72,17 @@ for (const [name, writer] of [
       const ids = new ForcedIds();
       const { gateway, endpoint } = await start(writer, ids);
       const pin = encryptField(gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
-      const sendOne = async () => parseResponse(await post(endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode: pin } })), { soapAction: ACTION }));
+      // Two different certificates (the same one twice would be a resubmission, answered the first PUC).
+      const sendOne = async (noteDiagnosi: string) =>
+        parseResponse(await post(endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode: pin }, diagnosi: { noteDiagnosi } })), { soapAction: ACTION }));
 
-      const first = await sendOne();
+      const first = await sendOne('Primo certificato');
       assert.deepEqual(first.errors, []);
       const taken = first.ok.idCertificato!;
 
       ids.queued.push(taken);
       const drawnBefore = ids.drawn;
-      const second = await sendOne();
+      const second = await sendOne('Secondo certificato');
       assert.deepEqual(second.errors, [], 'the collision is not the sender’s problem');
       assert.match(second.ok.idCertificato!, /^[1-9][0-9]{17}$/);
       assert.notEqual(second.ok.idCertificato, taken);

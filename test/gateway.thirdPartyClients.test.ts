@@ -21,7 +21,7 @@ import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 import soap from 'soap';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { PROJECT_ROOT } from '../src/contract/files.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { DEMO } from './support/soapClient.js';
 import { defaultResidenza } from './support/requests.js';
 
@@ -46,7 +46,7 @@ let wsdlUrl: string;
 let pincode: string;
 
 before(async () => {
-  gw = await startGateway({ SAC_BODY_LIMIT: String(BODY_LIMIT) });
+  gw = await startGateway({ SAC_BODY_LIMIT: String(BODY_LIMIT), ...NO_RESUBMISSION_DETECTION });
   gw.clock.set(NOW);
   wsdlUrl = `${gw.endpoint}?wsdl`;
   // A client gets the encryption certificate from the gateway too.

@@ -20,7 +20,7 @@ import { addDays, romeDate } from '../src/domain/dates.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
-import { startGateway, tempDir, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, tempDir, type Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -172,7 +172,7 @@ describe('races inside one gateway process', () => {
   let store: StoreFile;
 
   before(async () => {
-    gw = await startGateway();
+    gw = await startGateway(NO_RESUBMISSION_DETECTION);
     gw.clock.set(NOW);
     who = callersFor(gw.endpoint, gw.gateway.pincodeKey.certificatePem);
     store = new StoreFile(gw.dataDir);
@@ -246,8 +246,8 @@ describe('races across two gateway processes on one SQLite file', () => {
 
   before(async () => {
     // One after the other: the first creates the store and the pincode key, the second joins them.
-    a = await startCli(dataDir, { track });
-    b = await startCli(dataDir, { track });
+    a = await startCli(dataDir, { track, env: NO_RESUBMISSION_DETECTION });
+    b = await startCli(dataDir, { track, env: NO_RESUBMISSION_DETECTION });
     const pem = await (await fetch(`${a.url}/CertServiceWeb/SanitelCF.pem`)).text();
     assert.equal(await (await fetch(`${b.url}/CertServiceWeb/SanitelCF.pem`)).text(), pem, 'both processes use the same key');
     viaA = callersFor(a.endpoint, pem);

@@ -13,7 +13,7 @@ import { hashSecret } from '../src/auth/passwords.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { assertErrors } from './support/assertions.js';
-import { startGateway, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioDimissione as dischargeFields, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -56,7 +56,7 @@ let pin2: string;
 let pinH2: string;
 
 before(async () => {
-  gw = await startGateway();
+  gw = await startGateway(NO_RESUBMISSION_DETECTION);
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico2.pincode);
   pinH2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);

@@ -5,8 +5,9 @@
  *
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
  * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 8xxx the
- * service's schedule (8002-8009: maintenance windows and the paper fallback),
- * 9xxx system. System notices (ricevutaInfo) take codes from the same ranges.
+ * service's schedule, load and resubmissions (8001 time bands, 8002-8009
+ * maintenance windows and the paper fallback, 8010 resubmissions), 9xxx
+ * system. System notices (ricevutaInfo) take codes from the same ranges.
  */
 import { GatewayError } from '../errors.js';
 
@@ -111,6 +112,12 @@ export const DIAGNOSTICS = {
   // 8002-8009: maintenance windows and the paper fallback (src/sac/maintenance.ts). Times are Rome's.
   SERVIZIO_IN_MANUTENZIONE: { code: '8002', sezione: 'servizio', testo: 'Servizio sospeso per manutenzione programmata fino a {fine} (ora italiana): la richiesta non è stata registrata. Durante la sospensione il medico rilascia il certificato in forma cartacea e, terminata la sospensione, lo trasmette telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
   DATA_RILASCIO_CARTACEO_SCADUTA: { code: '8005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) cade nella sospensione del servizio da {inizio} a {fine} (ora italiana): la trasmissione dei certificati cartacei di quel periodo era ammessa entro {termine}.' },
+  // 8010: resubmissions (src/sac/idempotency.ts).
+  MESSAGE_ID_RIUSATO: {
+    code: '8010',
+    sezione: 'wsa:MessageID',
+    testo: "Il wsa:MessageID è già stato usato per una richiesta diversa, che resta valida: per un nuovo invio usare un nuovo MessageID; per ripetere un invio, ripetere la stessa richiesta.",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticKey = keyof typeof DIAGNOSTICS;

@@ -72,6 +72,7 @@ export function requestServices(shared: SharedServices, actor: Actor): Services 
     secrets: shared.secrets,
     newId: shared.newId,
     maintenance: shared.maintenance,
+    idempotencyWindowMs: shared.idempotencyWindowMs,
     journal: new BoundJournal(shared.store, shared.clock, actor),
   };
 }

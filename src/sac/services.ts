@@ -26,6 +26,8 @@ export interface SharedServices {
   readonly newId: () => string;
   /** Planned stops and the paper fallback around them (src/sac/maintenance.ts). */
   readonly maintenance: MaintenanceSchedule;
+  /** How long an identical resubmission is answered the first receipt, in ms; 0 = off (src/sac/idempotency.ts). */
+  readonly idempotencyWindowMs: number;
 }
 
 /**

@@ -6,6 +6,12 @@
  * vocabularies. A header entry is checked for mustUnderstand only when it is
  * addressed to this node (no soap:actor, or the "next" actor): entries for
  * other actors are none of this node's business (section 4.2.2).
+ *
+ * The one header entry this node understands is WS-Addressing's MessageID
+ * (1.0 and the 2004/08 submission): the sender's identifier of the message,
+ * handed to the handlers (the idempotency key of the Invia* operations), so a
+ * mustUnderstand on it is honoured, not a fault. At most one may be addressed
+ * here, and it must not be blank.
  */
 import type { XmlDocument } from 'libxml2-wasm';
 import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
@@ -34,6 +40,18 @@ export interface ParsedEnvelope {
   readonly operation: OperationSpec;
   /** The request payload element, still inside the document (valid until it is disposed). */
   readonly payload: NodePtr;
+  /** The wsa:MessageID addressed to this node, trimmed; undefined when none was sent. */
+  readonly messageId: string | undefined;
+}
+
+/** WS-Addressing 1.0 and the 2004/08 member submission, both still sent by toolkits. */
+export const WSA_NAMESPACES: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2005/08/addressing',
+  'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+]);
+
+function isMessageId(entry: NodePtr): boolean {
+  return localName(entry) === 'MessageID' && WSA_NAMESPACES.has(namespaceUri(entry));
 }
 
 /** Element children of an element; non-blank text (or CDATA) between them is an error. */
@@ -82,24 +100,32 @@ function addressedHere(entry: NodePtr): boolean {
 }
 
 /**
- * The service understands no header entry: one addressed here with
- * mustUnderstand true is a MustUnderstand fault; a mustUnderstand that is not
- * a boolean, or an entry without a namespace, is the client's error.
+ * The service understands only wsa:MessageID: any other entry addressed here
+ * with mustUnderstand true is a MustUnderstand fault; a mustUnderstand that is
+ * not a boolean, or an entry without a namespace, is the client's error.
+ * Returns the MessageID addressed here, if any.
  */
-function checkHeaderEntries(header: NodePtr): void {
+function checkHeaderEntries(header: NodePtr): string | undefined {
+  let messageId: string | undefined;
   for (const entry of elementChildren(header, 'Header')) {
     // SOAP 1.1, 4.2: every header entry MUST be namespace-qualified.
     if (!namespaceUri(entry)) throw structureFault(`l'intestazione ${shown(entry)} non ha un namespace`);
     if (!addressedHere(entry)) continue;
     const raw = attributeValue(entry, SOAP11_NS, 'mustUnderstand');
-    if (raw === undefined) continue;
-    const mustUnderstand = xsBoolean(raw);
+    const mustUnderstand = raw === undefined ? false : xsBoolean(raw);
     if (mustUnderstand === undefined) {
-      const value = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+      const value = raw!.length > 40 ? `${raw!.slice(0, 40)}…` : raw!;
       throw structureFault(`soap:mustUnderstand di ${shown(entry)} vale '${value}', ammessi 0, 1, true, false`);
+    }
+    if (isMessageId(entry)) {
+      if (messageId !== undefined) throw structureFault('più di un wsa:MessageID');
+      messageId = textContent(entry).trim();
+      if (messageId === '') throw structureFault('wsa:MessageID vuoto');
+      continue;
     }
     if (mustUnderstand) throw new SoapFault('MUST_UNDERSTAND', { header: `{${namespaceUri(entry)}}${localName(entry)}`.slice(0, 200) });
   }
+  return messageId;
 }
 
 export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
@@ -126,7 +152,7 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
     if (namespaceUri(extra) === SOAP11_NS) throw structureFault(`elemento ${shown(extra)} dopo soap:Body`);
     if (!namespaceUri(extra)) throw structureFault(`elemento ${shown(extra)} dopo soap:Body`);
   }
-  if (header !== undefined) checkHeaderEntries(header);
+  const messageId = header === undefined ? undefined : checkHeaderEntries(header);
 
   const entries = elementChildren(body, 'Body');
   if (entries.length === 0) throw structureFault('soap:Body vuoto');
@@ -138,7 +164,7 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
     const ns = payloadNs ? `{${payloadNs}}` : '';
     throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200) });
   }
-  return { operation, payload };
+  return { operation, payload, messageId };
 }
 
 /**

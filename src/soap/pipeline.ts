@@ -93,8 +93,19 @@ export type ServiceStateNow = () => ServiceState | undefined;
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
 export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
 
-/** An operation's handler: the schema-valid payload, who calls, and what the service gives it. */
-export type SoapHandler<Caller, Services> = (request: XmlObject, caller: Caller, services: Services) => Outcome | Promise<Outcome>;
+/** What the envelope's header told about the request (only what this service understands). */
+export interface SoapHeaders {
+  /** wsa:MessageID (WS-Addressing 1.0 or 2004/08), trimmed; undefined when none was sent. */
+  readonly messageId: string | undefined;
+}
+
+/** An operation's handler: the schema-valid payload, who calls, what the service gives it, and the header's facts. */
+export type SoapHandler<Caller, Services> = (
+  request: XmlObject,
+  caller: Caller,
+  services: Services,
+  headers: SoapHeaders,
+) => Outcome | Promise<Outcome>;
 
 export type SoapHandlerTable<Caller, Services> = Partial<Record<OperationName, SoapHandler<Caller, Services>>>;
 
@@ -122,9 +133,11 @@ export class SoapPipeline<Caller, Services> {
     let outcome: Outcome | undefined;
     let payload;
     let state: ServiceState | undefined;
+    let headers: SoapHeaders;
     try {
       const envelope = readEnvelope(doc);
       operation = envelope.operation;
+      headers = { messageId: envelope.messageId };
       checkSoapAction(call.soapAction, operation);
       state = this.stateNow?.();
       if (state?.refusal !== undefined) {
@@ -142,7 +155,7 @@ export class SoapPipeline<Caller, Services> {
     if (outcome === undefined) {
       const handler = this.handlers[operation.name];
       if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });
-      outcome = await handler(payload!, call.caller, this.servicesFor(call, operation));
+      outcome = await handler(payload!, call.caller, this.servicesFor(call, operation), headers!);
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
     return { xml: responseXml(operation, outcome, state?.notices), operation, errorCodes };

@@ -109,6 +109,39 @@ export type RectifyOutcome = 'ok' | 'not_active';
 export type CancelRicoveroOutcome = 'ok' | 'not_active' | 'has_discharge';
 export type DischargeOutcome = 'ok' | 'ricovero_not_active' | 'discharge_exists';
 
+/**
+ * A new certificate's or admission's claim on its request: stored with it in
+ * the same transaction, so a resubmission (or a racing twin) finds it there.
+ * Keys are hashes (src/sac/idempotency.ts): never a payload, never a pincode.
+ */
+export interface IdempotencyClaim {
+  /** SHA-256 (base64) of the sender, the operation and the request's canonical form. */
+  readonly requestKey: string;
+  /** SHA-256 (base64) of the sender and the wsa:MessageID, when the request carried one. */
+  readonly messageKey: string | null;
+  /** When the request was received, in ms since the epoch (the handler's clock). */
+  readonly at: number;
+  /** Claims made before this instant (ms) have expired: they are ignored, and purged. */
+  readonly notBefore: number;
+}
+
+/** What an earlier request with the same key created, still active: its receipt is answered again. */
+export interface EarlierReceipt {
+  readonly subjectKind: 'certificato' | 'ricovero';
+  /** The PUC, or the PUCIR for an admission. */
+  readonly id: string;
+  readonly dataRicezione: string;
+  /** A discharge certificate's admission (PUCIR). */
+  readonly idInizioRicovero: string | null;
+}
+
+/**
+ * Why a claimed write was not made: an earlier request with the same key
+ * created what `replay` names; or the wsa:MessageID was already used by a
+ * different request (`messageReused`).
+ */
+export type ClaimConflict = { readonly replay: EarlierReceipt } | { readonly messageReused: true };
+
 export { DuplicateKeyError, StoreUnavailableError, StoreWriteError } from './errors.js';
 
 /**
@@ -165,8 +198,13 @@ export interface CertificateStore {
    * Each change takes the journal stamp of the request that makes it: its
    * journal entries are written in the same transaction, so a change never
    * exists without them (and a refused change leaves none).
+   *
+   * A creation given an IdempotencyClaim first looks for an earlier live
+   * claim with the same keys, in the same transaction: if there is one,
+   * nothing is written and the conflict is returned; otherwise the claim is
+   * stored with the record. Two racing twins: one creates, the other replays.
    */
-  insertCertificate(record: CertificateRecord, by: JournalStamp): Promise<void>;
+  insertCertificate(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined>;
   getCertificate(idCertificato: string): CertificateRecord | undefined;
   /** Certificates of one doctor for one worker, newest release first. */
   findCertificates(query: CertificateQuery): CertificateRecord[];
@@ -175,12 +213,18 @@ export interface CertificateStore {
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome>;
   /** Mark an active certificate rectified and store its rectification, in one transaction. */
   rectifyCertificate(originalId: string, rectification: CertificateRecord, by: JournalStamp): Promise<RectifyOutcome>;
-  insertRicovero(record: RicoveroRecord, by: JournalStamp): Promise<void>;
+  insertRicovero(record: RicoveroRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined>;
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined;
   /** Cancel an active admission that no active discharge certificate refers to. */
   cancelRicovero(idInizioRicovero: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelRicoveroOutcome>;
   /** Store a discharge certificate if its admission is active and has no active discharge yet. */
-  insertDischarge(record: CertificateRecord, by: JournalStamp): Promise<DischargeOutcome>;
+  insertDischarge(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<DischargeOutcome | ClaimConflict>;
+  /**
+   * The conflict a claimed write would meet now, read without writing (for a
+   * request that fails its checks: it may still be a resubmission of one that
+   * passed them earlier). The write itself decides again, in its transaction.
+   */
+  findClaim(claim: IdempotencyClaim): ClaimConflict | undefined;
   /**
    * Append entries to the access journal (reads, refused look-ups, failed
    * logins). Settles once they are committed: a read of health data awaits

@@ -29,6 +29,14 @@ export interface Running {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
+/**
+ * For test files that send the same request several times meaning distinct
+ * certificates or admissions (the same admission for one worker, again and
+ * again): resubmission detection off. It is on by default and tested in
+ * gateway.idempotency.test.ts.
+ */
+export const NO_RESUBMISSION_DETECTION: Readonly<Record<string, string>> = { SAC_IDEMPOTENCY_WINDOW: '0' };
+
 export function tempDir(prefix = 'sac-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }

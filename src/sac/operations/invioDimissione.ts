@@ -8,17 +8,23 @@
  * request declares: until the admission is proven to be of that worker and
  * that hospital the answer is one "not found", so its state (7009) and its
  * details (7012) are told only to a doctor of its own structure.
+ *
+ * An identical resubmission within the idempotency window is answered the
+ * first receipt (src/sac/idempotency.ts), also where the checks would now
+ * fail (the first discharge makes a second "already sent"); identity and
+ * authorization answers are never replaced by a receipt.
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import type { CertificateRecord, RicoveroRecord } from '../../store/port.js';
 import { diagnostic, MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { registeredHospital, resolveDoctor } from '../identity.js';
+import { conflictOutcome, requestClaim, unlessResubmitted } from '../idempotency.js';
 import { admissionAt, withNewProtocolNumber } from '../lifecycle.js';
 import { text, toAddress, toDimissione, toRedattore, toReperibilita, workerCfOf } from '../requestShape.js';
 import { checkAddress } from '../rules/addresses.js';
 import { checkCalendarDates } from '../rules/dates.js';
 import { checkDiagnosi } from '../rules/diagnosi.js';
-import { lookupWorker } from '../rules/worker.js';
+import { lookupWorker, requestedWorkerCf } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 import type { Address, Dimissione, Redattore } from '../../domain/certificate.js';
 
@@ -68,14 +74,18 @@ function checkDischargeDates(d: Dimissione, today: string): Diagnostic[] {
   return out;
 }
 
-export const invioDimissione: Handler = async (payload, caller, services) => {
+export const invioDimissione: Handler = async (payload, caller, services, headers) => {
   const medico = toRedattore(payload.medico);
   const doctor = await resolveDoctor(medico, caller, services, 'InviaDimissione');
   if ('errors' in doctor) return doctor;
   const hospital = registeredHospital(doctor.doctor);
   if (!hospital) return { errors: [diagnostic('MEDICO_SENZA_STRUTTURA')] };
-  const worker = lookupWorker(workerCfOf(payload), services);
-  if ('errors' in worker) return worker;
+  const sentCf = workerCfOf(payload);
+  const worker = lookupWorker(sentCf, services);
+  const now = services.clock.now();
+  const claim = requestClaim('InviaDimissione', caller.username, payload, requestedWorkerCf(worker, sentCf), headers, services, now);
+  const failed = (outcome: { errors: Diagnostic[] }) => unlessResubmitted('InviaDimissione', claim, outcome, services);
+  if ('errors' in worker) return failed({ errors: worker.errors });
 
   const idInizioRicovero = text(payload.idInizioRicovero).trim();
   const admission = services.store.getRicovero(idInizioRicovero);
@@ -83,9 +93,8 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
     if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idInizioRicovero' })] };
   }
-  if (admission.state !== 'attivo') return { errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] };
+  if (admission.state !== 'attivo') return failed({ errors: [diagnostic('RICOVERO_ANNULLATO', { sezione: 'idInizioRicovero' })] });
 
-  const now = services.clock.now();
   const residenza = toAddress(payload.residenza);
   const reperibilita = toReperibilita(payload.reperibilita);
   const dimissione = toDimissione(payload.dimissione);
@@ -96,7 +105,7 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
     ...checkAddress(residenza, 'residenza'),
     ...(reperibilita?.indirizzo ? checkAddress(reperibilita.indirizzo, 'reperibilita/indirizzo') : []),
   ];
-  if (errors.length > 0) return { errors: errors.slice(0, MAX_ERRORS) };
+  if (errors.length > 0) return failed({ errors: errors.slice(0, MAX_ERRORS) });
 
   const dataRicezione = romeDateTime(now);
   return withNewProtocolNumber(services.newId, async (idCertificato) => {
@@ -111,7 +120,9 @@ export const invioDimissione: Handler = async (payload, caller, services) => {
       document: { residenza, ...(reperibilita ? { reperibilita } : {}), dimissione },
       idInizioRicovero,
     };
-    switch (await services.store.insertDischarge(record, services.journal.stamp(dataRicezione))) {
+    const outcome = await services.store.insertDischarge(record, services.journal.stamp(dataRicezione), claim);
+    if (typeof outcome === 'object') return conflictOutcome('InviaDimissione', outcome);
+    switch (outcome) {
       case 'ok':
         return { ok: { dataRicezione, idInizioRicovero, idCertificato } };
       case 'discharge_exists':

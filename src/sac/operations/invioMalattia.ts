@@ -2,20 +2,22 @@
  * InviaMalattia (disciplinare 3.2): a doctor, or a region on the doctor's
  * behalf, sends a sickness certificate; the answer carries the PUC.
  * All rule violations are reported together (up to the contract's ten),
- * except identity, which is answered alone.
+ * except identity, which is answered alone. An identical resubmission within
+ * the idempotency window is answered the first receipt (src/sac/idempotency.ts).
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import { MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { resolveDoctor } from '../identity.js';
+import { conflictOutcome, requestClaim, unlessResubmitted } from '../idempotency.js';
 import { withNewProtocolNumber } from '../lifecycle.js';
 import { toInvioMalattia } from '../requestShape.js';
 import { checkAddress } from '../rules/addresses.js';
 import { checkMalattiaDates } from '../rules/dates.js';
 import { checkDiagnosi } from '../rules/diagnosi.js';
-import { lookupWorker } from '../rules/worker.js';
+import { lookupWorker, requestedWorkerCf } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 
-export const invioMalattia: Handler = async (payload, caller, services) => {
+export const invioMalattia: Handler = async (payload, caller, services, headers) => {
   const request = toInvioMalattia(payload);
   const doctor = await resolveDoctor(request.medico, caller, services, 'InviaMalattia');
   if ('errors' in doctor) return doctor;
@@ -32,7 +34,8 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
   errors.push(...checkDiagnosi(request.malattia.diagnosi, 'malattia'));
   errors.push(...checkAddress(request.residenza, 'residenza'));
   if (request.reperibilita?.indirizzo) errors.push(...checkAddress(request.reperibilita.indirizzo, 'reperibilita/indirizzo'));
-  if (errors.length > 0 || 'errors' in worker) return { errors: errors.slice(0, MAX_ERRORS) };
+  const claim = requestClaim('InviaMalattia', caller.username, payload, requestedWorkerCf(worker, request.lavoratore.codiceFiscale), headers, services, now);
+  if (errors.length > 0 || 'errors' in worker) return unlessResubmitted('InviaMalattia', claim, { errors: errors.slice(0, MAX_ERRORS) }, services);
 
   const dataRicezione = romeDateTime(now);
   const document = {
@@ -41,7 +44,7 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
     malattia: request.malattia,
   };
   return withNewProtocolNumber(services.newId, async (idCertificato) => {
-    await services.store.insertCertificate({
+    const conflict = await services.store.insertCertificate({
       idCertificato,
       kind: 'malattia',
       medicoCf: doctor.medicoCf,
@@ -52,7 +55,7 @@ export const invioMalattia: Handler = async (payload, caller, services) => {
       document,
       // Issued on paper during a maintenance window and entered afterwards.
       paperWindow: paper?.open ? paper.interval : null,
-    }, services.journal.stamp(dataRicezione));
-    return { ok: { dataRicezione, idCertificato } };
+    }, services.journal.stamp(dataRicezione), claim);
+    return conflict ? conflictOutcome('InviaMalattia', conflict) : { ok: { dataRicezione, idCertificato } };
   });
 };

@@ -1,19 +1,21 @@
 /**
  * InviaRicovero (disciplinare 3.7): a hospital operator, or a region on an
  * operator's behalf, communicates the start of an admission; the answer is
- * the PUCIR (idInizioRicovero).
+ * the PUCIR (idInizioRicovero). An identical resubmission within the
+ * idempotency window is answered the first receipt (src/sac/idempotency.ts).
  */
 import { romeDate, romeDateTime } from '../../domain/dates.js';
 import { diagnostic, MAX_ERRORS, type Diagnostic } from '../../catalog/diagnostics.js';
 import { resolveStructure } from '../identity.js';
+import { conflictOutcome, requestClaim, unlessResubmitted } from '../idempotency.js';
 import { withNewProtocolNumber } from '../lifecycle.js';
 import { obj, toAddress, toRedattore, toRicovero, workerCfOf } from '../requestShape.js';
 import { checkAddress } from '../rules/addresses.js';
 import { checkCalendarDates } from '../rules/dates.js';
-import { lookupWorker } from '../rules/worker.js';
+import { lookupWorker, requestedWorkerCf } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 
-export const invioRicovero: Handler = async (payload, caller, services) => {
+export const invioRicovero: Handler = async (payload, caller, services, headers) => {
   const acting = resolveStructure(
     payload.operatore === undefined ? undefined : toRedattore(payload.operatore),
     caller,
@@ -27,7 +29,8 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
   const residenza = toAddress(payload.residenza);
   const ricovero = toRicovero(obj(payload.ricovero));
   const errors: Diagnostic[] = [];
-  const worker = lookupWorker(workerCfOf(payload), services);
+  const sentCf = workerCfOf(payload);
+  const worker = lookupWorker(sentCf, services);
   if ('errors' in worker) errors.push(...worker.errors);
   const invalid = checkCalendarDates([['ricovero/dataRicovero', ricovero.dataRicovero]]);
   errors.push(...invalid);
@@ -35,11 +38,12 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
     errors.push(diagnostic('DATA_RICOVERO_FUTURA', { ricovero: ricovero.dataRicovero, oggi: today }));
   }
   errors.push(...checkAddress(residenza, 'residenza'));
-  if (errors.length > 0 || 'errors' in worker) return { errors: errors.slice(0, MAX_ERRORS) };
+  const claim = requestClaim('InviaRicovero', caller.username, payload, requestedWorkerCf(worker, sentCf), headers, services, now);
+  if (errors.length > 0 || 'errors' in worker) return unlessResubmitted('InviaRicovero', claim, { errors: errors.slice(0, MAX_ERRORS) }, services);
 
   const dataRicezione = romeDateTime(now);
   return withNewProtocolNumber(services.newId, async (idInizioRicovero) => {
-    await services.store.insertRicovero({
+    const conflict = await services.store.insertRicovero({
       idInizioRicovero,
       lavoratoreCf: worker.person.codiceFiscale,
       operatoreCf: acting.structure.operatoreCf,
@@ -50,7 +54,7 @@ export const invioRicovero: Handler = async (payload, caller, services) => {
       dataRicezione,
       state: 'attivo',
       document: { residenza, ricovero },
-    }, services.journal.stamp(dataRicezione));
-    return { ok: { dataRicezione, idInizioRicovero } };
+    }, services.journal.stamp(dataRicezione), claim);
+    return conflict ? conflictOutcome('InviaRicovero', conflict) : { ok: { dataRicezione, idInizioRicovero } };
   });
 };

@@ -8,7 +8,13 @@ import type { Person } from '../../store/port.js';
 import { diagnostic, type Diagnostic } from '../../catalog/diagnostics.js';
 import type { Services } from '../services.js';
 
-export type WorkerLookup = { readonly person: Person } | { readonly errors: Diagnostic[] };
+/** The person; or the errors, with the codice fiscale when it could be read (decrypted) but is not in the registry. */
+export type WorkerLookup = { readonly person: Person } | { readonly errors: Diagnostic[]; readonly cf?: string };
+
+/** The worker's codice fiscale as the request means it: decrypted when it could be, else as sent. */
+export function requestedWorkerCf(lookup: WorkerLookup, sent: string): string {
+  return 'person' in lookup ? lookup.person.codiceFiscale : (lookup.cf ?? sent);
+}
 
 export function resolveWorkerCf(value: string, services: Services): { cf: string } | { errors: Diagnostic[] } {
   if (looksEncrypted(services.pincodeKey, value)) {
@@ -28,6 +34,6 @@ export function lookupWorker(value: string, services: Services): WorkerLookup {
   const resolved = resolveWorkerCf(value, services);
   if ('errors' in resolved) return resolved;
   const person = services.registry.findPerson(resolved.cf);
-  if (!person) return { errors: [diagnostic('CF_LAVORATORE_NON_TROVATO')] };
+  if (!person) return { errors: [diagnostic('CF_LAVORATORE_NON_TROVATO')], cf: resolved.cf };
   return { person };
 }

@@ -144,6 +144,28 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    description: 'idempotency: one certificate or admission per request resent within the window (hashes only)',
+    // One row per certificate or admission created by InviaMalattia, InviaRicovero or
+    // InviaDimissione, written in the same transaction as it (src/store/sqlite/idempotency.ts).
+    // request_key: SHA-256 of sender, operation and the request's canonical form (never the
+    // pincode); message_key: SHA-256 of sender and wsa:MessageID, when one was sent. No payload,
+    // no health data. Rows are inserted in time order, so the oldest are the first rowids: the
+    // writer purges expired ones from the front, a few at a time, without an index on created_at.
+    sql: `
+      CREATE TABLE idempotency (
+        id INTEGER PRIMARY KEY,
+        request_key TEXT NOT NULL,
+        message_key TEXT,
+        created_at INTEGER NOT NULL,
+        subject_kind TEXT NOT NULL CHECK (subject_kind IN ('certificato', 'ricovero')),
+        subject_id TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX idempotency_by_request ON idempotency (request_key);
+      CREATE UNIQUE INDEX idempotency_by_message ON idempotency (message_key) WHERE message_key IS NOT NULL;
+    `,
+  },
+  {
     version: 6,
     description: 'paper fallback: the maintenance window a certificate was issued on paper in, when entered late after it',
     // A column rather than a flag in the JSON document: the document is what the doctor

@@ -13,7 +13,9 @@ import type {
   CertificateQuery,
   CertificateRecord,
   CertificateStore,
+  ClaimConflict,
   DischargeOutcome,
+  IdempotencyClaim,
   JournalEntry,
   JournalQuery,
   JournalStamp,
@@ -24,6 +26,7 @@ import type {
   UserRecord,
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
+import { ClaimReader } from './idempotency.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SocketWriteChannel } from './socketWriter.js';
@@ -105,10 +108,12 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
+  private readonly claims: ClaimReader;
 
   constructor(db: Database.Database, writer: WriteChannel = new LocalWriteChannel(db)) {
     this.db = db;
     this.writer = writer;
+    this.claims = new ClaimReader(db);
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(
@@ -227,8 +232,12 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.stmt.countUsers.get()!.n;
   }
 
-  insertCertificate(record: CertificateRecord, by: JournalStamp): Promise<void> {
-    return this.writer.send({ op: 'insertCertificate', record, by }) as Promise<void>;
+  insertCertificate(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+    return this.writer.send(claim ? { op: 'insertCertificate', record, by, claim } : { op: 'insertCertificate', record, by }) as Promise<ClaimConflict | undefined>;
+  }
+
+  findClaim(claim: IdempotencyClaim): ClaimConflict | undefined {
+    return this.claims.find(claim);
   }
 
   getCertificate(idCertificato: string): CertificateRecord | undefined {
@@ -250,8 +259,8 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.writer.send({ op: 'rectifyCertificate', originalId, record: rectification, by }) as Promise<RectifyOutcome>;
   }
 
-  insertRicovero(record: RicoveroRecord, by: JournalStamp): Promise<void> {
-    return this.writer.send({ op: 'insertRicovero', record, by }) as Promise<void>;
+  insertRicovero(record: RicoveroRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+    return this.writer.send(claim ? { op: 'insertRicovero', record, by, claim } : { op: 'insertRicovero', record, by }) as Promise<ClaimConflict | undefined>;
   }
 
   getRicovero(idInizioRicovero: string): RicoveroRecord | undefined {
@@ -263,8 +272,8 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.writer.send({ op: 'cancelRicovero', id: idInizioRicovero, idAnnullamento, at: dataAnnullamento, by }) as Promise<CancelRicoveroOutcome>;
   }
 
-  insertDischarge(record: CertificateRecord, by: JournalStamp): Promise<DischargeOutcome> {
-    return this.writer.send({ op: 'insertDischarge', record, by }) as Promise<DischargeOutcome>;
+  insertDischarge(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<DischargeOutcome | ClaimConflict> {
+    return this.writer.send(claim ? { op: 'insertDischarge', record, by, claim } : { op: 'insertDischarge', record, by }) as Promise<DischargeOutcome | ClaimConflict>;
   }
 
   appendJournal(entries: readonly JournalEntry[]): Promise<void> {

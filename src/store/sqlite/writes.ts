@@ -9,7 +9,9 @@ import {
   type CancelOutcome,
   type CancelRicoveroOutcome,
   type CertificateRecord,
+  type ClaimConflict,
   type DischargeOutcome,
+  type IdempotencyClaim,
   type JournalAction,
   type JournalEntry,
   type JournalStamp,
@@ -18,6 +20,7 @@ import {
   type RicoveroRecord,
 } from '../port.js';
 import { abortBatch } from './groupCommit.js';
+import { ClaimWriter } from './idempotency.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
 
 /**
@@ -35,18 +38,20 @@ import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js'
  * error), which dooms the batch anyway.
  */
 export type WriteOp =
-  | { readonly op: 'insertCertificate'; readonly record: CertificateRecord; readonly by: JournalStamp }
+  | { readonly op: 'insertCertificate'; readonly record: CertificateRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
   | { readonly op: 'cancelCertificate'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
   | { readonly op: 'rectifyCertificate'; readonly originalId: string; readonly record: CertificateRecord; readonly by: JournalStamp }
-  | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord; readonly by: JournalStamp }
+  | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
   | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
-  | { readonly op: 'insertDischarge'; readonly record: CertificateRecord; readonly by: JournalStamp }
+  | { readonly op: 'insertDischarge'; readonly record: CertificateRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
   | { readonly op: 'appendJournal'; readonly entries: readonly JournalEntry[] };
 
 export class SqliteWrites {
   private readonly stmt;
+  private readonly claims: ClaimWriter;
 
   constructor(private readonly db: Database.Database) {
+    this.claims = new ClaimWriter(db);
     this.stmt = {
       journal: db.prepare<[string, string, string, string, string, string, string, string | null]>(
         `INSERT INTO access_journal (at, username, client_address, operation, action, subject_kind, subject_id, detail)
@@ -86,9 +91,13 @@ export class SqliteWrites {
 
   execute(write: WriteOp): unknown {
     switch (write.op) {
-      case 'insertCertificate':
+      case 'insertCertificate': {
+        const conflict = write.claim && this.claims.check(write.claim);
+        if (conflict) return conflict;
         this.insertCertificate(write.record, write.by);
+        if (write.claim) this.claims.record(write.claim, 'certificato', write.record.idCertificato);
         return undefined;
+      }
       case 'cancelCertificate': {
         const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
         if (outcome === 'ok') this.journal(write.by, 'annullamento', 'certificato', write.id);
@@ -99,17 +108,27 @@ export class SqliteWrites {
         if (outcome === 'ok') this.journal(write.by, 'rettifica', 'certificato', write.originalId);
         return outcome;
       }
-      case 'insertRicovero':
+      case 'insertRicovero': {
+        const conflict = write.claim && this.claims.check(write.claim);
+        if (conflict) return conflict;
         this.insertRicovero(write.record, write.by);
+        if (write.claim) this.claims.record(write.claim, 'ricovero', write.record.idInizioRicovero);
         return undefined;
+      }
       case 'cancelRicovero': {
         const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
         if (outcome === 'ok') this.journal(write.by, 'annullamento', 'ricovero', write.id);
         return outcome;
       }
       case 'insertDischarge': {
+        // Before the admission's checks: a resent discharge answers its first receipt, not "already sent".
+        const conflict: ClaimConflict | undefined = write.claim && this.claims.check(write.claim);
+        if (conflict) return conflict;
         const outcome = this.insertDischarge(write.record, write.by);
-        if (outcome === 'ok') this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
+        if (outcome === 'ok') {
+          this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
+          if (write.claim) this.claims.record(write.claim, 'certificato', write.record.idCertificato);
+        }
         return outcome;
       }
       case 'appendJournal':
