@@ -4,9 +4,10 @@
  * long. Checked in the scope's first onRequest hook, before the login and
  * before any byte of the body is read:
  *
- *  - the event loop (@fastify/under-pressure, sampled every
- *    SAC_PRESSURE_SAMPLE_MS): its mean delay is how long every piece of
- *    work already waits to run, i.e. the queue the process has;
+ *  - the event loop (sampled by @fastify/under-pressure every
+ *    SAC_PRESSURE_SAMPLE_MS, judged here over two samples in a row): its
+ *    mean delay is how long every piece of work already waits to run, i.e.
+ *    the queue the process has;
  *  - calls in flight (admitted, not answered yet): bounded work, and by
  *    Little's law a bounded time in the process for those admitted;
  *  - the store's write backlog (writes waiting for the single writer's
@@ -38,10 +39,8 @@ interface Backlog {
   pendingWrites(): number;
 }
 
-const PRESSURE_REASON: Readonly<Record<string, RefusalReason>> = {
-  eventLoopDelay: 'event_loop_delay',
-  eventLoopUtilization: 'event_loop_utilization',
-};
+/** Samples over the limits in a row before calls are refused: a sustained overload, not one pause. */
+const SUSTAINED_SAMPLES = 2;
 
 export class Admission {
   private inFlight = 0;
@@ -49,6 +48,10 @@ export class Admission {
     this.inFlight--;
   };
   private pressure: FastifyInstance | undefined;
+  private lastSample = { delay: Number.NaN, utilization: Number.NaN };
+  private highSamples = 0;
+  /** Set while the event loop has been over its limits for SUSTAINED_SAMPLES samples in a row. */
+  private loopPressure: RefusalReason | undefined;
   /** Refusals so far, by reason. */
   readonly refused: Record<RefusalReason, number> = {
     in_flight: 0,
@@ -70,23 +73,26 @@ export class Admission {
   }
 
   /**
-   * Register the checks in the SOAP scope (before its login hook): the event
-   * loop's through under-pressure, calls in flight and write backlog here.
+   * Register the checks in the SOAP scope (before its login hook).
+   * under-pressure samples the event loop (delay histogram, utilisation); the
+   * verdict is taken here, on SUSTAINED_SAMPLES samples in a row, so that one
+   * pause (a long GC, a start-up step) does not refuse a whole sample's calls.
    */
   async register(app: FastifyInstance): Promise<void> {
     const s = this.settings;
-    await app.register(underPressure, {
-      maxEventLoopDelay: s.maxEventLoopDelayMs,
-      maxEventLoopUtilization: s.maxEventLoopUtilization,
-      eventLoopUtilizationMode: 'interval',
-      sampleInterval: s.sampleIntervalMs,
-      pressureHandler: (request, reply, type) => {
-        // The fault is sent here; under-pressure's next() then finds the reply sent and runs nothing else.
-        this.refuse(request, reply, PRESSURE_REASON[type] ?? 'event_loop_delay');
-      },
-    });
+    // No thresholds given to the plugin: it samples, and installs no hook of its own.
+    await app.register(underPressure, { sampleInterval: s.sampleIntervalMs, eventLoopUtilizationMode: 'interval' });
     this.pressure = app;
+    if (s.maxEventLoopDelayMs > 0 || s.maxEventLoopUtilization > 0) {
+      const timer = setInterval(() => this.readSample(), s.sampleIntervalMs);
+      timer.unref();
+      app.addHook('onClose', (_instance, done) => {
+        clearInterval(timer);
+        done();
+      });
+    }
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      if (this.loopPressure !== undefined) return this.refuse(request, reply, this.loopPressure);
       if (this.inFlight >= s.maxInFlight) return this.refuse(request, reply, 'in_flight');
       if (this.store.pendingWrites() >= s.maxWriteBacklog) return this.refuse(request, reply, 'write_backlog');
       this.inFlight++;
@@ -94,6 +100,23 @@ export class Admission {
       reply.raw.once('close', this.leave);
       done();
     });
+  }
+
+  /** Read under-pressure's latest sample (once per sample) and update the event-loop verdict. */
+  private readSample(): void {
+    const usage = this.pressure?.memoryUsage();
+    if (usage === undefined) return;
+    if (usage.eventLoopDelay === this.lastSample.delay && usage.eventLoopUtilized === this.lastSample.utilization) return;
+    this.lastSample = { delay: usage.eventLoopDelay, utilization: usage.eventLoopUtilized };
+    const s = this.settings;
+    const reason: RefusalReason | undefined =
+      s.maxEventLoopDelayMs > 0 && usage.eventLoopDelay > s.maxEventLoopDelayMs
+        ? 'event_loop_delay'
+        : s.maxEventLoopUtilization > 0 && usage.eventLoopUtilized > s.maxEventLoopUtilization
+          ? 'event_loop_utilization'
+          : undefined;
+    this.highSamples = reason === undefined ? 0 : this.highSamples + 1;
+    this.loopPressure = this.highSamples >= SUSTAINED_SAMPLES ? reason : undefined;
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, reason: RefusalReason): void {
@@ -106,14 +129,9 @@ export class Admission {
 
   /** Why this process should get no new calls now (for /readyz), or undefined. */
   overload(): RefusalReason | undefined {
-    const s = this.settings;
-    const usage = this.pressure?.memoryUsage();
-    if (usage !== undefined) {
-      if (s.maxEventLoopDelayMs > 0 && usage.eventLoopDelay > s.maxEventLoopDelayMs) return 'event_loop_delay';
-      if (s.maxEventLoopUtilization > 0 && usage.eventLoopUtilized > s.maxEventLoopUtilization) return 'event_loop_utilization';
-    }
-    if (this.inFlight >= s.maxInFlight) return 'in_flight';
-    if (this.store.pendingWrites() >= s.maxWriteBacklog) return 'write_backlog';
+    if (this.loopPressure !== undefined) return this.loopPressure;
+    if (this.inFlight >= this.settings.maxInFlight) return 'in_flight';
+    if (this.store.pendingWrites() >= this.settings.maxWriteBacklog) return 'write_backlog';
     return undefined;
   }
 
