@@ -10,6 +10,7 @@ import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey
 import type { Config } from './config.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
+import { withTimeBands } from './sac/timeBands.js';
 import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { newProtocolNumber } from './sac/puc.js';
@@ -94,7 +95,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   };
   const pipeline = new SoapPipeline(
     schema,
-    HANDLERS,
+    // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler.
+    withTimeBands(HANDLERS, config.admission.timeBands),
     (call, operation) =>
       requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
     config.xmlLimits,

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { GatewayError } from './errors.js';
+import type { UserKind } from './store/port.js';
 import { DEFAULT_XML_LIMITS, type XmlLimits } from './xml/limits.js';
 
 export interface TlsFiles {
@@ -38,6 +39,8 @@ export interface Config {
   readonly maintenance: MaintenanceConfig;
   /** One certificate per visit (issue 10): resubmissions answered the first receipt. */
   readonly idempotency: IdempotencyConfig;
+  // --- admission control, fairness per user, time bands (issue 10) ---
+  readonly admission: AdmissionConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     edge: loadEdgeConfig(env),
     maintenance: loadMaintenanceConfig(env),
     idempotency: loadIdempotencyConfig(env),
+    admission: loadAdmissionConfig(env),
   };
 }
 
@@ -356,4 +360,150 @@ function durationFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
 
 function loadIdempotencyConfig(env: NodeJS.ProcessEnv): IdempotencyConfig {
   return { windowMs: durationFrom(env, 'SAC_IDEMPOTENCY_WINDOW', IDEMPOTENCY_DEFAULTS.windowMs, IDEMPOTENCY_WINDOW_MAX_MS) };
+}
+
+// --- admission control, fairness per user, time bands (issue 10) ------------
+
+/** A token bucket's settings: tokens added per second, and the most it holds (the burst). */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Hours of service of one kind of user, Europe/Rome wall time, minutes from midnight; from > to crosses midnight. */
+export interface TimeBand {
+  readonly fromMinute: number;
+  readonly toMinute: number;
+  /** As configured, e.g. "08:00-16:00" (named in the diagnostic). */
+  readonly label: string;
+}
+
+export interface AdmissionConfig {
+  /** SOAP calls admitted and not yet answered, per process; more are refused at once (SAC_MAX_IN_FLIGHT). */
+  readonly maxInFlight: number;
+  /** Writes waiting for the store writer's commit, per process; more refuse new calls (SAC_MAX_WRITE_BACKLOG). */
+  readonly maxWriteBacklog: number;
+  /** Mean event-loop delay over one sample beyond which calls are refused (SAC_MAX_EVENT_LOOP_DELAY_MS; 0 = off). */
+  readonly maxEventLoopDelayMs: number;
+  /** Event-loop utilisation (0-1) over one sample beyond which calls are refused (SAC_MAX_EVENT_LOOP_UTILIZATION; 0 = off). */
+  readonly maxEventLoopUtilization: number;
+  /** How often the event loop is sampled (SAC_PRESSURE_SAMPLE_MS). */
+  readonly sampleIntervalMs: number;
+  /** Retry-After of an overload refusal; each refusal says between this and twice this, so retries spread out (SAC_OVERLOAD_RETRY_AFTER_S). */
+  readonly retryAfterS: number;
+  /** Token bucket per authenticated user, by kind; undefined = no limit for that kind (SAC_RATE_LIMITS). */
+  readonly rateLimits: Readonly<Partial<Record<UserKind, RateLimit>>>;
+  /** Hours of service by kind; a kind without a band is served at all hours (SAC_TIME_BANDS). */
+  readonly timeBands: Readonly<Partial<Record<UserKind, TimeBand>>>;
+}
+
+export const USER_KINDS = ['medico', 'regione', 'operatore'] as const satisfies readonly UserKind[];
+
+/**
+ * Default buckets: a vendor's automated suite (about 100 calls a second for
+ * one user, in bursts) runs through, a flood from one user is cut to a small
+ * share of a process (~9,000 calls/s on 2 cores). A region's system relays
+ * for many doctors, hence ten times more.
+ */
+export const RATE_LIMIT_DEFAULTS: Readonly<Record<UserKind, RateLimit>> = {
+  medico: { perSecond: 100, burst: 500 },
+  operatore: { perSecond: 100, burst: 500 },
+  regione: { perSecond: 1000, burst: 5000 },
+};
+
+export const ADMISSION_DEFAULTS = {
+  maxInFlight: 256,
+  maxWriteBacklog: 512,
+  maxEventLoopDelayMs: 200,
+  maxEventLoopUtilization: 0,
+  sampleIntervalMs: 500,
+  retryAfterS: 2,
+} as const;
+
+function isUserKind(value: string): value is UserKind {
+  return (USER_KINDS as readonly string[]).includes(value);
+}
+
+/** Comma-separated `kind=value` entries, each kind at most once. */
+function perKind<T>(env: NodeJS.ProcessEnv, name: string, format: string, parse: (value: string) => T | undefined): Partial<Record<UserKind, T>> {
+  const raw = env[name]!;
+  const out: Partial<Record<UserKind, T>> = {};
+  for (const entry of raw.split(',')) {
+    const match = /^\s*([a-z]+)\s*=\s*(.*?)\s*$/.exec(entry);
+    const kind = match?.[1] ?? '';
+    if (!match || !isUserKind(kind)) {
+      throw new ConfigError(`${name} must list ${format} entries separated by commas (kinds: ${USER_KINDS.join(', ')}), got "${entry.trim()}"`);
+    }
+    if (kind in out) throw new ConfigError(`${name} names ${kind} twice`);
+    const value = parse(match[2]!);
+    if (value === undefined) throw new ConfigError(`${name}: "${entry.trim()}" is not ${format}`);
+    out[kind] = value;
+  }
+  return out;
+}
+
+/** `kind=rate/s:burst` (or `/min`), e.g. `medico=2/s:20,regione=50/s:500`; `kind=off` lifts that kind's limit; `off` lifts all. */
+function rateLimitsFrom(env: NodeJS.ProcessEnv): Partial<Record<UserKind, RateLimit>> {
+  const name = 'SAC_RATE_LIMITS';
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return { ...RATE_LIMIT_DEFAULTS };
+  if (/^\s*off\s*$/i.test(raw)) return {};
+  const given = perKind<RateLimit | 'off'>(env, name, 'kind=rate/s:burst', (value) => {
+    if (/^off$/i.test(value)) return 'off';
+    const m = /^(\d+(?:\.\d+)?)\/(s|min):(\d+)$/.exec(value);
+    if (!m) return undefined;
+    const perSecond = Number(m[1]) / (m[2] === 'min' ? 60 : 1);
+    const burst = Number(m[3]);
+    if (!(perSecond > 0) || perSecond > 1_000_000 || burst < 1 || burst > 10_000_000) return undefined;
+    return { perSecond, burst };
+  });
+  const limits: Partial<Record<UserKind, RateLimit>> = { ...RATE_LIMIT_DEFAULTS };
+  for (const kind of USER_KINDS) {
+    const value = given[kind];
+    if (value === 'off') delete limits[kind];
+    else if (value !== undefined) limits[kind] = value;
+  }
+  return limits;
+}
+
+/** `kind=HH:MM-HH:MM` in Europe/Rome time, e.g. `regione=08:00-16:00,medico=00:00-24:00`; a band may cross midnight. */
+function timeBandsFrom(env: NodeJS.ProcessEnv): Partial<Record<UserKind, TimeBand>> {
+  const name = 'SAC_TIME_BANDS';
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '' || /^\s*off\s*$/i.test(raw)) return {};
+  const minute = (hh: string, mm: string): number | undefined => {
+    const h = Number(hh);
+    const m = Number(mm);
+    if (m > 59 || h > 24 || (h === 24 && m !== 0)) return undefined;
+    return h * 60 + m;
+  };
+  return perKind<TimeBand>(env, name, 'kind=HH:MM-HH:MM', (value) => {
+    const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(value);
+    if (!m) return undefined;
+    const fromMinute = minute(m[1]!, m[2]!);
+    const toMinute = minute(m[3]!, m[4]!);
+    if (fromMinute === undefined || toMinute === undefined || fromMinute === toMinute || fromMinute === 24 * 60) return undefined;
+    return { fromMinute, toMinute, label: value };
+  });
+}
+
+function fractionFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(raw)) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return Number(raw);
+}
+
+function loadAdmissionConfig(env: NodeJS.ProcessEnv): AdmissionConfig {
+  const d = ADMISSION_DEFAULTS;
+  return {
+    maxInFlight: intFrom(env, 'SAC_MAX_IN_FLIGHT', d.maxInFlight, 1, 100_000),
+    maxWriteBacklog: intFrom(env, 'SAC_MAX_WRITE_BACKLOG', d.maxWriteBacklog, 1, 1_000_000),
+    maxEventLoopDelayMs: intFrom(env, 'SAC_MAX_EVENT_LOOP_DELAY_MS', d.maxEventLoopDelayMs, 0, 60_000),
+    maxEventLoopUtilization: fractionFrom(env, 'SAC_MAX_EVENT_LOOP_UTILIZATION', d.maxEventLoopUtilization),
+    sampleIntervalMs: intFrom(env, 'SAC_PRESSURE_SAMPLE_MS', d.sampleIntervalMs, 10, 60_000),
+    retryAfterS: intFrom(env, 'SAC_OVERLOAD_RETRY_AFTER_S', d.retryAfterS, 1, 3600),
+    rateLimits: rateLimitsFrom(env),
+    timeBands: timeBandsFrom(env),
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Losing the store's writer: the writer thread of a real gateway is ended
  * (as an uncaught error or an out-of-memory kill would end it). The gateway
- * must then refuse writes at once with the "temporarily unavailable" fault,
+ * must then refuse writes at once with the "temporarily unavailable" fault
+ * (HTTP 503 with Retry-After: a client or balancer retries, elsewhere or later),
  * store nothing, refuse reads of health data too (their access-journal
  * entry cannot be written: fail closed), and say so on /healthz (503), so a
  * balancer or supervisor can act instead of seeing a healthy gateway.
@@ -10,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { FAULTS } from '../src/catalog/diagnostics.js';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../src/http/faultReply.js';
 import { parseFault, parseResponse, post } from './support/soapClient.js';
 import { NOW, TODAY, pinnedGateway } from './support/demo.js';
 import type { Running } from './support/gateway.js';
@@ -31,6 +33,7 @@ function sendInvio() {
 describe('the store writer thread is lost', () => {
   test('writes and journaled reads are refused with a fault, nothing is stored, /healthz says 503', async () => {
     assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${gw.url}/readyz`)).status, 200);
     assert.deepEqual(parseResponse(await sendInvio()).errors, [], 'a certificate is accepted while the writer runs');
     const stored = gw.gateway.store.countCertificates();
 
@@ -41,7 +44,9 @@ describe('the store writer thread is lost', () => {
     await exited;
 
     for (let i = 0; i < 3; i++) {
-      const fault = parseFault(await sendInvio());
+      const refused = await sendInvio();
+      assert.equal(refused.headers.get('retry-after'), String(UNAVAILABLE_RETRY_AFTER_S));
+      const fault = parseFault(refused, 503);
       assert.equal(fault.faultcode, 'soap:Server');
       assert.equal(fault.faultstring, FAULTS.UNAVAILABLE.faultstring);
     }
@@ -50,6 +55,9 @@ describe('the store writer thread is lost', () => {
     const health = await fetch(`${gw.url}/healthz`);
     assert.equal(health.status, 503);
     assert.deepEqual(await health.json(), { status: 'unavailable', reason: 'store writer stopped' });
+    const ready = await fetch(`${gw.url}/readyz`);
+    assert.equal(ready.status, 503, 'not ready without a store writer');
+    assert.deepEqual(await ready.json(), { status: 'unavailable', reason: 'store writer stopped' });
 
     // Health data is answered only once its read is journaled, and the journal is written by the writer:
     // without it such reads are refused the same way (fail closed), while the gateway keeps answering.
@@ -57,7 +65,7 @@ describe('the store writer thread is lost', () => {
       gw.endpoint,
       envelope('interrogazioneLavoratoreRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: 'BNCGPP75C41F205S' } }),
     );
-    assert.equal(parseFault(interrogazione).faultstring, FAULTS.UNAVAILABLE.faultstring);
+    assert.equal(parseFault(interrogazione, 503).faultstring, FAULTS.UNAVAILABLE.faultstring);
     assert.doesNotMatch(interrogazione.text, /Giuseppina/);
     // A search that finds nothing answers no health data and needs no journal entry.
     const ricerca = parseResponse(

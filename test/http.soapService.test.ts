@@ -11,10 +11,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ADMISSION_DEFAULTS, RATE_LIMIT_DEFAULTS } from '../src/config.js';
+import { Admission } from '../src/http/admission.js';
 import { BodyRateWatch } from '../src/http/bodyReader.js';
 import type { Authenticator, LoginResult } from '../src/http/authenticator.js';
 import { Drain } from '../src/http/drain.js';
 import { soapService } from '../src/http/soapService.js';
+import { UserRateLimit } from '../src/http/userRateLimit.js';
 import type { SacPipeline } from '../src/sac/services.js';
 import type { UserRecord } from '../src/store/port.js';
 import { rawConnect, soapHead, statusOf } from './support/rawHttp.js';
@@ -69,7 +72,16 @@ describe('SOAP scope: answers for each login verdict', () => {
   const watch = new BodyRateWatch(1024, 2000);
   before(async () => {
     app = Fastify();
-    await app.register(soapService, { pipeline: queueFull, authenticator, bodyLimit: 1 << 20, rateWatch: watch, drain: new Drain(10_000) });
+    const admission = new Admission({ ...ADMISSION_DEFAULTS, rateLimits: RATE_LIMIT_DEFAULTS, timeBands: {} }, { pendingWrites: () => 0 });
+    await app.register(soapService, {
+      pipeline: queueFull,
+      authenticator,
+      bodyLimit: 1 << 20,
+      rateWatch: watch,
+      drain: new Drain(10_000),
+      admission,
+      rateLimit: new UserRateLimit(RATE_LIMIT_DEFAULTS),
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
   });

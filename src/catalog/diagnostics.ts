@@ -109,6 +109,12 @@ export const DIAGNOSTICS = {
   DIMISSIONE_DIVERSA_DAL_RICOVERO: { code: '7012', sezione: '{sezione}', testo: 'Il campo {sezione} deve coincidere con la comunicazione di inizio ricovero.' },
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
 
+  // 8001: hours of service by kind of user (src/sac/timeBands.ts).
+  FUORI_FASCIA_ORARIA: {
+    code: '8001',
+    sezione: '{operazione}',
+    testo: "Per gli utenti di tipo {tipo} il servizio è disponibile nella fascia oraria {fascia} (ora italiana): la richiesta non è stata registrata. Riprovare all'interno della fascia.",
+  },
   // 8002-8009: maintenance windows and the paper fallback (src/sac/maintenance.ts). Times are Rome's.
   SERVIZIO_IN_MANUTENZIONE: { code: '8002', sezione: 'servizio', testo: 'Servizio sospeso per manutenzione programmata fino a {fine} (ora italiana): la richiesta non è stata registrata. Durante la sospensione il medico rilascia il certificato in forma cartacea e, terminata la sospensione, lo trasmette telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
   DATA_RILASCIO_CARTACEO_SCADUTA: { code: '8005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) cade nella sospensione del servizio da {inizio} a {fine} (ora italiana): la trasmissione dei certificati cartacei di quel periodo era ammessa entro {termine}.' },
@@ -191,12 +197,15 @@ export const FAULTS = {
   SOAPACTION_MISMATCH: { faultcode: 'Client', faultstring: "La SOAPAction '{action}' non corrisponde al contenuto del messaggio ({operazione}).", httpStatus: 500 },
   NOT_IMPLEMENTED: { faultcode: 'Server', faultstring: "L'operazione {operazione} non è ancora disponibile in questa versione del servizio.", httpStatus: 500 },
   INTERNAL: { faultcode: 'Server', faultstring: 'Errore interno del servizio: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
-  UNAVAILABLE: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
+  UNAVAILABLE: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile: la richiesta non è stata registrata. Riprovare.', httpStatus: 503 },
   // The HTTP edge (issue 9): refusals that tell the client when to retry.
   BODY_TOO_SLOW: { faultcode: 'Client', faultstring: 'Richiesta troppo lenta: il messaggio deve arrivare ad almeno {minimo} byte al secondo.', httpStatus: 408 },
   LOGIN_THROTTLED: { faultcode: 'Client', faultstring: 'Troppi tentativi di accesso non riusciti: riprovare tra {secondi} secondi.', httpStatus: 429 },
   AUTH_BUSY: { faultcode: 'Server', faultstring: 'Servizio momentaneamente sovraccarico: la richiesta non è stata registrata. Riprovare tra {secondi} secondi.', httpStatus: 503 },
   SHUTTING_DOWN: { faultcode: 'Server', faultstring: 'Servizio in arresto: la richiesta non è stata registrata. Riprovare tra {secondi} secondi.', httpStatus: 503 },
+  // Admission control (issue 10): refused before any work, never queued for long.
+  OVERLOADED: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile per sovraccarico: la richiesta non è stata registrata. Riprovare tra {secondi} secondi.', httpStatus: 503 },
+  RATE_LIMITED: { faultcode: 'Server', faultstring: "Servizio temporaneamente non disponibile: troppe richieste dall'utente in poco tempo. La richiesta non è stata registrata. Riprovare tra {secondi} secondi.", httpStatus: 503 },
 } as const satisfies Record<string, FaultSpec>;
 
 export type FaultKey = keyof typeof FAULTS;

@@ -151,6 +151,12 @@ function offsetOf(w: WallTime, instant: Date): number {
   return Math.round((wallMs - instantSec) / 60_000);
 }
 
+/** Minutes since midnight on Rome's clocks at an instant (0-1439): 2026-11-25T09:30:00Z is 630 (10:30). */
+export function romeMinuteOfDay(instant: Date): number {
+  const w = romeWall(instant);
+  return w.hour * 60 + w.minute;
+}
+
 /** The Europe/Rome calendar day of an instant: 2026-11-22T23:30:00Z is 2026-11-23. */
 export function romeDate(instant: Date): string {
   const w = romeWall(instant);

@@ -18,6 +18,11 @@ export const AUTH_QUEUE_FULL = 'SAC_AUTH_QUEUE_FULL';
 /** Too many wrong pincodes for the caller (LoginThrottledError from inside a call); carries `retryAfterS`. */
 const AUTH_THROTTLED = 'SAC_AUTH_THROTTLED';
 const BODY_TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE';
+/**
+ * Retry-After when the store writer is gone: /healthz fails at the same time,
+ * so a supervisor restarts the process or a balancer sends the retry elsewhere.
+ */
+export const UNAVAILABLE_RETRY_AFTER_S = 10;
 /** Fastify refuses an empty or unparsable Content-Type before any parser runs. */
 const MEDIA_TYPE_INVALID = 'FST_ERR_CTP_INVALID_MEDIA_TYPE';
 const MEDIA_TYPE_EMPTY = 'FST_ERR_CTP_EMPTY_TYPE';
@@ -44,7 +49,7 @@ export function knownFault(err: unknown, bodyLimit: number): KnownFault | undefi
   if (err instanceof SoapFault) return { fault: err, options: {} };
   switch (codeOf(err)) {
     case StoreUnavailableError.code:
-      return { fault: new SoapFault('UNAVAILABLE'), options: {} };
+      return { fault: new SoapFault('UNAVAILABLE'), options: { retryAfterS: UNAVAILABLE_RETRY_AFTER_S } };
     case AUTH_THROTTLED: {
       const retryAfterS = retryAfterOf(err, 1);
       return { fault: new SoapFault('LOGIN_THROTTLED', { secondi: retryAfterS }), options: { retryAfterS } };
@@ -76,11 +81,16 @@ function closeAfter(reply: FastifyReply): void {
   raw.once('finish', () => raw.socket?.destroy());
 }
 
-export function sendFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): FastifyReply {
+/** Status and headers set on the reply; the fault body returned, for a caller that sends it itself (a plugin's handler). */
+export function prepareFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): string {
   reply.code(fault.httpStatus).type(XML);
   if (options.retryAfterS !== undefined) reply.header('retry-after', String(options.retryAfterS));
   if (options.close) closeAfter(reply);
-  return reply.send(writeFault(fault.faultcode, fault.message));
+  return writeFault(fault.faultcode, fault.message);
+}
+
+export function sendFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): FastifyReply {
+  return reply.send(prepareFault(reply, fault, options));
 }
 
 /** Missing or wrong credentials: the body is never read, so the connection is closed. */

@@ -11,6 +11,7 @@ import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
 import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
+import { Admission } from './admission.js';
 import type { Authenticator } from './authenticator.js';
 import { BodyRateWatch } from './bodyReader.js';
 import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
@@ -19,6 +20,7 @@ import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
 import { soapService } from './soapService.js';
+import { UserRateLimit } from './userRateLimit.js';
 
 export interface ServerParts {
   readonly config: Config;
@@ -35,6 +37,8 @@ export interface HttpEdge {
   close(): Promise<DrainOutcome>;
   /** Open and refused connections so far (for logs and tests). */
   connections(): ConnectionCounts;
+  /** Calls in flight, write backlog, event loop, refusals by reason (for /readyz, logs and tests). */
+  readonly admission: Admission;
 }
 
 export function buildServer(parts: ServerParts): HttpEdge {
@@ -75,13 +79,16 @@ export function buildServer(parts: ServerParts): HttpEdge {
     return sendInternal(request, reply, err);
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
-  registerHealth(app, parts.store, drain);
+  const admission = new Admission(config.admission, parts.store);
+  registerHealth(app, parts.store, drain, admission);
   void app.register(soapService, {
     pipeline: parts.pipeline,
     authenticator: parts.authenticator,
     bodyLimit: config.bodyLimit,
     rateWatch,
     drain,
+    admission,
+    rateLimit: new UserRateLimit(config.admission.rateLimits),
   });
 
   return {
@@ -94,5 +101,6 @@ export function buildServer(parts: ServerParts): HttpEdge {
       }
     },
     connections,
+    admission,
   };
 }

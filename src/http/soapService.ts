@@ -5,6 +5,7 @@
  * authenticates from the headers before any byte of the body is read.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Admission } from './admission.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import type { SacPipeline } from '../sac/services.js';
 import type { UserRecord } from '../store/port.js';
@@ -13,6 +14,7 @@ import { bodyParser, type BodyRateWatch } from './bodyReader.js';
 import { SERVICE_PATH } from './contractRoutes.js';
 import type { Drain } from './drain.js';
 import { knownFault, sendFault, sendInternal, sendUnauthorized } from './faultReply.js';
+import type { UserRateLimit } from './userRateLimit.js';
 
 export interface SoapServiceOptions {
   readonly pipeline: SacPipeline;
@@ -20,6 +22,10 @@ export interface SoapServiceOptions {
   readonly bodyLimit: number;
   readonly rateWatch: BodyRateWatch;
   readonly drain: Drain;
+  /** Admission control: checked before the login (admission.ts). */
+  readonly admission: Admission;
+  /** A token bucket per user, checked right after the login, before the body is read. */
+  readonly rateLimit: UserRateLimit;
 }
 
 declare module 'fastify' {
@@ -45,21 +51,35 @@ function refuseLogin(reply: FastifyReply, result: Exclude<LoginResult, { ok: tru
 }
 
 export async function soapService(app: FastifyInstance, options: SoapServiceOptions): Promise<void> {
-  const { pipeline, authenticator, bodyLimit, rateWatch, drain } = options;
+  const { pipeline, authenticator, bodyLimit, rateWatch, drain, admission, rateLimit } = options;
 
   app.decorateRequest('caller', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
 
-  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+  // First: a draining process refuses before counting anything.
+  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (drain.draining) {
       sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
       return;
     }
+    done();
+  });
+  // Then admission control (event loop, calls in flight, write backlog): no login work when overloaded.
+  await admission.register(app);
+
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const socket = request.raw.socket;
     authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', clientGoneSignal(socket)).then(
       (result) => {
         if (result.ok) {
+          const waitS = rateLimit.take(result.user.username, result.user.kind);
+          if (waitS > 0) {
+            admission.refused.rate_limited++;
+            request.log.info({ user: result.user.username, kind: result.user.kind }, 'call refused: rate limit');
+            sendFault(reply, new SoapFault('RATE_LIMITED', { secondi: waitS }), { retryAfterS: waitS, close: true });
+            return;
+          }
           request.caller = result.user;
           if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
           done();

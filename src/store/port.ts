@@ -235,6 +235,8 @@ export interface CertificateStore {
   readJournal(query: JournalQuery): Iterable<JournalEntry>;
   /** Why the store cannot take writes now, or undefined while it can (for health checks). */
   writeFailure(): Error | undefined;
+  /** Writes of this process waiting for their commit (a cheap read: admission control refuses beyond a limit). */
+  pendingWrites(): number;
   close(): Promise<void>;
 }
 

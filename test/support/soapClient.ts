@@ -111,8 +111,9 @@ export interface ParsedFault {
   readonly faultstring: string;
 }
 
-export function parseFault(result: SoapResult): ParsedFault {
-  if (result.status !== 500) throw new Error(`expected HTTP 500, got ${result.status}: ${result.text.slice(0, 300)}`);
+/** A SOAP fault answered with `status` (500 for SOAP 1.1 faults; 503 for the refusals that carry Retry-After). */
+export function parseFault(result: SoapResult, status = 500): ParsedFault {
+  if (result.status !== status) throw new Error(`expected HTTP ${status}, got ${result.status}: ${result.text.slice(0, 300)}`);
   const doc = XmlDocument.fromString(result.text);
   try {
     const faultcode = doc.get('//*[local-name()="Fault"]/faultcode') as XmlElement | null;

@@ -341,6 +341,10 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.writer.failure;
   }
 
+  pendingWrites(): number {
+    return this.writer.backlog;
+  }
+
   /** Waits for the writes sent (they are committed by then), then closes the file. */
   async close(): Promise<void> {
     await this.writer.close();
