@@ -22,7 +22,7 @@ import { UserRateLimit } from '../src/http/userRateLimit.js';
 import { inBand } from '../src/sac/timeBands.js';
 import { pinnedGateway, NOW, TODAY } from './support/demo.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
-import { startGateway, tempDir, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, tempDir, type Running } from './support/gateway.js';
 import { edgeTestResources, rawConnect, soapHead, statusOf, type RawConnection } from './support/rawHttp.js';
 import { DEMO, basic, parseFault, parseResponse, post, type SoapResult } from './support/soapClient.js';
 import { envelope, invioMalattia } from './support/requests.js';
@@ -164,7 +164,8 @@ describe('fairness per user (the real binary)', () => {
 
 describe('admission control', () => {
   test('calls in flight past SAC_MAX_IN_FLIGHT are refused at once; the information routes stay served; /readyz says overloaded', async () => {
-    const { gw, pin } = await pinnedGateway(NOW, { SAC_MAX_IN_FLIGHT: '3' });
+    // The same body is held three times: resubmission detection off, so each held call is its own certificate.
+    const { gw, pin } = await pinnedGateway(NOW, { SAC_MAX_IN_FLIGHT: '3', ...NO_RESUBMISSION_DETECTION });
     running.push(gw);
     const port = Number(new URL(gw.url).port);
     const auth = basic(DEMO.medico.user, DEMO.medico.password);

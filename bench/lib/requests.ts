@@ -46,6 +46,9 @@ export function writeLines(file: string, lines: readonly RequestLine[]): void {
 }
 
 /** A certificate issued today: what every InviaMalattia line of the bench sends. */
+/** Replaced by bench/wrk/bodies.lua with a value unique to each request (16 characters, like it). */
+export const UNIQUE_MARK = '~~~~~~~~~~~~~~~~';
+
 export function invioMalattia(today: string, medico: Fields, lavoratoreCf: string, dataFine = today): Fields {
   return {
     medico,
@@ -58,7 +61,8 @@ export function invioMalattia(today: string, medico: Fields, lavoratoreCf: strin
       dataFine,
       visita: 'A',
       tipoCertificato: 'I',
-      diagnosi: { codiceDiagnosi: '487.1', noteDiagnosi: 'Sindrome influenzale' },
+      // UNIQUE_MARK: bench/wrk/bodies.lua makes every request a new certificate (never an identical resubmission).
+      diagnosi: { codiceDiagnosi: '487.1', noteDiagnosi: `Sindrome influenzale ${UNIQUE_MARK}` },
     },
   };
 }

@@ -52,10 +52,18 @@ export function wrkCommand(o: WrkOptions): string[] {
   return o.cpus === undefined ? args : ['taskset', '-c', o.cpus, ...args];
 }
 
+let runs = 0;
+function nextRunTag(): string {
+  runs++;
+  return `${(process.pid % 0x10000).toString(16).padStart(4, '0')}${(runs % 0x10000).toString(16).padStart(4, '0')}`;
+}
+
 export function runWrk(o: WrkOptions): Promise<WrkSummary> {
   const [command, ...args] = wrkCommand(o);
   return new Promise((resolve, reject) => {
-    const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A tag no earlier run of this process used: bodies.lua makes each request's UNIQUE_MARK unique with it.
+    const env = { ...process.env, BENCH_RUN_TAG: nextRunTag() };
+    const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));

@@ -8,6 +8,14 @@
 -- Requests are formatted once in init(): request() only picks the next one,
 -- which keeps wrk's own CPU per request low.
 --
+-- Bodies may carry UNIQUE_MARK (16 characters, e.g. in a free-text field):
+-- each request then gets it replaced by a value never sent before — the run's
+-- tag (BENCH_RUN_TAG, 8 characters, from the bench; random otherwise), the
+-- thread and a counter — so a gateway that answers identical resubmissions
+-- from its first receipt still does the whole work of a new certificate for
+-- every request. The request is pre-split around the marker in init(), so
+-- request() only joins three strings of the same length as before.
+--
 -- done() prints one line "BENCH_JSON {...}" for the bench to parse:
 -- requests, duration, errors (incl. non-2xx), latency percentiles in µs, the
 -- CPU seconds wrk itself used, and, from response(), how many answers were a
@@ -23,7 +31,12 @@ function setup(thread)
   counter = counter + 1
 end
 
+local UNIQUE_MARK = "~~~~~~~~~~~~~~~~"
 local requests_list = {}
+local heads = {}
+local tails = {}
+local run_tag = nil
+local sent = 0
 local count = 0
 local index = 0
 wraps = 0
@@ -48,12 +61,23 @@ function init(args)
       }
       if auth ~= "" then headers["Authorization"] = auth end
       count = count + 1
-      requests_list[count] = wrk.format("POST", nil, headers, body)
+      local formatted = wrk.format("POST", nil, headers, body)
+      requests_list[count] = formatted
+      local s, e = formatted:find(UNIQUE_MARK, 1, true)
+      if s then
+        heads[count] = formatted:sub(1, s - 1)
+        tails[count] = formatted:sub(e + 1)
+      end
     end
     i = i + 1
   end
   f:close()
   assert(count > 0, "no lines for thread " .. id .. " in " .. file)
+  run_tag = os.getenv("BENCH_RUN_TAG")
+  if run_tag == nil or #run_tag ~= 8 then
+    math.randomseed(os.time() + id * 7919)
+    run_tag = string.format("%08x", math.random(0, 0x7fffffff))
+  end
 end
 
 function request()
@@ -62,7 +86,10 @@ function request()
     index = 1
     wraps = wraps + 1
   end
-  return requests_list[index]
+  local head = heads[index]
+  if head == nil then return requests_list[index] end
+  sent = sent + 1
+  return head .. run_tag .. string.format("%02x%06x", id % 256, sent % 0x1000000) .. tails[index]
 end
 
 -- Plain find (no patterns): a few hundred bytes per answer, cheap next to the server's work.
