@@ -12,6 +12,7 @@ import { clientGoneSignal, type Authenticator, type LoginResult } from './authen
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
 import { SERVICE_PATH } from './contractRoutes.js';
 import type { Drain } from './drain.js';
+import { noteAnswer, noteSoapCall } from './accessLog.js';
 import { knownFault, sendFault, sendInternal, sendUnauthorized } from './faultReply.js';
 
 export interface SoapServiceOptions {
@@ -52,6 +53,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
   app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    noteSoapCall(request);
     if (drain.draining) {
       sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
       return;
@@ -64,7 +66,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
           if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
           done();
         } else {
-          if (result.reason !== 'missing') request.log.info({ reason: result.reason }, 'login refused');
+          // The access line (accessLog.ts) names the refusal: UNAUTHORIZED, LOGIN_THROTTLED or AUTH_BUSY.
           refuseLogin(reply, result);
         }
       },
@@ -76,7 +78,6 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
     const known = knownFault(err, bodyLimit);
     if (known) {
       if (known.fault.key === 'UNAVAILABLE') request.log.error('store writer unavailable');
-      else request.log.info({ fault: known.fault.key }, 'soap fault');
       return sendFault(reply, known.fault, drain.draining ? { ...known.options, close: true } : known.options);
     }
     return sendInternal(request, reply, err);
@@ -98,16 +99,13 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
         caller,
         clientAddress: request.socket.remoteAddress ?? '',
       });
-      request.log.info(
-        { operation: answer.operation.name, user: caller.username, kind: caller.kind, errors: answer.errorCodes },
-        answer.errorCodes.length === 0 ? 'ricevuta ok' : 'ricevuta non ok',
-      );
+      // Logged and counted once the answer is out (accessLog.ts).
+      noteAnswer(request, answer.operation.name, answer.errorCodes);
       // While draining, the connection ends with this answer.
       if (drain.draining) reply.header('connection', 'close');
       return reply.type('text/xml; charset=utf-8').send(answer.xml);
     } catch (err) {
       if (err instanceof SoapFault) {
-        request.log.info({ user: caller.username, fault: err.key }, 'soap fault');
         return sendFault(reply, err, { close: drain.draining });
       }
       throw err; // to the scope's error handler

@@ -324,6 +324,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.writer.failure;
   }
 
+  /** Writes sent to the writer and not yet committed (for /metrics). */
+  writeBacklog(): number {
+    return this.writer.backlog;
+  }
+
   /** Waits for the writes sent (they are committed by then), then closes the file. */
   async close(): Promise<void> {
     await this.writer.close();

@@ -16,6 +16,8 @@ export interface WriteChannel {
   send(write: WriteOp): Promise<unknown>;
   /** Set once the writer is gone for good: every write fails with it. */
   readonly failure: Error | undefined;
+  /** Writes sent and not yet committed (for /metrics). */
+  readonly backlog: number;
   /** Wait for what was sent, then release the writer. */
   close(): Promise<void>;
 }
@@ -33,6 +35,10 @@ export class LocalWriteChannel implements WriteChannel {
   constructor(private readonly db: Database.Database) {
     this.group = new GroupCommitter(db);
     this.writes = new SqliteWrites(db);
+  }
+
+  get backlog(): number {
+    return this.group.pending;
   }
 
   /** Settles after the commit; a failure is a store error (SQLite's own wrapped, keeping its code), as with any other writer. */
@@ -170,6 +176,10 @@ export abstract class RemoteWriteChannel implements WriteChannel {
 
   get failure(): Error | undefined {
     return this.failed;
+  }
+
+  get backlog(): number {
+    return this.pending.size;
   }
 
   send(write: WriteOp): Promise<unknown> {
