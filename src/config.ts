@@ -210,7 +210,8 @@ function observabilityFrom(env: NodeJS.ProcessEnv): ObservabilityConfig {
   const d = OBSERVABILITY_DEFAULTS;
   return {
     metrics: metricsEndpointFrom(env),
-    logBufferBytes: intFrom(env, 'SAC_LOG_BUFFER_BYTES', d.logBufferBytes, 0, 1024 * 1024),
+    // pino's destination writes at most 16 KiB at once and wants its buffer below that.
+    logBufferBytes: intFrom(env, 'SAC_LOG_BUFFER_BYTES', d.logBufferBytes, 0, 16_000),
     logFlushMs: intFrom(env, 'SAC_LOG_FLUSH_MS', d.logFlushMs, 10, 60_000),
   };
 }
