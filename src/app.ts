@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { LoginGuard } from './auth/login.js';
 import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey.js';
-import type { Config } from './config.js';
+import { OBSERVABILITY_DEFAULTS, type Config, type ObservabilityConfig } from './config.js';
+import { GatewayMetrics } from './http/metrics.js';
+import type { MetricsSource } from './http/metricsRoute.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
 import { withTimeBands } from './sac/timeBands.js';
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   readonly writer?: WriterPlacement;
   /** Where new protocol numbers come from: the CSPRNG by default (tests force collisions with their own). */
   readonly newId?: () => string;
+  /** What GET /metrics answers: this gateway's own metrics by default, the cluster's aggregate in a worker. */
+  readonly metricsSource?: (own: GatewayMetrics) => MetricsSource;
 }
 
 export interface Gateway {
@@ -35,23 +39,47 @@ export interface Gateway {
   readonly pincodeKey: LoadedPincodeKey;
   /** Logins: hash queue, throttles, caches (its stats() are read by tests). */
   readonly logins: LoginGuard;
+  /** This gateway's Prometheus metrics. */
+  readonly metrics: GatewayMetrics;
   /** Base URL the server listens on, once started. */
   url: string;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
-/** Log options that keep secrets and health data out of the logs. */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Standard output written asynchronously in batches: lines gather in memory
+ * up to `logBufferBytes` (or `logFlushMs`), then leave in one write, instead
+ * of one blocking write per line. pino flushes what is buffered
+ * synchronously when the process exits (process.exit, the end of the event
+ * loop, an uncaught exception); a SIGKILL or an abort loses at most one buffer.
+ */
+export function stdoutDestination(settings: Pick<ObservabilityConfig, 'logBufferBytes' | 'logFlushMs'> = OBSERVABILITY_DEFAULTS): DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: settings.logBufferBytes });
+  if (settings.logBufferBytes > 0) {
+    // A quiet gateway's lines (a warning at night) must not wait for the next 4 KiB.
+    setInterval(() => {
+      try {
+        stream.flush();
+      } catch {
+        // not open yet, or already closed: the next tick or the exit flush writes it
+      }
+    }, settings.logFlushMs).unref();
+  }
+  return stream;
+}
+
+/** Log options that keep secrets and health data out of the logs; standard output by default (stdoutDestination). */
+export function createLogger(level: string, destination: DestinationStream = stdoutDestination()): Logger {
   const options = {
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'body'], censor: '[omesso]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination);
 }
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, stdoutDestination(config.observability));
   const store = SqliteStore.open(config.dataDir, options.writer ?? 'thread');
   const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
   for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
@@ -103,8 +131,11 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     // No window configured: no state source, nothing asked per request.
     maintenance.configured ? maintenance.stateNow : undefined,
   );
+  const metrics = new GatewayMetrics();
+  registerLoginAndStoreMetrics(metrics, logins, store);
+  const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins });
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource });
   const server = edge.app;
 
   const gateway: Gateway = {
@@ -112,6 +143,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     store,
     pincodeKey,
     logins,
+    metrics,
     url: '',
     async listen() {
       await server.listen({ host: config.host, port: config.port });
@@ -133,3 +165,24 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   return gateway;
 }
 
+
+/** Queue depths and login throttles, read when /metrics is scraped (never per request). */
+function registerLoginAndStoreMetrics(metrics: GatewayMetrics, logins: LoginGuard, store: SqliteStore): void {
+  metrics.gauge('sac_store_write_backlog', "Writes sent to the store's writer and not yet committed.", () => store.pendingWrites());
+  metrics.labelledGauge('sac_login_hash_queue', 'Password/pincode hashes (scrypt) running and waiting in the bounded queue.', 'state', () => {
+    const s = logins.stats();
+    return { running: s.running, waiting: s.waiting };
+  });
+  metrics.labelledGauge('sac_login_throttled', 'Usernames and client addresses (IPv6 /64) currently holding failures (delayed or locked).', 'by', () => {
+    const s = logins.stats();
+    return { user: s.throttledUsers, address: s.throttledAddresses };
+  });
+  metrics.labelledCounter('sac_logins_total', 'Login attempts by result (accepted includes those proven again on a kept-alive connection).', 'result', () => {
+    const s = logins.stats();
+    return { accepted: s.accepted, invalid: s.refusedInvalid, malformed: s.refusedMalformed, throttled: s.refusedThrottled, busy: s.refusedBusy };
+  });
+  metrics.labelledCounter('sac_login_hashes_total', 'Password-hash queue events: hashes started, refused (queue full), dropped (client gone), joined (same hash already queued).', 'event', () => {
+    const s = logins.stats();
+    return { started: s.started, refused: s.refused, dropped: s.dropped, joined: s.joined };
+  });
+}

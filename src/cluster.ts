@@ -7,8 +7,11 @@
  * restarts a worker that dies, and stops them all on SIGTERM/SIGINT.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { createGateway, createLogger } from './app.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { createGateway, createLogger, stdoutDestination } from './app.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
+import { aggregateWorkers, askPrimary, offerToPrimary } from './clusterMetrics.js';
+import { serveMetrics, type MetricsListener, type MetricsSource } from './http/metricsRoute.js';
 import type { Config } from './config.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { privateSocketPath } from './store/sqlite/socketWriter.js';
@@ -24,8 +27,13 @@ const WRITER_SOCKET_ENV = 'SAC_INTERNAL_WRITER_SOCKET';
 async function serveOne(config: Config): Promise<void> {
   const socketPath = cluster.isWorker ? process.env[WRITER_SOCKET_ENV] : undefined;
   if (cluster.isWorker && !socketPath) throw new Error(`a cluster worker needs ${WRITER_SOCKET_ENV}`);
-  const gateway = createGateway(config, socketPath ? { writer: { socketPath } } : {});
+  // A worker answers /metrics with the cluster's sum, which the primary makes.
+  const metricsSource = cluster.isWorker ? { metricsSource: askPrimary } : {};
+  const gateway = createGateway(config, socketPath ? { writer: { socketPath }, ...metricsSource } : metricsSource);
+  if (cluster.isWorker) offerToPrimary(gateway.metrics.registries());
   const url = await gateway.listen();
+  // One process: it serves its own metrics on the separate listener, if configured (the primary does under a cluster).
+  const metricsListener = cluster.isWorker ? undefined : await listenForMetrics(config, () => gateway.metrics.text(), gateway.server.log);
   gateway.server.log.info(
     { url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits, worker: cluster.worker?.id ?? 0 },
     'sac-gateway listening',
@@ -42,6 +50,7 @@ async function serveOne(config: Config): Promise<void> {
     }, config.edge.shutdownDeadlineMs + SHUTDOWN_MARGIN_MS).unref();
     // Stop accepting, let calls in flight finish within the deadline, close what is left, then the store
     // (which commits what is queued: an acknowledged certificate is never lost).
+    void metricsListener?.close();
     gateway.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -52,6 +61,15 @@ async function serveOne(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** SAC_METRICS=HOST:PORT: /metrics on a listener of its own. */
+async function listenForMetrics(config: Config, source: MetricsSource, log: FastifyBaseLogger): Promise<MetricsListener | undefined> {
+  const endpoint = config.observability.metrics;
+  if (endpoint.kind !== 'listen') return undefined;
+  const listener = await serveMetrics(endpoint.host, endpoint.port, source, log);
+  log.info({ url: listener.url }, 'metrics served on their own listener');
+  return listener;
 }
 
 /** Schema, demo data and key, once, before any worker starts. */
@@ -67,7 +85,7 @@ export async function serve(config: Config): Promise<void> {
   if (config.workers <= 1) return serveOne(config);
   if (!cluster.isPrimary) return serveOne(config);
 
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, stdoutDestination(config.observability));
   prepareDataDir(config);
   // The primary's writer thread is the store's single writer; workers send it their writes.
   const socket = privateSocketPath();
@@ -78,6 +96,7 @@ export async function serve(config: Config): Promise<void> {
   const fork = (): Worker => cluster.fork({ [WRITER_SOCKET_ENV]: socket.path });
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, pid: process.pid }, 'sac-gateway primary started');
+  const metricsListener = await listenForMetrics(config, aggregateWorkers(), log);
 
   const allExited = new Promise<void>((resolve) => {
     cluster.on('exit', (worker, code, signal) => {
@@ -93,6 +112,7 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal, deadlineMs: config.edge.shutdownDeadlineMs }, 'stopping workers');
+    void metricsListener?.close();
     const workers = Object.values(cluster.workers ?? {});
     for (const worker of workers) worker?.process.kill('SIGTERM');
     // Each worker drains within the deadline and closes its store; one that does not is ended.

@@ -41,6 +41,8 @@ export interface Config {
   readonly idempotency: IdempotencyConfig;
   // --- admission control, fairness per user, time bands (issue 10) ---
   readonly admission: AdmissionConfig;
+  // --- observability (issue 10): /metrics and the access log's buffering ---
+  readonly observability: ObservabilityConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -177,6 +179,51 @@ function xmlLimitsFrom(env: NodeJS.ProcessEnv): XmlLimits {
   };
 }
 
+// --- observability (issue 10) -------------------------------------------------
+/**
+ * Where GET /metrics is served (SAC_METRICS): 'on' on the gateway's own port,
+ * 'off' nowhere, or a separate listener (host and port) that only the
+ * monitoring network should reach; the gateway's port then does not serve it.
+ */
+export type MetricsEndpoint = { readonly kind: 'on' } | { readonly kind: 'off' } | { readonly kind: 'listen'; readonly host: string; readonly port: number };
+
+export interface ObservabilityConfig {
+  readonly metrics: MetricsEndpoint;
+  /** Log bytes gathered before one write to stdout (SAC_LOG_BUFFER_BYTES); 0 = a write as soon as the previous one completed. */
+  readonly logBufferBytes: number;
+  /** Longest time a log line waits in that buffer (SAC_LOG_FLUSH_MS). */
+  readonly logFlushMs: number;
+}
+
+export const OBSERVABILITY_DEFAULTS = {
+  metrics: 'on',
+  logBufferBytes: 4096,
+  logFlushMs: 1000,
+} as const;
+
+function metricsEndpointFrom(env: NodeJS.ProcessEnv): MetricsEndpoint {
+  const raw = (env.SAC_METRICS ?? '').trim() || OBSERVABILITY_DEFAULTS.metrics;
+  if (/^(on|1|true|yes)$/i.test(raw)) return { kind: 'on' };
+  if (/^(off|0|false|no)$/i.test(raw)) return { kind: 'off' };
+  const listen = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  const port = listen ? Number(listen[2]) : NaN;
+  if (!listen || port < 1 || port > 65535) {
+    throw new ConfigError(`SAC_METRICS must be on, off or HOST:PORT (a separate listener for /metrics), got "${raw}"`);
+  }
+  return { kind: 'listen', host: listen[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function observabilityFrom(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  const d = OBSERVABILITY_DEFAULTS;
+  return {
+    metrics: metricsEndpointFrom(env),
+    // pino's destination writes at most 16 KiB at once and wants its buffer below that.
+    logBufferBytes: intFrom(env, 'SAC_LOG_BUFFER_BYTES', d.logBufferBytes, 0, 16_000),
+    logFlushMs: intFrom(env, 'SAC_LOG_FLUSH_MS', d.logFlushMs, 10, 60_000),
+  };
+}
+// -----------------------------------------------------------------------------
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const certPath = env.SAC_TLS_CERT;
   const keyPath = env.SAC_TLS_KEY;
@@ -206,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maintenance: loadMaintenanceConfig(env),
     idempotency: loadIdempotencyConfig(env),
     admission: loadAdmissionConfig(env),
+    observability: observabilityFrom(env),
   };
 }
 

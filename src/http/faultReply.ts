@@ -8,6 +8,8 @@ import { codeOf } from '../errors.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import { StoreUnavailableError } from '../store/port.js';
 import { writeFault } from '../soap/xmlWriter.js';
+import { noteFault } from './accessLog.js';
+import { UNAUTHORIZED } from './metrics.js';
 
 const XML = 'text/xml; charset=utf-8';
 const BASIC_CHALLENGE = 'Basic realm="CertificatiMedici", charset="UTF-8"';
@@ -81,8 +83,12 @@ function closeAfter(reply: FastifyReply): void {
   raw.once('finish', () => raw.socket?.destroy());
 }
 
-/** Status and headers set on the reply; the fault body returned, for a caller that sends it itself (a plugin's handler). */
+/**
+ * Status and headers set on the reply; the fault body returned, for a caller that sends it itself (a plugin's handler).
+ * Every fault leaves through here: its key is counted (sac_refusals_total) and logged with the request's access line.
+ */
 export function prepareFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): string {
+  noteFault(reply, fault.key);
   reply.code(fault.httpStatus).type(XML);
   if (options.retryAfterS !== undefined) reply.header('retry-after', String(options.retryAfterS));
   if (options.close) closeAfter(reply);
@@ -95,6 +101,7 @@ export function sendFault(reply: FastifyReply, fault: SoapFault, options: FaultO
 
 /** Missing or wrong credentials: the body is never read, so the connection is closed. */
 export function sendUnauthorized(reply: FastifyReply): FastifyReply {
+  noteFault(reply, UNAUTHORIZED);
   closeAfter(reply);
   return reply.code(401).header('www-authenticate', BASIC_CHALLENGE).type('text/plain; charset=utf-8').send(UNAUTHORIZED_TEXT);
 }

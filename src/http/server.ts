@@ -5,13 +5,14 @@
  * decoding is the SOAP pipeline's job, never the framework's.
  */
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
 import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
 import { Admission } from './admission.js';
+import { registerAccessLog } from './accessLog.js';
 import type { Authenticator } from './authenticator.js';
 import { BodyRateWatch } from './bodyReader.js';
 import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
@@ -19,6 +20,8 @@ import { registerContractRoutes } from './contractRoutes.js';
 import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
+import type { GatewayMetrics } from './metrics.js';
+import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
 import { soapService } from './soapService.js';
 import { UserRateLimit } from './userRateLimit.js';
 
@@ -29,6 +32,9 @@ export interface ServerParts {
   readonly store: CertificateStore;
   readonly authenticator: Authenticator;
   readonly pincodeKey: PincodeKey;
+  readonly metrics: GatewayMetrics;
+  /** What GET /metrics answers (this process's registry, or the cluster's aggregate); served when config says 'on'. */
+  readonly metricsSource: MetricsSource;
 }
 
 export interface HttpEdge {
@@ -46,6 +52,8 @@ export function buildServer(parts: ServerParts): HttpEdge {
   const edge = config.edge;
   const options: FastifyServerOptions & { https?: { key: Buffer; cert: Buffer } } = {
     loggerInstance: logger,
+    // One access line per request, written by accessLog.ts, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     requestTimeout: edge.requestTimeoutMs,
     keepAliveTimeout: edge.keepAliveTimeoutMs,
@@ -70,6 +78,12 @@ export function buildServer(parts: ServerParts): HttpEdge {
   const drain = new Drain(edge.shutdownDeadlineMs);
   const rateWatch = new BodyRateWatch(edge.minBodyRate, edge.bodyRateGraceMs);
 
+  const metrics = parts.metrics;
+  metrics.gauge('sac_requests_in_flight', 'SOAP calls inside the pipeline (authenticated, body read, not yet answered).', () => drain.active);
+  metrics.gauge('sac_connections_open', 'Open client connections of this process.', () => connections().open);
+  metrics.counter('sac_connections_refused_total', 'Connections closed at once by SAC_MAX_CONNECTIONS or SAC_MAX_CONNECTIONS_PER_ADDRESS.', () => connections().refused);
+  registerAccessLog(app, metrics);
+
   // The root reads no bodies: a POST elsewhere is a 404 without its body being buffered.
   app.removeAllContentTypeParsers();
   // Root scope: contract files and health. Errors here (a broken store under /healthz) are faults too.
@@ -81,6 +95,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   const admission = new Admission(config.admission, parts.store);
   registerHealth(app, parts.store, drain, admission);
+  if (config.observability.metrics.kind === 'on') registerMetricsRoute(app, parts.metricsSource);
   void app.register(soapService, {
     pipeline: parts.pipeline,
     authenticator: parts.authenticator,

@@ -13,6 +13,7 @@ import { clientGoneSignal, type Authenticator, type LoginResult } from './authen
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
 import { SERVICE_PATH } from './contractRoutes.js';
 import type { Drain } from './drain.js';
+import { noteAnswer, noteSoapCall } from './accessLog.js';
 import { knownFault, sendFault, sendInternal, sendUnauthorized } from './faultReply.js';
 import type { UserRateLimit } from './userRateLimit.js';
 
@@ -58,7 +59,8 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
   app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
 
   // First: a draining process refuses before counting anything.
-  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    noteSoapCall(request);
     if (drain.draining) {
       sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
       return;
@@ -76,7 +78,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
           const waitS = rateLimit.take(result.user.username, result.user.kind);
           if (waitS > 0) {
             admission.refused.rate_limited++;
-            request.log.info({ user: result.user.username, kind: result.user.kind }, 'call refused: rate limit');
+            // The access line (accessLog.ts) names the refusal: RATE_LIMITED.
             sendFault(reply, new SoapFault('RATE_LIMITED', { secondi: waitS }), { retryAfterS: waitS, close: true });
             return;
           }
@@ -84,7 +86,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
           if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
           done();
         } else {
-          if (result.reason !== 'missing') request.log.info({ reason: result.reason }, 'login refused');
+          // The access line (accessLog.ts) names the refusal: UNAUTHORIZED, LOGIN_THROTTLED or AUTH_BUSY.
           refuseLogin(reply, result);
         }
       },
@@ -96,7 +98,6 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
     const known = knownFault(err, bodyLimit);
     if (known) {
       if (known.fault.key === 'UNAVAILABLE') request.log.error('store writer unavailable');
-      else request.log.info({ fault: known.fault.key }, 'soap fault');
       return sendFault(reply, known.fault, drain.draining ? { ...known.options, close: true } : known.options);
     }
     return sendInternal(request, reply, err);
@@ -118,16 +119,13 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
         caller,
         clientAddress: request.socket.remoteAddress ?? '',
       });
-      request.log.info(
-        { operation: answer.operation.name, user: caller.username, kind: caller.kind, errors: answer.errorCodes },
-        answer.errorCodes.length === 0 ? 'ricevuta ok' : 'ricevuta non ok',
-      );
+      // Logged and counted once the answer is out (accessLog.ts).
+      noteAnswer(request, answer.operation.name, answer.errorCodes);
       // While draining, the connection ends with this answer.
       if (drain.draining) reply.header('connection', 'close');
       return reply.type('text/xml; charset=utf-8').send(answer.xml);
     } catch (err) {
       if (err instanceof SoapFault) {
-        request.log.info({ user: caller.username, fault: err.key }, 'soap fault');
         return sendFault(reply, err, { close: drain.draining });
       }
       throw err; // to the scope's error handler

@@ -16,7 +16,7 @@ export interface WriteChannel {
   send(write: WriteOp): Promise<unknown>;
   /** Set once the writer is gone for good: every write fails with it. */
   readonly failure: Error | undefined;
-  /** Writes sent and not answered yet (a cheap read, for admission control and /readyz). */
+  /** Writes sent and not answered yet (a cheap read, for admission control, /readyz and /metrics). */
   readonly backlog: number;
   /** Wait for what was sent, then release the writer. */
   close(): Promise<void>;
