@@ -79,6 +79,9 @@ export interface Options {
   /** --ab DIR: only alternate the gateway InviaMalattia run between this build and the build in DIR. */
   readonly abOther: string | undefined;
   readonly abRounds: number;
+  /** --overload [FACTOR]: only a closed-loop peak run, then a paced run at FACTOR x that peak. */
+  readonly overload: number | undefined;
+  readonly overloadConnections: number;
 }
 
 const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [options])
@@ -103,6 +106,9 @@ const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [op
   --render FILE.json     only re-write docs/performance.md (+ plot) from a saved bench/results file
   --ab DIR [--rounds N]  only the gateway InviaMalattia run, alternating N times (default 3) between this
                          build and the built checkout in DIR; prints both series and the ratio of medians
+  --overload             only: the gateway's InviaMalattia peak (closed loop), then a paced run at
+                         --overload-factor (default 3) x that peak over --overload-connections (default 2000):
+                         admitted throughput, the admitted calls' p99 (server histogram), the refusal rate
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -139,6 +145,8 @@ function parseOptions(argv: string[]): Options {
     quietWaitS: num('--quiet-wait', 60),
     abOther: get('--ab'),
     abRounds: num('--rounds', 3),
+    overload: argv.includes('--overload') ? num('--overload-factor', 3) : undefined,
+    overloadConnections: num('--overload-connections', 2000),
   };
 }
 
@@ -1023,6 +1031,76 @@ async function abSuite(b: Bench, otherRoot: string): Promise<void> {
   process.stdout.write(`  this / other (medians): ${(median(rps[0]!) / median(rps[1]!)).toFixed(3)}\n`);
 }
 
+/** Cumulative counts of sac_request_duration_seconds buckets for one operation, by upper bound (s). */
+async function durationBuckets(url: string, operation: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  const re = new RegExp(`^sac_request_duration_seconds_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const m of text.matchAll(re)) {
+    const labels = m[1]!;
+    if (!labels.includes(`operation="${operation}"`)) continue;
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    if (le === undefined) continue;
+    buckets.set(le === '+Inf' ? Infinity : Number(le), Number(m[2]));
+  }
+  return buckets;
+}
+
+/** The upper bound of the bucket holding quantile q of the calls between two scrapes (an upper estimate). */
+function quantileFromBuckets(before: Map<number, number>, after: Map<number, number>, q: number): { count: number; upperS: number } {
+  const bounds = [...after.keys()].sort((x, y) => x - y);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return { count: total, upperS: le };
+  }
+  return { count: total, upperS: Infinity };
+}
+
+/**
+ * --overload: what a rush does to the gateway. A closed-loop peak run finds
+ * what it sustains; a paced run then offers FACTOR x that rate over many
+ * connections. Reported: the offered and achieved rates, the admitted calls
+ * (ricevutaOk) per second and their p99 as the gateway's own latency
+ * histogram saw them (wrk's latency mixes admitted calls with the fast
+ * refusals), and the share of 503 refusals.
+ */
+async function overloadSuite(b: Bench, factor: number): Promise<void> {
+  const dataDir = path.join(b.work, 'overload');
+  mkdirSync(dataDir, { recursive: true });
+  await seedGateway(b.o, dataDir, CLI);
+  const gw = await startGateway(b.o, dataDir, [], b.o.workers, CLI);
+  try {
+    const w = buildWorkload(b, gw, 'overload');
+    const responseBytes = Buffer.byteLength(await probe(gw.server.url, w.invioLines[0]!));
+    const base = { server: gw.server, kind: 'gateway' as const, processes: gw.processes, linesFile: w.invioFile, dataDir, responseBytes };
+    const peak = await measure(b, { ...base, name: 'gateway InviaMalattia peak (closed loop)', minOkShare: 0.999 });
+    const offered = Math.round(peak.rps * factor);
+    const before = await durationBuckets(gw.server.url, 'InviaMalattia');
+    const rush = await measure(b, {
+      ...base,
+      name: `gateway InviaMalattia at ${factor}x peak (${offered} req/s offered, ${b.o.overloadConnections} connections)`,
+      rate: offered,
+      connections: b.o.overloadConnections,
+    });
+    const after = await durationBuckets(gw.server.url, 'InviaMalattia');
+    const admitted = rush.answers.ok / rush.durationS;
+    const p50 = quantileFromBuckets(before, after, 0.5);
+    const p99 = quantileFromBuckets(before, after, 0.99);
+    const refused = rush.answers.non2xx;
+    process.stdout.write(
+      `\nOverload (${factor}x):\n` +
+        `  peak (closed loop, ${b.o.connections} connections)   ${peak.rps.toFixed(0)} req/s, p99 ${peak.p99Ms.toFixed(1)} ms\n` +
+        `  offered / achieved                     ${offered} / ${rush.rps.toFixed(0)} req/s over ${b.o.overloadConnections} connections\n` +
+        `  admitted (ricevutaOk)                  ${admitted.toFixed(0)} req/s (${((100 * admitted) / peak.rps).toFixed(0)}% of peak), stored ${rush.stored ?? '?'}\n` +
+        `  admitted calls, server latency         p50 <= ${(p50.upperS * 1000).toFixed(0)} ms, p99 <= ${(p99.upperS * 1000).toFixed(0)} ms (histogram buckets, ${p99.count} calls)\n` +
+        `  refused (503 + Retry-After)            ${refused} of ${rush.requests} (${((100 * refused) / Math.max(1, rush.requests)).toFixed(1)}%), other failures ${rush.failures - refused}\n` +
+        `  all answers as wrk saw them            p50 ${rush.p50Ms.toFixed(1)} ms, p99 ${rush.p99Ms.toFixed(1)} ms, max ${rush.maxMs.toFixed(0)} ms\n`,
+    );
+  } finally {
+    await gw.server.stop();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
@@ -1063,9 +1141,10 @@ async function main(argv: string[]): Promise<void> {
     `Servers: ${o.serverCpus === '' ? `not pinned (may use all ${cpus.length} CPUs, sharing CPU ${o.wrkCpus || 'any'} with wrk)` : `pinned to CPUs ${o.serverCpus}`}; ` +
     `gateway, ceiling and peer each run ${o.workers} worker process${o.workers > 1 ? 'es (node:cluster) + primary' : ''}.`;
   log(`work dir ${work} (${fsType}); ${cores}`);
-  if (o.abOther !== undefined) {
+  if (o.abOther !== undefined || o.overload !== undefined) {
     try {
-      await abSuite(b, o.abOther);
+      if (o.abOther !== undefined) await abSuite(b, o.abOther);
+      else await overloadSuite(b, o.overload!);
     } finally {
       if (!o.keep) rmSync(work, { recursive: true, force: true });
     }

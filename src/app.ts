@@ -151,6 +151,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       const port = typeof address === 'object' && address ? address.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       gateway.url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+      // The start-up lines (warnings included) are out when the gateway is up, not at the next flush.
+      try {
+        logger.flush();
+      } catch {
+        // a destination without a buffer
+      }
       return gateway.url;
     },
     async close() {

@@ -378,7 +378,7 @@ function loadMaintenanceConfig(env: NodeJS.ProcessEnv): MaintenanceConfig {
   };
 }
 
-// --- one certificate per visit (issue 10, docs/operations/idempotency.md) ---
+// --- one certificate per visit (issue 10, docs/operations.md ("One certificate per visit")) ---
 
 export interface IdempotencyConfig {
   /**

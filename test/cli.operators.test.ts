@@ -5,6 +5,7 @@
  * changed, disabled and enabled with `sac-gateway users`, persons imported
  * with `sac-gateway registry import`, then used over SOAP.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -244,6 +245,8 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
 test('a gateway started with no users and no demo data warns how to add one', async () => {
   const gw = await startCli(newDir(), { env: { SAC_DEMO_DATA: '0' }, track: (c) => children.push(c) });
   try {
+    // The log is written asynchronously (flushed when the gateway is up): give the pipe a moment.
+    for (let i = 0; i < 100 && !/no users in the store/.test(gw.output()); i++) await delay(20);
     assert.match(gw.output(), /no users in the store.*sac-gateway users add/);
   } finally {
     gw.child.kill('SIGTERM');

@@ -39,7 +39,7 @@ export function renderDiagnosticsDoc(): string {
     'While they apply, every response, `ricevutaOk` and `ricevutaNonOk` alike, carries them in `ricevutaInfo`,',
     'before `ricevutaNonOk` and the `ricevutaOk` element: one `info` per notice (at most 30) with `codice`',
     '(below), `dataInserimento` (when it was published), `info` (the Italian text below, filled in) and',
-    '`dataInizioVal`/`dataFineVal` (the period it is about). See docs/operations/maintenance.md.',
+    '`dataInizioVal`/`dataFineVal` (the period it is about). See docs/operations.md ("Maintenance windows and paper certificates").',
     '',
     '| codice | info |',
     '|---|---|',

@@ -39,6 +39,9 @@ interface Backlog {
   pendingWrites(): number;
 }
 
+/** A refusal this long after the previous one starts a new spell of overload (logged at warn). */
+const OVERLOAD_SPELL_GAP_MS = 5_000;
+
 /** Samples over the limits in a row before calls are refused: a sustained overload, not one pause. */
 const SUSTAINED_SAMPLES = 2;
 
@@ -60,6 +63,8 @@ export class Admission {
     event_loop_utilization: 0,
     rate_limited: 0,
   };
+
+  private lastRefusalAt = -Infinity;
 
   constructor(
     private readonly settings: AdmissionConfig,
@@ -122,7 +127,10 @@ export class Admission {
   private refuse(request: FastifyRequest, reply: FastifyReply, reason: RefusalReason): void {
     this.refused[reason]++;
     const retryAfterS = this.retryAfterS();
-    request.log.warn({ reason }, 'call refused: overloaded');
+    // Each refusal is in its access line (outcome OVERLOADED) and in /metrics; the log says when a spell of refusals begins.
+    const now = performance.now();
+    if (now - this.lastRefusalAt > OVERLOAD_SPELL_GAP_MS) request.log.warn({ reason, ...this.state() }, 'overload: refusing calls');
+    this.lastRefusalAt = now;
     // The body is not read: the connection ends with the answer.
     sendFault(reply, new SoapFault('OVERLOADED', { secondi: retryAfterS }), { retryAfterS, close: true });
   }

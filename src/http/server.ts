@@ -94,6 +94,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   const admission = new Admission(config.admission, parts.store);
+  metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);
   if (config.observability.metrics.kind === 'on') registerMetricsRoute(app, parts.metricsSource);
   void app.register(soapService, {

@@ -1,7 +1,7 @@
 /**
  * One certificate per visit: the keys under which InviaMalattia,
  * InviaRicovero and InviaDimissione claim what they create, and the answers
- * to a resubmission (docs/operations/idempotency.md). The decision is the
+ * to a resubmission (docs/operations.md ("One certificate per visit")). The decision is the
  * store's, inside the transaction that creates the record.
  *
  * "Identical in substance": same sender (the authenticated username), same
