@@ -79,13 +79,13 @@ export function conflictOutcome(operation: IdempotentOperation, conflict: ClaimC
  * what the checks see): the first receipt is answered if there is one.
  * Only failures pay for this read; a passing request is decided by the write.
  */
-export function unlessResubmitted(
+export async function unlessResubmitted(
   operation: IdempotentOperation,
   claim: IdempotencyClaim | undefined,
   failed: Outcome,
   services: Services,
-): Outcome {
-  const conflict = claim && services.store.findClaim(claim);
+): Promise<Outcome> {
+  const conflict = claim && (await services.store.findClaim(claim));
   // A reused MessageID on a failing request: the failure is what the client must fix first.
   return conflict && 'replay' in conflict ? conflictOutcome(operation, conflict) : failed;
 }

@@ -223,8 +223,9 @@ export interface CertificateStore {
    * The conflict a claimed write would meet now, read without writing (for a
    * request that fails its checks: it may still be a resubmission of one that
    * passed them earlier). The write itself decides again, in its transaction.
+   * Asynchronous: the claims may live where the single writer is.
    */
-  findClaim(claim: IdempotencyClaim): ClaimConflict | undefined;
+  findClaim(claim: IdempotencyClaim): Promise<ClaimConflict | undefined>;
   /**
    * Append entries to the access journal (reads, refused look-ups, failed
    * logins). Settles once they are committed: a read of health data awaits

@@ -25,6 +25,12 @@ function abortsBatch(err: unknown): boolean {
   return err !== null && typeof err === 'object' && (err as { [ABORTS_BATCH]?: true })[ABORTS_BATCH] === true;
 }
 
+/** Told how each group transaction ended (state kept beside the database, e.g. the writer's claim index). */
+export interface BatchListener {
+  committed(): void;
+  rolledBack(): void;
+}
+
 interface Pending {
   readonly work: () => unknown;
   readonly resolve: (value: unknown) => void;
@@ -36,7 +42,10 @@ export class GroupCommitter {
   private scheduled = false;
   private readonly commitBatch: (batch: Pending[]) => Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly listener?: BatchListener,
+  ) {
     // IMMEDIATE: take the write lock at BEGIN, so the checks inside each write
     // see the state no other process can change before this COMMIT.
     const batchTransaction = db.transaction((batch: Pending[]) =>
@@ -78,9 +87,11 @@ export class GroupCommitter {
       results = this.commitBatch(batch);
     } catch (error) {
       // The COMMIT itself failed (disk full, lock timeout), or a write aborted the batch: nothing of it is stored.
+      this.listener?.rolledBack();
       for (const item of batch) item.reject(error);
       return;
     }
+    this.listener?.committed();
     results.forEach((result, i) => {
       const item = batch[i]!;
       if (result.ok) item.resolve(result.value);

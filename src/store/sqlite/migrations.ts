@@ -152,6 +152,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // pincode); message_key: SHA-256 of sender and wsa:MessageID, when one was sent. No payload,
     // no health data. Rows are inserted in time order, so the oldest are the first rowids: the
     // writer purges expired ones from the front, a few at a time, without an index on created_at.
+    // No index on the keys either: they are hashes, so every insert would write a random leaf of
+    // it; the single writer keeps the index in memory and reads the table back when it opens.
     sql: `
       CREATE TABLE idempotency (
         id INTEGER PRIMARY KEY,
@@ -161,8 +163,6 @@ export const MIGRATIONS: readonly Migration[] = [
         subject_kind TEXT NOT NULL CHECK (subject_kind IN ('certificato', 'ricovero')),
         subject_id TEXT NOT NULL
       ) STRICT;
-      CREATE UNIQUE INDEX idempotency_by_request ON idempotency (request_key);
-      CREATE UNIQUE INDEX idempotency_by_message ON idempotency (message_key) WHERE message_key IS NOT NULL;
     `,
   },
   {

@@ -26,7 +26,6 @@ import type {
   UserRecord,
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
-import { ClaimReader } from './idempotency.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SocketWriteChannel } from './socketWriter.js';
@@ -108,12 +107,10 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
-  private readonly claims: ClaimReader;
 
   constructor(db: Database.Database, writer: WriteChannel = new LocalWriteChannel(db)) {
     this.db = db;
     this.writer = writer;
-    this.claims = new ClaimReader(db);
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(
@@ -236,8 +233,8 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
     return this.writer.send(claim ? { op: 'insertCertificate', record, by, claim } : { op: 'insertCertificate', record, by }) as Promise<ClaimConflict | undefined>;
   }
 
-  findClaim(claim: IdempotencyClaim): ClaimConflict | undefined {
-    return this.claims.find(claim);
+  findClaim(claim: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+    return this.writer.send({ op: 'findClaim', claim }) as Promise<ClaimConflict | undefined>;
   }
 
   getCertificate(idCertificato: string): CertificateRecord | undefined {

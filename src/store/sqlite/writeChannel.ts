@@ -33,8 +33,8 @@ export class LocalWriteChannel implements WriteChannel {
   readonly failure = undefined;
 
   constructor(private readonly db: Database.Database) {
-    this.group = new GroupCommitter(db);
     this.writes = new SqliteWrites(db);
+    this.group = new GroupCommitter(db, this.writes.claims);
   }
 
   get backlog(): number {

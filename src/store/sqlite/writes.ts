@@ -20,7 +20,7 @@ import {
   type RicoveroRecord,
 } from '../port.js';
 import { abortBatch } from './groupCommit.js';
-import { ClaimWriter } from './idempotency.js';
+import { ClaimIndex } from './idempotency.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
 
 /**
@@ -44,14 +44,17 @@ export type WriteOp =
   | { readonly op: 'insertRicovero'; readonly record: RicoveroRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
   | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
   | { readonly op: 'insertDischarge'; readonly record: CertificateRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
-  | { readonly op: 'appendJournal'; readonly entries: readonly JournalEntry[] };
+  | { readonly op: 'appendJournal'; readonly entries: readonly JournalEntry[] }
+  // Not a write: the writer holds the claim index (idempotency.ts), so the look-up goes where it is.
+  | { readonly op: 'findClaim'; readonly claim: IdempotencyClaim };
 
 export class SqliteWrites {
   private readonly stmt;
-  private readonly claims: ClaimWriter;
+  /** The claim index: the group committer tells it how each transaction ended. */
+  readonly claims: ClaimIndex;
 
   constructor(private readonly db: Database.Database) {
-    this.claims = new ClaimWriter(db);
+    this.claims = new ClaimIndex(db);
     this.stmt = {
       journal: db.prepare<[string, string, string, string, string, string, string, string | null]>(
         `INSERT INTO access_journal (at, username, client_address, operation, action, subject_kind, subject_id, detail)
@@ -92,10 +95,10 @@ export class SqliteWrites {
   execute(write: WriteOp): unknown {
     switch (write.op) {
       case 'insertCertificate': {
-        const conflict = write.claim && this.claims.check(write.claim);
-        if (conflict) return conflict;
+        const claimed = write.claim && this.claims.check(write.claim);
+        if (claimed && 'conflict' in claimed) return claimed.conflict;
         this.insertCertificate(write.record, write.by);
-        if (write.claim) this.claims.record(write.claim, 'certificato', write.record.idCertificato);
+        if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'certificato', write.record.idCertificato);
         return undefined;
       }
       case 'cancelCertificate': {
@@ -109,10 +112,10 @@ export class SqliteWrites {
         return outcome;
       }
       case 'insertRicovero': {
-        const conflict = write.claim && this.claims.check(write.claim);
-        if (conflict) return conflict;
+        const claimed = write.claim && this.claims.check(write.claim);
+        if (claimed && 'conflict' in claimed) return claimed.conflict;
         this.insertRicovero(write.record, write.by);
-        if (write.claim) this.claims.record(write.claim, 'ricovero', write.record.idInizioRicovero);
+        if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'ricovero', write.record.idInizioRicovero);
         return undefined;
       }
       case 'cancelRicovero': {
@@ -122,18 +125,20 @@ export class SqliteWrites {
       }
       case 'insertDischarge': {
         // Before the admission's checks: a resent discharge answers its first receipt, not "already sent".
-        const conflict: ClaimConflict | undefined = write.claim && this.claims.check(write.claim);
-        if (conflict) return conflict;
+        const claimed = write.claim && this.claims.check(write.claim);
+        if (claimed && 'conflict' in claimed) return claimed.conflict;
         const outcome = this.insertDischarge(write.record, write.by);
         if (outcome === 'ok') {
           this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
-          if (write.claim) this.claims.record(write.claim, 'certificato', write.record.idCertificato);
+          if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'certificato', write.record.idCertificato);
         }
         return outcome;
       }
       case 'appendJournal':
         for (const e of write.entries) this.journal(e, e.action, e.subjectKind, e.subjectId, e.detail);
         return undefined;
+      case 'findClaim':
+        return this.claims.find(write.claim);
     }
   }
 
