@@ -11,7 +11,7 @@
  * it in any form; it is verified on every request anyway). Only SHA-256
  * hashes are stored, never the payload.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { diagnostic } from '../catalog/diagnostics.js';
 import type { ClaimConflict, IdempotencyClaim } from '../store/port.js';
 import { canonicalText } from '../xml/canonical.js';
@@ -25,10 +25,9 @@ export type IdempotentOperation = 'InviaMalattia' | 'InviaRicovero' | 'InviaDimi
 const OMITTED: ReadonlySet<string> = new Set(['pincode']);
 
 function sha256(...parts: string[]): string {
-  const hash = createHash('sha256');
   // NUL separates the parts: none of them can contain one (XML 1.0 forbids it, and so do usernames).
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('base64');
+  // One-shot: about half the cost of a streamed hash with an update per part, on every creating request.
+  return hash('sha256', `${parts.join('\0')}\0`, 'base64');
 }
 
 /**
