@@ -105,15 +105,19 @@ export class LoginGuard {
     });
   }
 
+  /** The verdict for a connection that proved this exact header, while it still holds (see proveAgain); else undefined. */
+  provenAgain(authorization: string | undefined, signal: AbortSignal): LoginResult | undefined {
+    if (authorization === undefined) return undefined;
+    const memo = this.proven.get(signal);
+    if (memo === undefined || memo.authorization !== authorization) return undefined;
+    const again = this.proveAgain(memo);
+    if (again === undefined) this.proven.delete(signal);
+    return again;
+  }
+
   async authenticate(authorization: string | undefined, clientAddress: string, signal: AbortSignal): Promise<LoginResult> {
-    if (authorization !== undefined) {
-      const memo = this.proven.get(signal);
-      if (memo !== undefined && memo.authorization === authorization) {
-        const again = this.proveAgain(memo);
-        if (again !== undefined) return again;
-        this.proven.delete(signal);
-      }
-    }
+    const again = this.provenAgain(authorization, signal);
+    if (again !== undefined) return again;
     const read = readBasicCredentials(authorization);
     if (read.kind === 'missing') return { ok: false, reason: 'missing' };
     if (read.kind === 'malformed') {

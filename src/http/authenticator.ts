@@ -12,6 +12,12 @@ export type { LoginResult };
 export interface Authenticator {
   /** `signal` aborts when the client's connection closes, so queued work for it can be dropped. */
   authenticate(authorization: string | undefined, clientAddress: string, signal: AbortSignal): Promise<LoginResult>;
+  /**
+   * The same verdict at once for a connection (its signal) that already
+   * proved this exact header, when nothing changed since; undefined sends
+   * the request down authenticate().
+   */
+  provenAgain?(authorization: string | undefined, signal: AbortSignal): LoginResult | undefined;
 }
 
 const CLIENT_GONE = Symbol('sac.clientGone');

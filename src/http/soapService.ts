@@ -72,26 +72,28 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const socket = request.raw.socket;
-    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', clientGoneSignal(socket)).then(
-      (result) => {
-        if (result.ok) {
-          const waitS = rateLimit.take(result.user.username, result.user.kind);
-          if (waitS > 0) {
-            admission.refused.rate_limited++;
-            // The access line (accessLog.ts) names the refusal: RATE_LIMITED.
-            sendFault(reply, new SoapFault('RATE_LIMITED', { secondi: waitS }), { retryAfterS: waitS, close: true });
-            return;
-          }
-          request.caller = result.user;
-          if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
-          done();
-        } else {
-          // The access line (accessLog.ts) names the refusal: UNAUTHORIZED, LOGIN_THROTTLED or AUTH_BUSY.
-          refuseLogin(reply, result);
+    const signal = clientGoneSignal(socket);
+    const verdict = (result: LoginResult): void => {
+      if (result.ok) {
+        const waitS = rateLimit.take(result.user.username, result.user.kind);
+        if (waitS > 0) {
+          admission.refused.rate_limited++;
+          // The access line (accessLog.ts) names the refusal: RATE_LIMITED.
+          sendFault(reply, new SoapFault('RATE_LIMITED', { secondi: waitS }), { retryAfterS: waitS, close: true });
+          return;
         }
-      },
-      (err: unknown) => done(err as Error),
-    );
+        request.caller = result.user;
+        if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
+        done();
+      } else {
+        // The access line (accessLog.ts) names the refusal: UNAUTHORIZED, LOGIN_THROTTLED or AUTH_BUSY.
+        refuseLogin(reply, result);
+      }
+    };
+    // A kept-alive connection that already proved this header is answered at once, without a promise.
+    const proven = authenticator.provenAgain?.(request.headers.authorization, signal);
+    if (proven !== undefined) return verdict(proven);
+    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', signal).then(verdict, (err: unknown) => done(err as Error));
   });
 
   app.setErrorHandler((err: unknown, request, reply) => {

@@ -5,7 +5,9 @@
  * in values, empty elements) and needs the document, which is gone by now.
  *
  * - names are local names (prefixes and namespace declarations are already
- *   gone in the object), members in a fixed order (sorted);
+ *   gone in the object), members in document order, which the schema fixes
+ *   (every type of the contract is a sequence; callers pass schema-valid
+ *   payloads only);
  * - whitespace between elements never reaches the object; inside a value,
  *   runs of whitespace count as one space and the ends are trimmed;
  * - an empty value or an element with nothing in it counts as absent;
@@ -27,7 +29,9 @@ function write(value: XmlValue, omit: ReadonlySet<string>): string {
     return text === '' ? '' : `${text.length}:${text}`;
   }
   let out = '';
-  for (const name of Object.keys(value).sort()) {
+  // Document order: the payload is schema-valid, and the contract's types are sequences, so two
+  // requests that say the same thing list their members in the same order (no sort needed).
+  for (const name in value) {
     const member = value[name];
     if (member === undefined || omit.has(name)) continue;
     const written = write(member, omit);

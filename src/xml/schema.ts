@@ -68,6 +68,7 @@ export class ContractSchema {
   /** Owns the compiled schema (dispose frees it); validation uses its pointer directly. */
   private readonly validator: XsdValidator;
   private readonly schemaPtr: number;
+  private ctx = 0;
 
   private constructor(validator: XsdValidator) {
     this.validator = validator;
@@ -94,17 +95,14 @@ export class ContractSchema {
    */
   validateNode(ptr: NodePtr): Diagnostic[] {
     Object.assign(validationWork, { reported: 0, kept: 0, pathsResolved: 0, pathSteps: 0, siblingsScanned: 0 });
-    const ctx = xmlSchemaNewValidCtxt(this.schemaPtr);
-    if (ctx === 0) throw new Error('libxml2 could not allocate a schema validation context');
+    const ctx = this.context();
     const details: RawDetail[] = [];
     let ret: number;
     sink = details;
     try {
-      xmlSchemaSetValidStructuredErrors(ctx, collector, 0);
       ret = xmlSchemaValidateOneElement(ctx, ptr);
     } finally {
       sink = undefined;
-      xmlSchemaFreeValidCtxt(ctx);
     }
     if (ret < 0) throw new Error('libxml2 schema validation failed (invalid input or internal error)');
     if (ret === 0) return [];
@@ -114,7 +112,23 @@ export class ContractSchema {
     return out.length > 0 ? out : [diagnostic('SCHEMA_NON_CONFORME', { campo: localName(ptr) }, localName(ptr))];
   }
 
+  /**
+   * One validation context for every call: libxml2 resets it at the start of
+   * each validation, and validation is synchronous (one at a time per
+   * thread), so allocating and freeing one per request bought nothing.
+   */
+  private context(): number {
+    if (this.ctx === 0) {
+      this.ctx = xmlSchemaNewValidCtxt(this.schemaPtr);
+      if (this.ctx === 0) throw new Error('libxml2 could not allocate a schema validation context');
+      xmlSchemaSetValidStructuredErrors(this.ctx, collector, 0);
+    }
+    return this.ctx;
+  }
+
   dispose(): void {
+    if (this.ctx !== 0) xmlSchemaFreeValidCtxt(this.ctx);
+    this.ctx = 0;
     this.validator.dispose();
   }
 }
