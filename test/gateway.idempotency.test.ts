@@ -345,6 +345,8 @@ describe("the writer's claim index follows its transactions", () => {
       const again = await group.write(() => writes.execute({ op: 'insertCertificate', record: { ...record, idCertificato: '100000000000000002' }, by, claim }));
       assert.deepEqual(again, { replay: { subjectKind: 'certificato', id: record.idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
       assert.equal(writes.claims.size, 1);
+      const rows = db.prepare<[], { id: number; request_key: string }>('SELECT id, request_key FROM idempotency').all();
+      assert.deepEqual(rows.map((r) => r.request_key), ['k-rollback'], 'one row, written with its commit; none left by the rolled-back one');
     } finally {
       db.close();
     }

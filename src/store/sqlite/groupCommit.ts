@@ -27,6 +27,8 @@ function abortsBatch(err: unknown): boolean {
 
 /** Told how each group transaction ended (state kept beside the database, e.g. the writer's claim index). */
 export interface BatchListener {
+  /** Inside the transaction, after its writes (a throw rolls the whole batch back). */
+  beforeCommit?(): void;
   committed(): void;
   rolledBack(): void;
 }
@@ -48,16 +50,18 @@ export class GroupCommitter {
   ) {
     // IMMEDIATE: take the write lock at BEGIN, so the checks inside each write
     // see the state no other process can change before this COMMIT.
-    const batchTransaction = db.transaction((batch: Pending[]) =>
-      batch.map((item) => {
+    const batchTransaction = db.transaction((batch: Pending[]) => {
+      const results = batch.map((item) => {
         try {
           return { ok: true as const, value: item.work() };
         } catch (error) {
           if (abortsBatch(error)) throw error;
           return { ok: false as const, error };
         }
-      }),
-    );
+      });
+      this.listener?.beforeCommit?.();
+      return results;
+    });
     this.commitBatch = (batch) => batchTransaction.immediate(batch);
   }
 

@@ -9,8 +9,9 @@
  * certificate, and the single writer's commit is what bounds throughput
  * (measured with bench --ab: the unique indexes cost ~13% of InviaMalattia's
  * throughput, the in-memory index ~1%). The table stays the durable record,
- * appended in rowid order (one shared page per commit) and read back whole when
- * the writer opens; the purge keeps it to the window. The writer is the only
+ * appended in rowid order (one shared page per commit, all of a transaction's
+ * claims in one multi-row INSERT just before its COMMIT) and read back whole
+ * when the writer opens; the purge keeps it to the window. The writer is the only
  * one that creates, so its index is complete; every change to it inside a
  * group transaction is undone if that transaction rolls back (committed() /
  * rolledBack(), called by GroupCommitter).
@@ -47,6 +48,8 @@ interface SubjectState {
   id_inizio_ricovero: string | null;
 }
 
+/** Claims written by one INSERT statement (a transaction's claims go in chunks of this many). */
+const INSERT_CHUNK = 32;
 /** Every this many claims recorded, up to PURGE_BATCH expired ones are purged: bounded work, amortised 2 per claim. */
 const PURGE_EVERY = 32;
 const PURGE_BATCH = 64;
@@ -59,14 +62,19 @@ export class ClaimIndex implements BatchListener {
   private readonly byMessage = new Map<string, ClaimEntry>();
   /** How to take back this transaction's changes to the maps, newest last. */
   private undo: Array<() => void> = [];
+  /** Claims of this transaction not written yet (beforeCommit writes them). */
+  private pending = new Set<ClaimEntry>();
+  /** Rowids are given here (the writer is the only one that inserts), so a claim has its id before its row is written. */
+  private nextId: number;
+  private batchFirstId: number | undefined;
   private recorded = 0;
   private readonly stmt;
+  private readonly db: Database.Database;
+  private readonly inserts = new Map<number, Database.Statement>();
 
   constructor(db: Database.Database) {
+    this.db = db;
     this.stmt = {
-      insert: db.prepare<[string, string | null, number, string, string]>(
-        'INSERT INTO idempotency (request_key, message_key, created_at, subject_kind, subject_id) VALUES (?, ?, ?, ?, ?)',
-      ),
       remove: db.prepare<[number]>('DELETE FROM idempotency WHERE id = ?'),
       certificate: db.prepare<[string], SubjectState>(
         'SELECT state, data_ricezione, id_inizio_ricovero FROM certificati WHERE id_certificato = ?',
@@ -89,6 +97,7 @@ export class ClaimIndex implements BatchListener {
       });
     }
     this.undo = [];
+    this.nextId = (db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM idempotency').get()?.id ?? 0) + 1;
   }
 
   /** Claims held (for tests and measurements). */
@@ -114,24 +123,57 @@ export class ClaimIndex implements BatchListener {
    */
   record(claim: IdempotencyClaim, stale: readonly ClaimEntry[], subjectKind: EarlierReceipt['subjectKind'], subjectId: string): void {
     try {
-      for (const entry of stale) this.stmt.remove.run(entry.id);
-      const id = Number(this.stmt.insert.run(claim.requestKey, claim.messageKey, claim.at, subjectKind, subjectId).lastInsertRowid);
       const expired = ++this.recorded % PURGE_EVERY === 0 ? this.expired(claim.notBefore) : [];
-      for (const entry of expired) this.stmt.remove.run(entry.id);
-      for (const entry of [...stale, ...expired]) this.drop(entry);
-      this.put({ id, requestKey: claim.requestKey, messageKey: claim.messageKey, createdAt: claim.at, subjectKind, subjectId });
+      for (const entry of [...stale, ...expired]) {
+        // A claim of this same transaction is simply not written; an older one's row is deleted.
+        if (!this.pending.delete(entry)) this.stmt.remove.run(entry.id);
+        this.drop(entry);
+      }
+      this.batchFirstId ??= this.nextId;
+      const entry: ClaimEntry = { id: this.nextId++, requestKey: claim.requestKey, messageKey: claim.messageKey, createdAt: claim.at, subjectKind, subjectId };
+      this.pending.add(entry);
+      this.put(entry);
     } catch (err) {
       throw abortBatch(err);
     }
   }
 
+  /** Inside the group transaction, after its writes: this transaction's claims, a few INSERT statements in all. */
+  beforeCommit(): void {
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending];
+    for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
+      const chunk = rows.slice(from, from + INSERT_CHUNK);
+      const params: Array<string | number | null> = [];
+      for (const e of chunk) params.push(e.id, e.requestKey, e.messageKey, e.createdAt, e.subjectKind, e.subjectId);
+      this.insertOf(chunk.length).run(params);
+    }
+  }
+
   committed(): void {
     this.undo = [];
+    this.pending.clear();
+    this.batchFirstId = undefined;
   }
 
   rolledBack(): void {
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
     this.undo = [];
+    this.pending.clear();
+    if (this.batchFirstId !== undefined) this.nextId = this.batchFirstId;
+    this.batchFirstId = undefined;
+  }
+
+  /** The INSERT of n rows, prepared once per n. */
+  private insertOf(n: number): Database.Statement {
+    let statement = this.inserts.get(n);
+    if (statement === undefined) {
+      statement = this.db.prepare(
+        `INSERT INTO idempotency (id, request_key, message_key, created_at, subject_kind, subject_id) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+      this.inserts.set(n, statement);
+    }
+    return statement;
   }
 
   /**
