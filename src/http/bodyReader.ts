@@ -103,7 +103,10 @@ export function bodyParser(limit: number, watch: BodyRateWatch) {
     const onEnd = (): void => finish(null);
     const onError = (err: Error): void => finish(err);
     // The client went away before the end: there is nobody to answer, but the request must end.
-    const onClose = (): void => finish(Object.assign(new Error('client closed the connection before the end of the body'), { code: 'ECONNRESET' }));
+    // 'close' also comes after a normal end (the listener stays): nothing to build then.
+    const onClose = (): void => {
+      if (!settled) finish(Object.assign(new Error('client closed the connection before the end of the body'), { code: 'ECONNRESET' }));
+    };
     payload.on('data', onData);
     payload.on('end', onEnd);
     payload.on('error', onError);
