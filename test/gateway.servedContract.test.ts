@@ -152,8 +152,8 @@ describe('served WSDL', () => {
     }
   });
 
-  test('wrong or missing ?xsd= names answer 404', async () => {
-    for (const query of ['?xsd=other.xsd', '?xsd=DEFINITORIO.XSD', '?xsd=../xsd/definitorio.xsd', '?xsd=', '']) {
+  test('wrong ?xsd= names answer 404', async () => {
+    for (const query of ['?xsd=other.xsd', '?xsd=DEFINITORIO.XSD', '?xsd=../xsd/definitorio.xsd', '?xsd=']) {
       const response = await fetch(`${gw.endpoint}${query}`);
       assert.equal(response.status, 404, `GET ${query || '(no query)'}`);
       await response.arrayBuffer();

@@ -4,7 +4,7 @@
  * imports, and the certificate whose public key encrypts the pincode.
  */
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WSDL_PATH, XSD_FILE_NAME, XSD_PATH } from '../contract/files.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import { publicBaseUrl, type PublicAddressSettings } from './publicAddress.js';
@@ -38,6 +38,15 @@ export function renderWsdl(template: string, baseUrl: string): string {
 
 const XML = 'text/xml; charset=utf-8';
 
+/** The SOAP endpoint takes only POST (HTTP 405 with Allow, as RFC 9110 asks). */
+function methodNotAllowed(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(405)
+    .header('allow', 'POST')
+    .type('text/plain; charset=utf-8')
+    .send(`Metodo non ammesso: usare POST per le operazioni, ${SERVICE_PATH}?wsdl per il contratto.\n`);
+}
+
 export function registerContractRoutes(app: FastifyInstance, key: PincodeKey, address: PublicAddressSettings): void {
   const wsdlTemplate = loadWsdlTemplate();
   const xsd = readFileSync(XSD_PATH);
@@ -48,10 +57,17 @@ export function registerContractRoutes(app: FastifyInstance, key: PincodeKey, ad
       return reply.type(XML).send(renderWsdl(wsdlTemplate, publicBaseUrl(request, address)));
     }
     if (query.xsd === XSD_FILE_NAME) return reply.type(XML).send(xsd);
-    return reply
-      .code(404)
-      .type('text/plain; charset=utf-8')
-      .send(`Usare POST per le operazioni, ${SERVICE_PATH}?wsdl per il contratto.\n`);
+    // ?xsd= naming another file: nothing of that name is served.
+    if ('xsd' in query) return reply.code(404).type('text/plain; charset=utf-8').send(`Schema non trovato: ${SERVICE_PATH}?wsdl per il contratto.\n`);
+    return methodNotAllowed(reply);
+  });
+  // Every other method on the endpoint: 405, answered before any body is read (the root scope reads none).
+  app.route({
+    method: ['PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: SERVICE_PATH,
+    // Answered in the hook, so no body is parsed; the connection closes since the body is left unread.
+    onRequest: async (_request, reply) => methodNotAllowed(reply.header('connection', 'close')),
+    handler: async (_request, reply) => reply,
   });
 
   app.get(CERT_DER_PATH, async (_request, reply) =>
