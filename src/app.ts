@@ -10,6 +10,7 @@ import { loadOrCreatePincodeKey, type LoadedPincodeKey } from './auth/pincodeKey
 import { OBSERVABILITY_DEFAULTS, type Config, type ObservabilityConfig } from './config.js';
 import { GatewayMetrics } from './http/metrics.js';
 import type { MetricsSource } from './http/metricsRoute.js';
+import { explainListenFailure } from './http/listenError.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
 import { withTimeBands } from './sac/timeBands.js';
@@ -146,7 +147,11 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     metrics,
     url: '',
     async listen() {
-      await server.listen({ host: config.host, port: config.port });
+      try {
+        await server.listen({ host: config.host, port: config.port });
+      } catch (err) {
+        throw explainListenFailure(err, 'PORT', config.host, config.port);
+      }
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -10,7 +10,8 @@
  *   docs        regenerate docs/diagnostics.md from the catalog
  *   journal     read the access journal (one certificate, admission, person or user)
  * Exit status: 0 done; 1 failed; 2 wrong arguments or configuration;
- * 3 `registry import` refused some lines.
+ * 3 `registry import` refused some lines; 4 `serve` could not open its port
+ * (busy or not permitted: one line naming PORT or SAC_METRICS).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { registryCommand } from './admin/registryCommand.js';
 import { readSecrets } from './admin/secretInput.js';
 import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
+import { LISTEN_FAILED_EXIT, ListenError } from './http/listenError.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
 import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
@@ -248,6 +250,11 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`configuration error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof ListenError) {
+    // One line naming the setting, not a stack trace: the port is taken or not permitted.
+    process.stderr.write(`sac-gateway: ${err.message}\n`);
+    process.exit(LISTEN_FAILED_EXIT);
   }
   if (err instanceof UserAdminError || err instanceof RegistryFileError || err instanceof RegistryWriteError) {
     process.stderr.write(`${err.message}\n`);

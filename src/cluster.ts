@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createGateway, createLogger, stdoutDestination } from './app.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import { aggregateWorkers, askPrimary, offerToPrimary } from './clusterMetrics.js';
+import { LISTEN_FAILED_EXIT } from './http/listenError.js';
 import { serveMetrics, type MetricsListener, type MetricsSource } from './http/metricsRoute.js';
 import type { Config } from './config.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -104,11 +105,17 @@ export async function serve(config: Config): Promise<void> {
         if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
         return;
       }
+      if (code === LISTEN_FAILED_EXIT) {
+        // The port is taken or not permitted (the worker said which): restarting would fail the same way.
+        log.error({ worker: worker.id }, 'a worker could not open the port: stopping');
+        stop('SIGTERM', LISTEN_FAILED_EXIT);
+        return;
+      }
       log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
       setTimeout(fork, RESTART_DELAY_MS).unref();
     });
   });
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: NodeJS.Signals, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, deadlineMs: config.edge.shutdownDeadlineMs }, 'stopping workers');
@@ -128,7 +135,7 @@ export async function serve(config: Config): Promise<void> {
     void stopped
       .then(() => writer.close())
       .then(
-        () => process.exit(0),
+        () => process.exit(exitCode),
         () => process.exit(1),
       );
   };

@@ -5,6 +5,7 @@
  * node:cluster the answer is the sum over the workers (cluster.ts).
  */
 import http from 'node:http';
+import { explainListenFailure } from './listenError.js';
 import { once } from 'node:events';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
@@ -55,7 +56,11 @@ export async function serveMetrics(host: string, port: number, source: MetricsSo
   server.requestTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   server.listen(port, host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    throw explainListenFailure(err, 'SAC_METRICS', host, port);
+  }
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}${METRICS_PATH}`;
