@@ -20,6 +20,8 @@ import { registerContractRoutes } from './contractRoutes.js';
 import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
+import { registerLanding } from './landing.js';
+import { loadDemoData } from '../seed.js';
 import type { GatewayMetrics } from './metrics.js';
 import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
 import { soapService } from './soapService.js';
@@ -93,6 +95,8 @@ export function buildServer(parts: ServerParts): HttpEdge {
     return sendInternal(request, reply, err);
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
+  // The landing page; demo users listed only when demo data are on.
+  registerLanding(app, config.demoData ? loadDemoData().users : []);
   const admission = new Admission(config.admission, parts.store);
   metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);

@@ -1,0 +1,155 @@
+/**
+ * The landing page at `/` and the ready envelopes it links to: what a
+ * vendor needs to start (contract links, demo users, one request per
+ * operation with today's dates in Europe/Rome). Plain HTML without scripts
+ * or external assets, every interpolated value escaped. Written by hand: a
+ * template engine would be a dependency for one page.
+ */
+import type { FastifyInstance } from 'fastify';
+import { CERT_NS, OPERATIONS, soapActionOf, type OperationName } from '../contract/operations.js';
+import { XSD_FILE_NAME } from '../contract/files.js';
+import { renderDiagnosticsDoc } from '../docs/diagnosticsDoc.js';
+import { CERT_DER_PATH, CERT_PEM_PATH, SERVICE_PATH } from './contractRoutes.js';
+
+export const ENVELOPES_PATH = '/esempi';
+export const DIAGNOSTICS_PATH = '/docs/diagnostics.md';
+/** What the vendor replaces in a downloaded envelope. */
+export const PLACEHOLDERS = { pincode: 'PINCODE_CIFRATO', puc: 'ID_CERTIFICATO', pucir: 'ID_INIZIO_RICOVERO' } as const;
+const WORKER = 'RSSMRA80A01H501U';
+
+export interface LandingUser {
+  readonly username: string;
+  readonly password: string;
+  readonly kind: string;
+  readonly pincode?: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A calendar day in Europe/Rome, `days` after today. */
+function romeDay(now: Date, days: number): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+interface Example {
+  /** Which demo user sends it. */
+  readonly sender: 'medico' | 'operatore';
+  /** The operation whose answer fills a placeholder, when one is needed. */
+  readonly needs?: string;
+  readonly payload: (today: string, inDays: (n: number) => string) => string;
+}
+
+const P = PLACEHOLDERS;
+const ME = `<medico><pincode>${P.pincode}</pincode></medico><lavoratore><codiceFiscale>${WORKER}</codiceFiscale></lavoratore>`;
+const CASA = '<residenza><via>Via Nazionale</via><civico>10</civico><cap>00184</cap><codiceCatastale>H501</codiceCatastale><comune>Roma</comune><provincia>RM</provincia></residenza>';
+const STRUTTURA = '<codiceRegione>120</codiceRegione><codiceAsl>201</codiceAsl>';
+
+/** One request per operation of the contract, for the demo data (operations.ts names them). */
+const EXAMPLES: Readonly<Record<OperationName, Example>> = {
+  InterrogazioneLavoratore: { sender: 'medico', payload: () => ME },
+  InviaMalattia: {
+    sender: 'medico',
+    payload: (today, d) =>
+      `${ME}${CASA}<malattia><ruoloMedico>S</ruoloMedico><dataRilascio>${today}</dataRilascio><dataInizio>${today}</dataInizio><dataFine>${d(3)}</dataFine><visita>A</visita><tipoCertificato>I</tipoCertificato><diagnosi><codiceDiagnosi>487.1</codiceDiagnosi><noteDiagnosi>Sindrome influenzale</noteDiagnosi></diagnosi></malattia>`,
+  },
+  RicercaMalattia: { sender: 'medico', payload: () => ME },
+  RistampaMalattia: { sender: 'medico', needs: 'InviaMalattia', payload: () => `${ME}<idCertificato>${P.puc}</idCertificato>` },
+  RettificaMalattia: { sender: 'medico', needs: 'InviaMalattia', payload: (_t, d) => `${ME}<idCertificato>${P.puc}</idCertificato><dataFine>${d(1)}</dataFine>` },
+  AnnullaMalattia: { sender: 'medico', needs: 'InviaMalattia', payload: () => `${ME}<idCertificato>${P.puc}</idCertificato>` },
+  InviaRicovero: {
+    sender: 'operatore',
+    payload: (today) => `<operatore>${STRUTTURA}</operatore><lavoratore><codiceFiscale>${WORKER}</codiceFiscale></lavoratore>${CASA}<ricovero><dataRicovero>${today}</dataRicovero></ricovero>`,
+  },
+  AnnullaRicovero: {
+    sender: 'operatore',
+    needs: 'InviaRicovero',
+    payload: () => `<operatore>${STRUTTURA}</operatore><lavoratore><codiceFiscale>${WORKER}</codiceFiscale></lavoratore><idCertificato>${P.pucir}</idCertificato>`,
+  },
+  InviaDimissione: {
+    sender: 'medico',
+    needs: 'InviaRicovero',
+    payload: (today, d) =>
+      `<medico><pincode>${P.pincode}</pincode>${STRUTTURA}</medico><lavoratore><codiceFiscale>${WORKER}</codiceFiscale></lavoratore><idInizioRicovero>${P.pucir}</idInizioRicovero>${CASA}<dimissione><ruoloMedico>S</ruoloMedico><dataRicovero>${today}</dataRicovero><dataDimissione>${today}</dataDimissione><dataFine>${d(3)}</dataFine><tipoCertificato>I</tipoCertificato><tipoRicovero>R</tipoRicovero><diagnosi><noteDiagnosi>Appendicectomia</noteDiagnosi></diagnosi></dimissione>`,
+  },
+  RettificaDimissione: { sender: 'medico', needs: 'InviaDimissione', payload: (_t, d) => `${ME}<idCertificato>${P.puc}</idCertificato><dataFine>${d(1)}</dataFine>` },
+};
+
+/** The whole SOAP 1.1 envelope of one operation's example, dated `now` in Europe/Rome. */
+export function exampleEnvelope(name: OperationName, now: Date): string {
+  const op = OPERATIONS.find((o) => o.name === name)!;
+  const payload = EXAMPLES[name].payload(romeDay(now, 0), (n) => romeDay(now, n));
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- ${op.name}: SOAPAction "${soapActionOf(op)}". Sostituire ${P.pincode} con il pincode cifrato (sac-gateway encrypt). -->
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cert="${CERT_NS}">
+  <soapenv:Body>
+    <cert:${op.requestElement}>${payload}</cert:${op.requestElement}>
+  </soapenv:Body>
+</soapenv:Envelope>
+`;
+}
+
+export function renderLanding(users: ReadonlyArray<LandingUser>): string {
+  const e = escapeHtml;
+  const rows = OPERATIONS.map((op) => {
+    const ex = EXAMPLES[op.name];
+    const note = ex.needs ? `sostituire ${ex.needs === 'InviaRicovero' && op.name !== 'RettificaDimissione' ? P.pucir : P.puc} con l'identificativo restituito da ${ex.needs}` : '';
+    return `<tr><td><code>${e(op.name)}</code></td><td><a href="${e(`${ENVELOPES_PATH}/${op.name}.xml`)}" download>${e(op.name)}.xml</a></td><td>${e(ex.sender)}</td><td><code>${e(soapActionOf(op))}</code></td><td>${e(note)}</td></tr>`;
+  }).join('\n');
+  const demo = users.length === 0
+    ? ''
+    : `<h2>Utenti dimostrativi</h2>
+<table><tr><th>utente (HTTP Basic)</th><th>password</th><th>tipo</th><th>pincode</th></tr>
+${users.map((u) => `<tr><td><code>${e(u.username)}</code></td><td><code>${e(u.password)}</code></td><td>${e(u.kind)}</td><td>${u.pincode ? `<code>${e(u.pincode)}</code>` : '—'}</td></tr>`).join('\n')}
+</table>`;
+  return `<!DOCTYPE html>
+<html lang="it">
+<head><meta charset="utf-8"><title>sac-gateway — CertificatiMedici</title></head>
+<body>
+<h1>sac-gateway</h1>
+<p>Implementazione aperta del servizio SOAP 1.1 <strong>CertificatiMedici</strong> del SAC (contratto v2.0):
+invio, rettifica, annullamento, ricerca e ristampa dei certificati di malattia, ricoveri e dimissioni.
+Le operazioni si inviano in <code>POST</code> a <code>${e(SERVICE_PATH)}</code> con autenticazione HTTP Basic.</p>
+<h2>Contratto</h2>
+<ul>
+<li><a href="${e(`${SERVICE_PATH}?wsdl`)}">WSDL</a></li>
+<li><a href="${e(`${SERVICE_PATH}?xsd=${XSD_FILE_NAME}`)}">XSD (${e(XSD_FILE_NAME)})</a></li>
+<li>Certificato per cifrare il pincode: <a href="${e(CERT_PEM_PATH)}">PEM</a>, <a href="${e(CERT_DER_PATH)}">DER</a></li>
+<li><a href="${e(DIAGNOSTICS_PATH)}">Diagnostiche e fault</a> (catalogo completo)</li>
+</ul>
+${demo}
+<h2>Buste pronte</h2>
+<p>Ogni busta ha le date di oggi (Europe/Rome) e il lavoratore dimostrativo <code>${WORKER}</code>.
+Sostituire <code>${P.pincode}</code> con il pincode cifrato:</p>
+<pre>PIN=$(npx sac-gateway encrypt 1234567890)
+sed "s|${P.pincode}|$PIN|" InviaMalattia.xml &gt; invio.xml
+curl -s -u UTENTE:PASSWORD -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "${e(soapActionOf(OPERATIONS.find((o) => o.name === 'InviaMalattia')!))}"' --data-binary @invio.xml URL${e(SERVICE_PATH)}</pre>
+<table><tr><th>operazione</th><th>busta</th><th>inviata da</th><th>SOAPAction</th><th>nota</th></tr>
+${rows}
+</table>
+</body>
+</html>
+`;
+}
+
+const OPERATION_FILES = new Map(OPERATIONS.map((op) => [`${op.name}.xml`, op.name]));
+
+/** `/`, the envelopes and the diagnostics catalog, in the root scope (admission control never refuses them). */
+export function registerLanding(app: FastifyInstance, users: ReadonlyArray<LandingUser>, now: () => Date = () => new Date()): void {
+  const page = renderLanding(users);
+  const diagnostics = renderDiagnosticsDoc();
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get(DIAGNOSTICS_PATH, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(diagnostics));
+  app.get(`${ENVELOPES_PATH}/:file`, async (request, reply) => {
+    const name = OPERATION_FILES.get((request.params as { file: string }).file);
+    if (name === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('Busta non trovata.\n');
+    return reply
+      .type('text/xml; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}.xml"`)
+      .send(exampleEnvelope(name, now()));
+  });
+}
