@@ -80,6 +80,35 @@ export async function resolveDoctor(
   }
 }
 
+/**
+ * An operatore reading a worker's data (disciplinare 3.7: the health authority
+ * acquires the worker's information from the codice fiscale). It acts for
+ * itself and its registered hospital only: no pincode, no other codice
+ * fiscale, codes (if sent) its own, and without a registered hospital it
+ * reads nothing. The redattore is the request's `medico` element.
+ */
+export function resolveOperatorReader(
+  redattore: Redattore,
+  caller: UserRecord,
+  section = 'medico',
+): { readonly operatoreCf: string } | { readonly errors: Diagnostic[] } {
+  const at = (field: string) => `${section}/${field}`;
+  const errors: Diagnostic[] = [];
+  if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', { sezione: section, tipo: caller.kind }));
+  if (present(redattore.codiceFiscale) && redattore.codiceFiscale !== caller.username) {
+    errors.push(diagnostic('CF_OPERATORE_NON_AMMESSO', {}, at('codiceFiscale')));
+  }
+  if (errors.length > 0) return { errors };
+  const hospital = registeredHospital(caller);
+  if (!hospital) return { errors: [diagnostic('OPERATORE_SENZA_STRUTTURA', {}, section)] };
+  const mismatch = (['codiceRegione', 'codiceAsl', 'codiceStruttura'] as const).find((field) => {
+    const value = redattore[field];
+    return value !== undefined && value !== hospital[field];
+  });
+  if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: hospital[mismatch] }, at(mismatch))] };
+  return { operatoreCf: caller.username };
+}
+
 export interface ActingStructure {
   readonly operatoreCf: string;
   readonly codiceRegione: string;
