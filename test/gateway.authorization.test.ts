@@ -212,7 +212,7 @@ describe('a region missing on either side denies', () => {
     accepted(await call('InviaMalattia', invioMalattia(TODAY, { medico: { pincode: pinOf(U.docNoRegion) } }), auth(U.docNoRegion)));
   });
 
-  test('an operator with no registered region, ASL or structure cannot send or cancel admissions (2016), itself or through the region', async () => {
+  test('an operator with no registered region, ASL or structure cannot send or cancel admissions nor read a worker (2016), itself or through the region', async () => {
     const id = await admit();
     for (const op of [U.opNoRegion, U.opNoAsl, U.opNoStructure]) {
       assertErrors(await invioRicovero({ ...STRUTTURA }, auth(op)), [['2016', 'operatore']]);
@@ -220,6 +220,10 @@ describe('a region missing on either side denies', () => {
       assertErrors(await invioRicovero({ codiceFiscale: op.user, ...STRUTTURA }, AUTH.regione), [['2016', 'operatore']]);
       const cancel = await call('AnnullaRicovero', { operatore: { ...STRUTTURA }, lavoratore: { codiceFiscale: WORKER }, idCertificato: id }, auth(op));
       assertErrors(cancel, [['2016', 'operatore']]);
+      const silent = await call('AnnullaRicovero', { lavoratore: { codiceFiscale: WORKER }, idCertificato: id }, auth(op));
+      assertErrors(silent, [['2016', 'operatore']]);
+      // Nor read a worker (disciplinare 3.7 is the health authority's: an operator of no hospital is none).
+      assertErrors(await call('InterrogazioneLavoratore', { medico: {}, lavoratore: { codiceFiscale: WORKER } }, auth(op)), [['2016', 'medico']]);
     }
     assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
   });

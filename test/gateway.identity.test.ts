@@ -313,12 +313,24 @@ describe('regione', () => {
 });
 
 describe('operatore', () => {
-  test('2009 on InviaMalattia and on InterrogazioneLavoratore, whatever the redattore holds', async () => {
+  test('2009 on InviaMalattia, whatever the redattore holds', async () => {
     for (const medico of [{}, { pincode: pin }, { codiceFiscale: DEMO.medico.user }, { codiceFiscale: DEMO.operatore.user }] as Fields[]) {
-      const [invio, interrogazione] = await refusedBoth({ auth: OPERATORE, medico }, [['2009', 'medico']]);
-      assert.match(invio!.errors[0]!.descrizione, /operatore.*InviaMalattia/);
-      assert.match(interrogazione!.errors[0]!.descrizione, /operatore.*InterrogazioneLavoratore/);
+      const invio = await refusedInvio({ auth: OPERATORE, medico }, [['2009', 'medico']]);
+      assert.match(invio.errors[0]!.descrizione, /operatore.*InviaMalattia/);
     }
+  });
+
+  test('InterrogazioneLavoratore (disciplinare 3.7): an operatore reads the worker for itself, with an empty medico, its own CF or its own codes', async () => {
+    for (const medico of [{}, { codiceFiscale: DEMO.operatore.user }, { codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120901' }] as Fields[]) {
+      acceptedInterrogazione(await interroga({ auth: OPERATORE, medico }), 'Rossi', 'Mario');
+    }
+  });
+
+  test("InterrogazioneLavoratore: an operatore sends no pincode (2006), no one else's CF (2014), no other structure's codes (2011)", async () => {
+    await refusedInterrogazione({ auth: OPERATORE, medico: { pincode: pin } }, [['2006', 'medico/pincode']]);
+    await refusedInterrogazione({ auth: OPERATORE, medico: { codiceFiscale: DEMO.medico.user } }, [['2014', 'medico/codiceFiscale']]);
+    await refusedInterrogazione({ auth: OPERATORE, medico: { codiceAsl: '202' } }, [['2011', 'medico/codiceAsl']]);
+    await refusedInterrogazione({ auth: OPERATORE, medico: {}, lavoratore: 'BNCMRA80A01H501' + checkCharacter('BNCMRA80A01H501') }, [['3003', 'lavoratore/codiceFiscale']]);
   });
 });
 
@@ -340,21 +352,22 @@ describe('identity errors come alone', () => {
   });
 
   // Functions: the encrypted pincodes exist only once the gateway has started.
-  const cases: Array<[string, () => Call, Array<[string, string]>]> = [
+  // An optional fourth item: what InterrogazioneLavoratore answers when it differs (an operatore may read a worker).
+  const cases: Array<[string, () => Call, Array<[string, string]>, Array<[string, string]>?]> = [
     ['medico without pincode', () => ({ auth: MEDICO, medico: {} }), [['2001', 'medico/pincode']]],
     ['medico with the other doctor\'s pincode', () => ({ auth: MEDICO, medico: { pincode: pin2 } }), [['2003', 'medico/pincode']]],
     ['medico with a pincode in clear', () => ({ auth: MEDICO, medico: { pincode: DEMO.medico.pincode } }), [['2004', 'medico/pincode']]],
     ['regione without codice fiscale', () => ({ auth: REGIONE, medico: {} }), [['2005', 'medico/codiceFiscale']]],
     ['regione naming a worker', () => ({ auth: REGIONE, medico: { codiceFiscale: BIANCHI } }), [['2007', 'medico/codiceFiscale']]],
     ['regione naming a doctor of another region', () => ({ auth: REGIONE, medico: { codiceFiscale: ALTRA_REGIONE_CF } }), [['2008', 'medico/codiceFiscale']]],
-    ['operatore', () => ({ auth: OPERATORE, medico: {} }), [['2009', 'medico']]],
+    ['operatore with a pincode', () => ({ auth: OPERATORE, medico: { pincode: pin } }), [['2009', 'medico']], [['2006', 'medico/pincode']]],
   ];
-  for (const [name, call, expected] of cases) {
+  for (const [name, call, expected, interrogazioneExpected] of cases) {
     test(`${name}: only the identity error, on both operations`, async () => {
       const before = gw.gateway.store.countCertificates();
       assertErrors(await inviaMalattia({ ...call(), lavoratore: brokenWorker, extra: broken }), expected);
       assert.equal(gw.gateway.store.countCertificates(), before);
-      assertErrors(await interroga({ ...call(), lavoratore: absent }), expected);
+      assertErrors(await interroga({ ...call(), lavoratore: absent }), interrogazioneExpected ?? expected);
     });
   }
 });

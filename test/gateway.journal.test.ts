@@ -139,6 +139,14 @@ describe('the access journal through the gateway', () => {
     assert.deepEqual(reads.map(brief), [`${DEMO.medico.user} InterrogazioneLavoratore lettura persona ${BIANCHI}`]);
   });
 
+  test("an operatore's worker look-up journals the read as the operator's", async () => {
+    const operatore = { auth: basic(DEMO.operatore.user, DEMO.operatore.password), medico: {} };
+    const answer = await call('InterrogazioneLavoratore', 'interrogazioneLavoratoreRequest', operatore, { lavoratore: { codiceFiscale: ROSSI } });
+    assert.deepEqual(answer.ok, { cognome: 'Rossi', nome: 'Mario' });
+    const reads = journal({ person: ROSSI }).filter((e) => e.subjectKind === 'persona' && e.username === DEMO.operatore.user);
+    assert.deepEqual(reads.map(brief), [`${DEMO.operatore.user} InterrogazioneLavoratore lettura persona ${ROSSI}`]);
+  });
+
   test("another doctor's PUC is answered like a missing one and journaled as accesso_negato", async () => {
     const puc = await send();
     const theirs = await call('RistampaMalattia', 'ristampaMalattiaRequest', medico2, { lavoratore: { codiceFiscale: ROSSI }, idCertificato: puc });

@@ -133,6 +133,23 @@ describe('1002: an element not expected where it is', () => {
     assertSchemaErrors(r, [['1002', 'residenza/nazione']]);
   });
 
+  test('a stray note after diagnosi, with no optional field after it: reported at its own path, not as a missing optional field', async () => {
+    const body = validInvio({ malattia: { giornataLavorata: undefined, trauma: undefined, agevolazioni: undefined } });
+    const r = await invio(mutate(body, '</diagnosi>', '</diagnosi><note>x</note>'));
+    assertSchemaErrors(r, [['1002', 'malattia/note']]);
+    assert.doesNotMatch(r.errors[0]!.descrizione, /obbligatorio/);
+  });
+
+  test('an undeclared residenza/nazione right after cap (only optional fields could follow): 1002 at residenza/nazione', async () => {
+    const r = await invio(validInvio({ residenza: { via: 'Via Nazionale', civico: '10', cap: '00184', nazione: 'IT' } }));
+    assertSchemaErrors(r, [['1002', 'residenza/nazione']]);
+  });
+
+  test('a stray element where a mandatory one is expected: the stray one is reported, at its own path', async () => {
+    const r = await invio(mutate(validInvio(), /<cap>[^<]*<\/cap>/, '<nazione>IT</nazione>'));
+    assertSchemaErrors(r, [['1002', 'residenza/nazione']]);
+  });
+
   test('InterrogazioneLavoratore with an extra section', async () => {
     const r = await interrogazione(mutate(validInterrogazione(), '</lavoratore>', '</lavoratore><residenza/>'));
     assertSchemaErrors(r, [['1002', 'residenza']]);

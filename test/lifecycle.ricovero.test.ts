@@ -401,9 +401,34 @@ describe('AnnullaRicovero', () => {
     accepted(await annullaRicovero(id));
   });
 
-  test('identity rules as for InviaRicovero: 2010 without codes, 2011 on a foreign code, 2012 for a non-operator', async () => {
+  test('the contract asks only for the worker and the PUCIR: an operatore cancels its own admission without the operatore element', async () => {
     const id = await admit();
-    assertErrors(await annullaRicovero(id, { operatore: undefined }), [['2010', 'operatore']]);
+    accepted(await annullaRicovero(id, { operatore: undefined }));
+    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+  });
+
+  test("a regione user names only the operator; the operator's registered codes are checked", async () => {
+    const id = await admit();
+    accepted(await annullaRicovero(id, { operatore: { codiceFiscale: OPERATOR }, auth: AUTH.regione }));
+    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+  });
+
+  test("without codes the check still fails closed: another structure's operator gets 7008, another region's operator 2011", async () => {
+    const id = await admit();
+    assertErrors(await annullaRicovero(id, { operatore: undefined, auth: basic(OTHER_STRUCTURE.user, OTHER_STRUCTURE.password) }), [['7008', 'idCertificato']]);
+    assertErrors(await annullaRicovero(id, { operatore: undefined, auth: basic(OTHER_ASL.user, OTHER_ASL.password) }), [['7008', 'idCertificato']]);
+    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    const foreign = await admit({
+      operatore: { codiceRegione: '130', codiceAsl: '101', codiceStruttura: '130101' },
+      auth: basic(OTHER_REGION.user, OTHER_REGION.password),
+    });
+    assertErrors(await annullaRicovero(foreign, { operatore: { codiceFiscale: OTHER_REGION.user }, auth: AUTH.regione }), [['2011', 'operatore/codiceRegione']]);
+    assert.equal(gw.gateway.store.getRicovero(foreign)?.state, 'attivo');
+  });
+
+  test('identity rules as for InviaRicovero: 2011 on a foreign code, 2012 for a non-operator, 2013 for a regione naming nobody', async () => {
+    const id = await admit();
+    assertErrors(await annullaRicovero(id, { operatore: undefined, auth: AUTH.regione }), [['2013', 'operatore/codiceFiscale']]);
     assertErrors(await annullaRicovero(id, { operatore: { ...STRUTTURA, codiceAsl: '202' } }), [['2011', 'operatore/codiceAsl']]);
     assertErrors(
       await annullaRicovero(id, { operatore: { codiceFiscale: DEMO.medico.user, ...STRUTTURA }, auth: AUTH.regione }),

@@ -60,7 +60,7 @@ export const DIAGNOSTICS = {
   CF_OPERATORE_MANCANTE: { code: '2013', sezione: 'operatore/codiceFiscale', testo: "Per un utente regione è obbligatorio il codice fiscale dell'operatore per cui si invia." },
   CF_OPERATORE_NON_AMMESSO: { code: '2014', sezione: 'operatore/codiceFiscale', testo: "Per un utente operatore il codice fiscale non va indicato: l'operatore è identificato dalle credenziali." },
   REGIONE_NON_REGISTRATA: { code: '2015', sezione: '{sezione}', testo: "All'utente regione non è associata alcuna regione: non può operare per conto di medici o operatori." },
-  OPERATORE_SENZA_STRUTTURA: { code: '2016', sezione: 'operatore', testo: "All'operatore non sono associati regione, ASL e struttura: non può operare sui ricoveri." },
+  OPERATORE_SENZA_STRUTTURA: { code: '2016', sezione: 'operatore', testo: "All'operatore non sono associati regione, ASL e struttura: non può operare per una struttura sanitaria (ricoveri, interrogazione del lavoratore)." },
   MEDICO_SENZA_STRUTTURA: { code: '2017', sezione: 'medico', testo: "Il medico non risulta associato a una struttura ospedaliera (regione, ASL e struttura): non può inviare certificati di dimissione." },
 
   // 3xxx: the worker.

@@ -80,6 +80,35 @@ export async function resolveDoctor(
   }
 }
 
+/**
+ * An operatore reading a worker's data (disciplinare 3.7: the health authority
+ * acquires the worker's information from the codice fiscale). It acts for
+ * itself and its registered hospital only: no pincode, no other codice
+ * fiscale, codes (if sent) its own, and without a registered hospital it
+ * reads nothing. The redattore is the request's `medico` element.
+ */
+export function resolveOperatorReader(
+  redattore: Redattore,
+  caller: UserRecord,
+  section = 'medico',
+): { readonly operatoreCf: string } | { readonly errors: Diagnostic[] } {
+  const at = (field: string) => `${section}/${field}`;
+  const errors: Diagnostic[] = [];
+  if (present(redattore.pincode)) errors.push(diagnostic('PINCODE_NON_AMMESSO', { sezione: section, tipo: caller.kind }));
+  if (present(redattore.codiceFiscale) && redattore.codiceFiscale !== caller.username) {
+    errors.push(diagnostic('CF_OPERATORE_NON_AMMESSO', {}, at('codiceFiscale')));
+  }
+  if (errors.length > 0) return { errors };
+  const hospital = registeredHospital(caller);
+  if (!hospital) return { errors: [diagnostic('OPERATORE_SENZA_STRUTTURA', {}, section)] };
+  const mismatch = (['codiceRegione', 'codiceAsl', 'codiceStruttura'] as const).find((field) => {
+    const value = redattore[field];
+    return value !== undefined && value !== hospital[field];
+  });
+  if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: hospital[mismatch] }, at(mismatch))] };
+  return { operatoreCf: caller.username };
+}
+
 export interface ActingStructure {
   readonly operatoreCf: string;
   readonly codiceRegione: string;
@@ -92,15 +121,19 @@ export interface ActingStructure {
 
 /**
  * The hospital structure an admission is sent or cancelled for (disciplinare
- * 3.7): an operatore acts for itself, a regione names the operator; either
- * way codiceRegione and codiceAsl are required and, with codiceStruttura when
- * given, must be the operator's own.
+ * 3.7): an operatore acts for itself, a regione names the operator. Codes
+ * that are sent must be the operator's own. InviaRicovero requires
+ * codiceRegione and codiceAsl (`codesRequired`); AnnullaRicovero, whose
+ * contract asks only for the admission's identifier and worker, takes the
+ * operator's registered codes when the request is silent (the check against
+ * the admission is then made with the registered hospital, never with none).
  */
 export function resolveStructure(
   operatore: Redattore | undefined,
   caller: UserRecord,
   services: Services,
   servizio: string,
+  codesRequired: boolean,
 ): { readonly structure: ActingStructure } | { readonly errors: Diagnostic[] } {
   const section = 'operatore';
   const at = (field: string) => `${section}/${field}`;
@@ -137,15 +170,21 @@ export function resolveStructure(
   // An operator works for one hospital: without all three codes registered it works for none.
   const hospital = registeredHospital(operator);
   if (!hospital) return { errors: [diagnostic('OPERATORE_SENZA_STRUTTURA')] };
-  if (!present(operatore?.codiceRegione) || !present(operatore?.codiceAsl)) {
+  if (codesRequired && (!present(operatore?.codiceRegione) || !present(operatore?.codiceAsl))) {
     return { errors: [diagnostic('STRUTTURA_MANCANTE')] };
   }
-  const given = { codiceRegione: operatore!.codiceRegione!, codiceAsl: operatore!.codiceAsl!, codiceStruttura: operatore!.codiceStruttura };
+  const sent = { codiceRegione: operatore?.codiceRegione, codiceAsl: operatore?.codiceAsl, codiceStruttura: operatore?.codiceStruttura };
   const mismatch = (['codiceRegione', 'codiceAsl', 'codiceStruttura'] as const).find((field) => {
-    const sent = given[field];
-    return sent !== undefined && sent !== hospital[field];
+    const value = sent[field];
+    return value !== undefined && value !== hospital[field];
   });
   if (mismatch) return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: mismatch, atteso: hospital[mismatch] })] };
+  // Silent codes stand for the operator's registered ones (only where not required, see above).
+  const given = {
+    codiceRegione: present(sent.codiceRegione) ? sent.codiceRegione! : hospital.codiceRegione,
+    codiceAsl: present(sent.codiceAsl) ? sent.codiceAsl! : hospital.codiceAsl,
+    codiceStruttura: sent.codiceStruttura,
+  };
   // caller.codiceRegione is registered here (checked above for a regione user).
   if (caller.kind === 'regione' && given.codiceRegione !== caller.codiceRegione) {
     return { errors: [diagnostic('STRUTTURA_NON_CORRISPONDE', { campo: 'codiceRegione', atteso: caller.codiceRegione! })] };

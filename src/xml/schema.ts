@@ -18,6 +18,7 @@ import { XmlDocument, XsdValidator, type XmlElement } from 'libxml2-wasm';
 import * as libxml2 from 'libxml2-wasm/lib/libxml2.mjs';
 import { XSD_PATH } from '../contract/files.js';
 import { MAX_ERRORS, diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
+import { ContentModels } from './contentModels.js';
 import { ELEMENT_NODE, localName, namespaceUri, nextSibling, nodeType, parentNode, type NodePtr } from './nativeNodes.js';
 
 const { XmlErrorStruct, xmlSchemaFreeValidCtxt, xmlSchemaNewValidCtxt, xmlSchemaSetValidStructuredErrors, xmlSchemaValidateOneElement } = libxml2;
@@ -69,16 +70,18 @@ export class ContractSchema {
   private readonly validator: XsdValidator;
   private readonly schemaPtr: number;
   private ctx = 0;
+  private readonly models: ContentModels;
 
-  private constructor(validator: XsdValidator) {
+  private constructor(validator: XsdValidator, models: ContentModels) {
     this.validator = validator;
+    this.models = models;
     this.schemaPtr = (validator as unknown as { _ptr: number })._ptr;
   }
 
   static load(path: string = XSD_PATH): ContractSchema {
     const doc = XmlDocument.fromBuffer(readFileSync(path), { url: path });
     try {
-      return new ContractSchema(XsdValidator.fromDoc(doc));
+      return new ContractSchema(XsdValidator.fromDoc(doc), ContentModels.fromXsd(doc));
     } finally {
       doc.dispose();
     }
@@ -107,7 +110,7 @@ export class ContractSchema {
     if (ret < 0) throw new Error('libxml2 schema validation failed (invalid input or internal error)');
     if (ret === 0) return [];
     validationWork.kept = details.length;
-    const out = toDiagnostics(details, ptr);
+    const out = toDiagnostics(details, ptr, this.models);
     // Invalid, yet nothing to say about it: still never answered as valid.
     return out.length > 0 ? out : [diagnostic('SCHEMA_NON_CONFORME', { campo: localName(ptr) }, localName(ptr))];
   }
@@ -171,7 +174,7 @@ function expectedList(raw: string | undefined): string[] {
  * sezioneErrata; each node's path is resolved once, and at most MAX_ERRORS
  * nodes are resolved in all.
  */
-export function toDiagnostics(details: readonly RawDetail[], payload: NodePtr): Diagnostic[] {
+export function toDiagnostics(details: readonly RawDetail[], payload: NodePtr, models: ContentModels): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const paths = new Map<NodePtr, string | undefined>();
@@ -186,7 +189,7 @@ export function toDiagnostics(details: readonly RawDetail[], payload: NodePtr): 
       path = pathBelow(payload, detail.node);
       paths.set(detail.node, path);
     }
-    const d = translate(detail.message, payload, detail.node, path);
+    const d = translate(detail.message, payload, detail.node, path, models);
     // libxml2 reports a facet error and then "not a valid value" for the same node: keep the first.
     if (seen.has(d.sezioneErrata)) continue;
     seen.add(d.sezioneErrata);
@@ -197,8 +200,9 @@ export function toDiagnostics(details: readonly RawDetail[], payload: NodePtr): 
 
 /**
  * libxml2 reports a missing element as "X is not expected, expected is (Y)"
- * when something follows the gap. If no Y comes later among X and its
- * following siblings, Y is missing rather than misplaced.
+ * when something follows the gap. If X is declared after Y (ContentModels)
+ * and no Y comes later among X and its following siblings, Y is missing
+ * rather than misplaced.
  */
 function missingInsteadOfUnexpected(node: NodePtr, expected: readonly string[]): boolean {
   let scanned = 0;
@@ -212,7 +216,7 @@ function missingInsteadOfUnexpected(node: NodePtr, expected: readonly string[]):
   return true;
 }
 
-function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: string | undefined): Diagnostic {
+function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: string | undefined, models: ContentModels): Diagnostic {
   const message = rawMessage.trim();
   const payloadName = localName(payload);
   const head = /^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$/s.exec(message);
@@ -235,11 +239,14 @@ function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: st
     if (isElement && namespaceUri(node) && expected.includes(localName(node))) {
       return diagnostic('SCHEMA_NAMESPACE_NON_AMMESSO', { campo }, campo);
     }
-    if (isElement && expected.length > 0 && missingInsteadOfUnexpected(node, expected)) {
+    // A missing element only when this one is declared after it (a gap before a known field);
+    // a stray or undeclared element is reported as itself, at its own path.
+    const mandatory = isElement && !namespaceUri(node) && expected.length > 0 ? models.missingBefore(localName(node), expected) : undefined;
+    if (mandatory !== undefined && missingInsteadOfUnexpected(node, expected)) {
       // The parent's path is this one without its last step.
-      const parentPath = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-      const missing = join(parentPath, expected[0]!);
-      const shown = expected.length > 1 ? join(parentPath, `(${expected.join(' | ')})`) : missing;
+      const parentPath = path!.includes('/') ? path!.slice(0, path!.lastIndexOf('/')) : '';
+      const missing = join(parentPath, mandatory[0]!);
+      const shown = mandatory.length > 1 ? join(parentPath, `(${mandatory.join(' | ')})`) : missing;
       return diagnostic('SCHEMA_ELEMENTO_MANCANTE', { campo: shown }, missing);
     }
     const atteso = expected.length > 0 ? `; atteso: ${expected.join(' oppure ')}` : '';

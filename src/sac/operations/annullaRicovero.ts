@@ -16,6 +16,7 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
     caller,
     services,
     'AnnullaRicovero',
+    false,
   );
   if ('errors' in acting) return acting;
   const worker = lookupWorker(workerCfOf(payload), services);

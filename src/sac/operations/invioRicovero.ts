@@ -21,6 +21,7 @@ export const invioRicovero: Handler = async (payload, caller, services, headers)
     caller,
     services,
     'InviaRicovero',
+    true,
   );
   if ('errors' in acting) return acting;
 
