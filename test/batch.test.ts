@@ -150,4 +150,86 @@ describe('sac-gateway batch', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /usage: sac-gateway batch/);
   });
+
+  test('a thousand files, a tenth invalid, killed mid-run and resumed: every file answered once, each certificate created once', async () => {
+    const dir = tempDir('sac-batch-');
+    dirs.push(dir);
+    const folder = path.join(dir, 'mille');
+    mkdirSync(folder);
+    const pem = gw.gateway.pincodeKey.certificatePem;
+    const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
+    const N = 1000;
+    for (let i = 0; i < N; i++) {
+      const text = fill(template.replace('Sindrome influenzale, più tosse', `Visita numero ${i}`), pem);
+      writeFileSync(path.join(folder, `r${String(i).padStart(4, '0')}.xml`), i % 10 === 0 ? text.replace(`<dataFine>${addDays(today, 3)}`, `<dataFine>${addDays(today, -1)}`) : text);
+    }
+    const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
+    const count = () => (db.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n;
+    const before = count();
+    const journal = `${folder}.report.jsonl`;
+    const first = await runCli(['batch', folder, '--url', gw.endpoint, '--concurrency', '8'], {
+      killWhen: () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 300,
+    });
+    assert.equal(first.signal, 'SIGKILL', 'the run was killed mid-way');
+    const answeredFirst = lastByFile(journal).size;
+    assert.ok(answeredFirst > 0 && answeredFirst < N, `killed after ${answeredFirst} answers`);
+    const second = await runCli(['batch', folder, '--url', gw.endpoint, '--concurrency', '8']);
+    assert.equal(second.code, 5, second.stderr);
+    const byFile = lastByFile(journal);
+    assert.equal(byFile.size, N);
+    const accepted = [...byFile.values()].filter((e) => e.outcome === 'accepted');
+    assert.equal(accepted.length, N - N / 10);
+    assert.equal([...byFile.values()].filter((e) => e.outcome === 'refused').length, N / 10);
+    assert.equal(new Set(accepted.map((e) => e.puc)).size, accepted.length, 'one PUC per file');
+    try {
+      assert.equal(count() - before, N - N / 10, 'each certificate created once in the store');
+    } finally {
+      db.close();
+    }
+    // Nothing answered in the first run was sent again.
+    const sends = new Map<string, number>();
+    for (const e of readJsonl(journal)) if (e.outcome === 'sending') sends.set(e.file as string, (sends.get(e.file as string) ?? 0) + 1);
+    const twice = [...sends.values()].filter((n) => n > 1).length;
+    assert.ok(twice <= 8, `only the files in flight at the kill were sent twice (${twice})`);
+  });
+
+  test('a front answering 503 with Retry-After for a while: retried until the gateway answers', async () => {
+    let refusals = 6;
+    const target = new URL(gw.endpoint);
+    const front = http.createServer((req, res) => {
+      if (refusals > 0) {
+        refusals--;
+        req.resume();
+        res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('occupato');
+        return;
+      }
+      const up = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const dir = tempDir('sac-batch-');
+      dirs.push(dir);
+      const folder = path.join(dir, 'occupato');
+      mkdirSync(folder);
+      const pem = gw.gateway.pincodeKey.certificatePem;
+      const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
+      for (let i = 0; i < 3; i++) writeFileSync(path.join(folder, `${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (503)`), pem));
+      const port = (front.address() as { port: number }).port;
+      const started = Date.now();
+      const run = await runCli(['batch', folder, '--url', `http://127.0.0.1:${port}${target.pathname}`, '--concurrency', '2']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(refusals, 0);
+      const byFile = lastByFile(`${folder}.report.jsonl`);
+      assert.ok([...byFile.values()].every((e) => e.outcome === 'accepted'));
+      assert.ok([...byFile.values()].reduce((n, e) => n + Number(e.attempts) - 1, 0) >= 6, 'the 503s were retried');
+      assert.ok(Date.now() - started >= 1000, 'Retry-After was honoured');
+    } finally {
+      front.closeAllConnections();
+      await new Promise((r) => front.close(r));
+    }
+  });
 });
