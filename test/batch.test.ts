@@ -140,6 +140,7 @@ describe('sac-gateway batch', () => {
     const again = await runCli(['batch', folder, '--url', gw.endpoint]);
     assert.equal(readJsonl(`${folder}.report.jsonl`).filter((e) => e.outcome === 'sending').length, 6);
     assert.match(again.stderr, /già risposti 6/);
+    assert.equal(again.code, 5, 'a resumed run still says not all was accepted');
   });
 
   test('credentials never from argv: none given is a usage error (2); --help runs nothing', async () => {

@@ -133,5 +133,5 @@ export async function batchCommand(args: string[]): Promise<void> {
   }
   process.stdout.write(`report: ${base}.csv ${base}.jsonl\n`);
   if (tally.failed > 0) process.exitCode = UNANSWERED_EXIT;
-  else if (tally.refused + tally.fault + tally.invalid > 0) process.exitCode = NOT_ALL_ACCEPTED_EXIT;
+  else if (tally.refused + tally.fault + tally.invalid + tally.earlierNotAccepted > 0) process.exitCode = NOT_ALL_ACCEPTED_EXIT;
 }

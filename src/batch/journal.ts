@@ -32,6 +32,8 @@ export interface PastRun {
   readonly answered: ReadonlySet<string>;
   /** Files sent (or being sent) without a recorded answer. */
   readonly unanswered: ReadonlySet<string>;
+  /** Of the answered files, how many were not accepted (for the exit status of a resumed run). */
+  readonly notAccepted: number;
 }
 
 export async function readJournal(path: string): Promise<PastRun> {
@@ -50,8 +52,12 @@ export async function readJournal(path: string): Promise<PastRun> {
   }
   const answered = new Set<string>();
   const unanswered = new Set<string>();
-  for (const [file, outcome] of last) (ANSWERED.has(outcome) ? answered : unanswered).add(file);
-  return { answered, unanswered };
+  let notAccepted = 0;
+  for (const [file, outcome] of last) {
+    (ANSWERED.has(outcome) ? answered : unanswered).add(file);
+    if (ANSWERED.has(outcome) && outcome !== 'accepted') notAccepted++;
+  }
+  return { answered, unanswered, notAccepted };
 }
 
 export class JournalWriter {

@@ -20,10 +20,12 @@ export interface Tally {
   failed: number;
   invalid: number;
   retries: number;
+  /** Answered in an earlier run, not accepted. */
+  earlierNotAccepted: number;
 }
 
 export function emptyTally(): Tally {
-  return { total: 0, skipped: 0, accepted: 0, refused: 0, fault: 0, failed: 0, invalid: 0, retries: 0 };
+  return { total: 0, skipped: 0, accepted: 0, refused: 0, fault: 0, failed: 0, invalid: 0, retries: 0, earlierNotAccepted: 0 };
 }
 
 /** `note` journals an interim line (e.g. 'sending') without counting it. */
@@ -47,6 +49,7 @@ export async function runBatch(o: RunOptions): Promise<Tally> {
   const past = await readJournal(o.journalPath);
   const journal = new JournalWriter(o.journalPath);
   const t = o.tally;
+  t.earlierNotAccepted = past.notAccepted;
   const record = (entry: ReportEntry) => {
     journal.write(entry);
     t[entry.outcome as Outcome]++;
