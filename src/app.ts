@@ -16,7 +16,7 @@ import { HANDLERS } from './sac/handlers.js';
 import { withTimeBands } from './sac/timeBands.js';
 import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
-import { newProtocolNumber } from './sac/puc.js';
+import { protocolNumberSource } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SoapPipeline } from './soap/pipeline.js';
@@ -118,7 +118,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     clock,
     pincodeKey,
     secrets,
-    newId: options.newId ?? newProtocolNumber,
+    newId: options.newId ?? protocolNumberSource(config.protocolNumbers.digits),
     maintenance,
     idempotencyWindowMs: config.idempotency.windowMs,
   };

@@ -43,6 +43,8 @@ export interface Config {
   readonly admission: AdmissionConfig;
   // --- observability (issue 10): /metrics and the access log's buffering ---
   readonly observability: ObservabilityConfig;
+  // --- protocol numbers (issue 11): PUC, PUCIR, idAnnullamento ---
+  readonly protocolNumbers: ProtocolNumberConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -254,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: loadIdempotencyConfig(env),
     admission: loadAdmissionConfig(env),
     observability: observabilityFrom(env),
+    protocolNumbers: loadProtocolNumberConfig(env),
   };
 }
 
@@ -408,6 +411,23 @@ function durationFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, ma
 
 function loadIdempotencyConfig(env: NodeJS.ProcessEnv): IdempotencyConfig {
   return { windowMs: durationFrom(env, 'SAC_IDEMPOTENCY_WINDOW', IDEMPOTENCY_DEFAULTS.windowMs, IDEMPOTENCY_WINDOW_MAX_MS) };
+}
+
+// --- protocol numbers (issue 11, docs/operations/puc.md) ---------------------
+
+export interface ProtocolNumberConfig {
+  /**
+   * Digits of every new PUC, PUCIR and idAnnullamento (SAC_PUC_DIGITS): at
+   * least 9 (the real PUCs' length), at most 18 (the earlier length, within a
+   * signed 64-bit integer). Numbers already issued keep their length.
+   */
+  readonly digits: number;
+}
+
+export const PROTOCOL_NUMBER_DEFAULTS: ProtocolNumberConfig = { digits: 10 };
+
+function loadProtocolNumberConfig(env: NodeJS.ProcessEnv): ProtocolNumberConfig {
+  return { digits: intFrom(env, 'SAC_PUC_DIGITS', PROTOCOL_NUMBER_DEFAULTS.digits, 9, 18) };
 }
 
 // --- admission control, fairness per user, time bands (issue 10) ------------

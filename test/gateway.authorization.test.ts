@@ -138,7 +138,7 @@ function invioRicovero(operatore: Fields, authorization: string): Promise<Parsed
 async function admit(withStructure = true): Promise<string> {
   const operatore: Fields = withStructure ? { ...STRUTTURA } : { codiceRegione: '120', codiceAsl: '201' };
   const id = accepted(await invioRicovero(operatore, AUTH.operatore)).idInizioRicovero!;
-  assert.match(id, /^[0-9]{18}$/);
+  assert.match(id, /^[0-9]{10}$/);
   return id;
 }
 

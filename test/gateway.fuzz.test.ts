@@ -53,9 +53,9 @@ test('the same seed and index always make the same case (a failure replays from 
 
 test('the unmutated requests are accepted: the fuzzer starts from valid requests and real records', () => {
   assert.deepEqual(prepared.notAccepted, []);
-  assert.match(prepared.ids.certificato ?? '', /^\d{18}$/);
-  assert.match(prepared.ids.ricovero ?? '', /^\d{18}$/);
-  assert.match(prepared.ids.dimissione ?? '', /^\d{18}$/);
+  assert.match(prepared.ids.certificato ?? '', /^\d{10}$/);
+  assert.match(prepared.ids.ricovero ?? '', /^\d{10}$/);
+  assert.match(prepared.ids.dimissione ?? '', /^\d{10}$/);
 });
 
 test(`${COUNT} mutated requests: no crash, no bare 5xx, no internals, store untouched by refusals`, async (t) => {

@@ -101,7 +101,7 @@ describe('gateway over HTTPS', () => {
     const parsed = parseResponse(r);
     assert.equal(parsed.root, 'invioMalattiaResponse');
     assert.deepEqual(parsed.errors, []);
-    assert.match(parsed.ok['idCertificato'] ?? '', /^[1-9][0-9]{17}$/);
+    assert.match(parsed.ok['idCertificato'] ?? '', /^[1-9][0-9]{9}$/);
     assert.match(parsed.ok['dataRicezione'] ?? '', /^2026-11-25T10:00:00\.\d{3}\+01:00$/);
     assert.equal(gw.gateway.store.countCertificates(), before + 1);
     assert.equal(gw.gateway.store.getCertificate(parsed.ok['idCertificato']!)?.lavoratoreCf, 'RSSMRA80A01H501U');

@@ -108,7 +108,7 @@ async function refusedBoth(call: Call, expected: ReadonlyArray<readonly [string,
 function acceptedInvio(response: ParsedResponse): string {
   assert.deepEqual(response.errors, [], JSON.stringify(response.errors));
   const id = response.ok.idCertificato;
-  assert.match(id ?? '', /^[1-9][0-9]{17}$/);
+  assert.match(id ?? '', /^[1-9][0-9]{9}$/);
   return id!;
 }
 

@@ -47,7 +47,7 @@ function assertRejected(response: ParsedResponse, tipoErrore: string, sezioneErr
 function assertAccepted(response: ParsedResponse): string {
   assert.deepEqual(response.errors, [], JSON.stringify(response.errors));
   const id = response.ok.idCertificato;
-  assert.match(id ?? '', /^[1-9][0-9]{17}$/);
+  assert.match(id ?? '', /^[1-9][0-9]{9}$/);
   assert.match(response.ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.\d{3}\+01:00$/);
   return id!;
 }

@@ -20,7 +20,8 @@ import { ThreadWriteChannel } from '../src/store/sqlite/writeChannel.js';
 import { NOW, TODAY } from './support/demo.js';
 import { TestClock, tempDir } from './support/gateway.js';
 import { envelope, invioMalattia } from './support/requests.js';
-import { DEMO, parseResponse, post } from './support/soapClient.js';
+import { DEMO, parseFault, parseResponse, post } from './support/soapClient.js';
+import { PROTOCOL_NUMBER_ATTEMPTS } from '../src/sac/lifecycle.js';
 
 const ACTION = 'http://ws.cert.sanita.finanze.it/InviaMalattia';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -39,7 +40,7 @@ class ForcedIds {
 }
 
 /** 'default': no writer option, createGateway's own (a writer thread); 'socket': as a cluster worker. */
-async function start(writer: 'default' | 'socket', ids: ForcedIds): Promise<{ gateway: Gateway; endpoint: string }> {
+async function start(writer: 'default' | 'socket', ids: ForcedIds | undefined, env: NodeJS.ProcessEnv = {}): Promise<{ gateway: Gateway; endpoint: string }> {
   const dataDir = tempDir();
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   let placement: WriterPlacement | undefined;
@@ -54,10 +55,10 @@ async function start(writer: 'default' | 'socket', ids: ForcedIds): Promise<{ ga
     });
     placement = { socketPath: socket.path };
   }
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const clock = new TestClock();
   clock.set(NOW);
-  const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }), newId: ids.next, ...(placement ? { writer: placement } : {}) });
+  const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }), ...(ids ? { newId: ids.next } : {}), ...(placement ? { writer: placement } : {}) });
   cleanups.push(() => gateway.close());
   const url = await gateway.listen();
   return { gateway, endpoint: `${url}/CertServiceWeb/CertificatiMedici` };
@@ -84,7 +85,7 @@ for (const [name, writer] of [
       const drawnBefore = ids.drawn;
       const second = await sendOne('Secondo certificato');
       assert.deepEqual(second.errors, [], 'the collision is not the sender’s problem');
-      assert.match(second.ok.idCertificato!, /^[1-9][0-9]{17}$/);
+      assert.match(second.ok.idCertificato!, /^[1-9][0-9]{9}$/);
       assert.notEqual(second.ok.idCertificato, taken);
       assert.equal(ids.drawn - drawnBefore, 2, 'the taken number, then a fresh one');
       assert.equal(gateway.store.countCertificates(), 2);
@@ -92,5 +93,44 @@ for (const [name, writer] of [
       // The refused attempt left no journal entry; the stored one has exactly its own.
       assert.deepEqual([...gateway.store.readJournal({ subjectKind: 'certificato', subjectId: taken })].map((e) => e.action), ['creazione']);
     });
+
+    test(`a number space so full that ${PROTOCOL_NUMBER_ATTEMPTS} draws all collide: the Server fault PUC_EXHAUSTED, nothing stored, the next request served`, async () => {
+      const ids = new ForcedIds();
+      const { gateway, endpoint } = await start(writer, ids);
+      const pin = encryptField(gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+      const request = (noteDiagnosi: string) =>
+        post(endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode: pin }, diagnosi: { noteDiagnosi } })), { soapAction: ACTION });
+      const first = parseResponse(await request('Primo certificato'));
+      assert.deepEqual(first.errors, []);
+      const taken = first.ok.idCertificato!;
+
+      // One more queued than the attempts: the surplus proves the loop stopped at its bound.
+      for (let i = 0; i <= PROTOCOL_NUMBER_ATTEMPTS; i++) ids.queued.push(taken);
+      const drawnBefore = ids.drawn;
+      const fault = parseFault(await request('Secondo certificato'), 500);
+      assert.match(fault.faultcode, /(^|:)Server$/);
+      assert.match(fault.faultstring, new RegExp(`^Nessun numero di protocollo libero dopo ${PROTOCOL_NUMBER_ATTEMPTS} tentativi: la richiesta non è stata registrata`));
+      assert.equal(ids.drawn - drawnBefore, PROTOCOL_NUMBER_ATTEMPTS, 'a bounded number of draws');
+      assert.equal(gateway.store.countCertificates(), 1, 'nothing of the refused request stored');
+
+      ids.queued.length = 0;
+      const third = parseResponse(await request('Terzo certificato'));
+      assert.deepEqual(third.errors, []);
+      assert.equal(gateway.store.countCertificates(), 2);
+    });
   });
 }
+
+describe('SAC_PUC_DIGITS through the gateway', () => {
+  for (const digits of [9, 10, 18]) {
+    test(`${digits} digits: the PUC has ${digits} digits, the first not 0`, async () => {
+      const { gateway, endpoint } = await start('default', undefined, digits === 10 ? {} : { SAC_PUC_DIGITS: String(digits) });
+      const pin = encryptField(gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
+      const sent = parseResponse(
+        await post(endpoint, envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode: pin } })), { soapAction: ACTION }),
+      );
+      assert.deepEqual(sent.errors, []);
+      assert.match(sent.ok.idCertificato!, new RegExp(`^[1-9][0-9]{${digits - 1}}$`));
+    });
+  }
+});

@@ -80,7 +80,7 @@ async function sendCertificate(gateway: CliGateway, pin: string, i: number): Pro
   );
   assert.deepEqual(response.errors, [], `certificate ${i}: ${JSON.stringify(response.errors)}`);
   const { idCertificato, dataRicezione } = response.ok;
-  assert.match(idCertificato ?? '', /^[1-9][0-9]{17}$/);
+  assert.match(idCertificato ?? '', /^[1-9][0-9]{9}$/);
   assert.ok(dataRicezione);
   return {
     idCertificato: idCertificato!,

@@ -78,7 +78,7 @@ describe('baseline', () => {
     const before = gw.gateway.store.countCertificates();
     const ok = parseResponse(await post(gw.endpoint, validInvio()));
     assert.deepEqual(ok.errors, []);
-    assert.match(ok.ok.idCertificato ?? '', /^\d{18}$/);
+    assert.match(ok.ok.idCertificato ?? '', /^\d{10}$/);
     assert.equal(gw.gateway.store.countCertificates(), before + 1);
     const il = await interrogazione(validInterrogazione());
     assert.deepEqual(il.ok, { cognome: 'Rossi', nome: 'Mario' });

@@ -115,7 +115,7 @@ describe('shutdown', () => {
     assert.equal(statusOf(acknowledged), 200, acknowledged);
     assert.match(acknowledged, /\r\nconnection: close\r\n/i);
     const puc = field(acknowledged, 'idCertificato');
-    assert.match(puc ?? '', /^[1-9][0-9]{17}$/, acknowledged);
+    assert.match(puc ?? '', /^[1-9][0-9]{9}$/, acknowledged);
 
     const refused = late.received();
     assert.equal(statusOf(refused), 503, refused);

@@ -193,7 +193,7 @@ describe('node-soap', () => {
     });
     assert.equal(result.ricevutaNonOk, undefined, JSON.stringify(result.ricevutaNonOk));
     const ok = result.ricevutaOkInvioMalattia;
-    assert.match(ok.idCertificato, /^[1-9][0-9]{17}$/);
+    assert.match(ok.idCertificato, /^[1-9][0-9]{9}$/);
     // node-soap turns xsd:dateTime into a Date.
     assert.ok(ok.dataRicezione instanceof Date);
     assert.equal(ok.dataRicezione.toISOString(), NOW);
@@ -306,7 +306,7 @@ function checkScriptOutput(out: ScriptOutput, worker: Worker): void {
   const ok = out.invio.result.ricevutaOkInvioMalattia;
   assert.ok(ok, `InviaMalattia not accepted: ${JSON.stringify(out.invio.result)}`);
   assert.ok(!out.invio.result.ricevutaNonOk, JSON.stringify(out.invio.result.ricevutaNonOk));
-  assert.match(ok.idCertificato, /^[1-9][0-9]{17}$/);
+  assert.match(ok.idCertificato, /^[1-9][0-9]{9}$/);
   // zeep prints a datetime ("2026-11-25 10:00:00+01:00"), PHP the lexical xsd:dateTime.
   assert.match(String(ok.dataRicezione), /^2026-11-25[T ]10:00:00(\.\d+)?\+01:00$/);
   assertWireShape(out.invio.sent, 'invioMalattiaRequest');

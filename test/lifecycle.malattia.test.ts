@@ -23,7 +23,7 @@ import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support
 const ROSSI = 'RSSMRA80A01H501U';
 const BIANCHI = 'BNCGPP75C41F205S';
 const VERDI = 'VRDLGU62T10L219V';
-const PUC = /^[1-9][0-9]{17}$/;
+const PUC = /^[1-9][0-9]{9}$/;
 
 /** Who calls, and what it puts in the medico element. */
 interface Actor {

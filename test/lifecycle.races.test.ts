@@ -25,7 +25,7 @@ import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
 const WORKER = 'RSSMRA80A01H501U';
-const PUC = /^[1-9][0-9]{17}$/;
+const PUC = /^[1-9][0-9]{9}$/;
 const ROUNDS = 20;
 
 /** An endpoint and the credentials to call it with; the pincode is encrypted with that store's key. */

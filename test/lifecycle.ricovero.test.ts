@@ -124,7 +124,7 @@ function invioRicovero(o: RicoveroOptions = {}): Promise<ParsedResponse> {
 /** Send an admission that must be accepted; its PUCIR. */
 async function admit(o: RicoveroOptions = {}): Promise<string> {
   const ok = accepted(await invioRicovero(o));
-  assert.match(ok.idInizioRicovero ?? '', /^[0-9]{18}$/);
+  assert.match(ok.idInizioRicovero ?? '', /^[0-9]{10}$/);
   return ok.idInizioRicovero!;
 }
 
@@ -165,7 +165,7 @@ function invioDimissione(idInizioRicovero: string, o: DimissioneOptions = {}): P
 async function discharge(idInizioRicovero: string, o: DimissioneOptions = {}): Promise<string> {
   const ok = accepted(await invioDimissione(idInizioRicovero, o));
   assert.equal(ok.idInizioRicovero, idInizioRicovero);
-  assert.match(ok.idCertificato ?? '', /^[0-9]{18}$/);
+  assert.match(ok.idCertificato ?? '', /^[0-9]{10}$/);
   assert.notEqual(ok.idCertificato, idInizioRicovero);
   return ok.idCertificato!;
 }
@@ -192,7 +192,7 @@ describe('InviaRicovero: who may send it', () => {
     const ok = accepted(await invioRicovero({ ricovero: { giornataLavorata: 'true' } }));
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
     const id = ok.idInizioRicovero!;
-    assert.match(id, /^[0-9]{18}$/);
+    assert.match(id, /^[0-9]{10}$/);
     const stored = gw.gateway.store.getRicovero(id);
     assert.ok(stored);
     assert.equal(stored.state, 'attivo');
@@ -353,7 +353,7 @@ describe('AnnullaRicovero', () => {
   test('the structure that sent it cancels it once; the second time is 7009', async () => {
     const id = await admit();
     const ok = accepted(await annullaRicovero(id));
-    assert.match(ok.idAnnullamento ?? '', /^[0-9]{18}$/);
+    assert.match(ok.idAnnullamento ?? '', /^[0-9]{10}$/);
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
     const stored = gw.gateway.store.getRicovero(id);
     assert.equal(stored?.state, 'annullato');
@@ -453,7 +453,7 @@ describe('InviaDimissione: who may send it', () => {
     const id = await admit();
     const ok = accepted(await invioDimissione(id));
     assert.equal(ok.idInizioRicovero, id);
-    assert.match(ok.idCertificato ?? '', /^[0-9]{18}$/);
+    assert.match(ok.idCertificato ?? '', /^[0-9]{10}$/);
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
     const stored = gw.gateway.store.getCertificate(ok.idCertificato!);
     assert.ok(stored);
@@ -656,7 +656,7 @@ describe('admission and discharge: the whole sequence', () => {
     assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
 
     const cancelled = accepted(await annullaMalattia(idCertificato));
-    assert.match(cancelled.idAnnullamento ?? '', /^[0-9]{18}$/);
+    assert.match(cancelled.idAnnullamento ?? '', /^[0-9]{10}$/);
     assert.equal(gw.gateway.store.getCertificate(idCertificato)?.state, 'annullato');
 
     accepted(await annullaRicovero(id));
@@ -725,7 +725,7 @@ describe('RettificaDimissione', () => {
     const original = await discharge(id, { reperibilita: { cognome: 'Verdi' } });
     const ok = accepted(await rettificaDimissione(original, '2026-11-28'));
     const newId = ok.idCertificato!;
-    assert.match(newId, /^[0-9]{18}$/);
+    assert.match(newId, /^[0-9]{10}$/);
     assert.notEqual(newId, original);
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
     // The receipt: the worker from the registry, the residence, the discharge as it now stands.

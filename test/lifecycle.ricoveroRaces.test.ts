@@ -121,7 +121,7 @@ async function admit(): Promise<string> {
   };
   const response = await call(gw.endpoint, 'InviaRicovero', fields, AUTH.operatore);
   assert.deepEqual(response.errors, []);
-  assert.match(response.ok.idInizioRicovero ?? '', /^[0-9]{18}$/);
+  assert.match(response.ok.idInizioRicovero ?? '', /^[0-9]{10}$/);
   return response.ok.idInizioRicovero!;
 }
 
@@ -192,7 +192,7 @@ for (const target of ['one gateway', 'two processes'] as const) {
         assertErrors(losers[0]!, [['7011', 'idInizioRicovero']]);
         const winner = winners[0]!.ok;
         assert.equal(winner.idInizioRicovero, id);
-        assert.match(winner.idCertificato ?? '', /^[0-9]{18}$/);
+        assert.match(winner.idCertificato ?? '', /^[0-9]{10}$/);
 
         const rows = dischargeRows(id);
         assert.deepEqual(rows, [{ id_certificato: winner.idCertificato, state: 'attivo' }], `round ${round}`);
@@ -221,7 +221,7 @@ for (const target of ['one gateway', 'two processes'] as const) {
         const admission = ricoveroRow(id);
         if (cancelWon) {
           seen.cancelled++;
-          assert.match(cancel.ok.idAnnullamento ?? '', /^[0-9]{18}$/);
+          assert.match(cancel.ok.idAnnullamento ?? '', /^[0-9]{10}$/);
           assertErrors(dimissione, [['7009', 'idInizioRicovero']]);
           assert.deepEqual(rows, [], `round ${round}: a discharge exists for a cancelled admission`);
           assert.equal(admission?.state, 'annullato');

@@ -197,6 +197,7 @@ export const FAULTS = {
   SOAPACTION_MISMATCH: { faultcode: 'Client', faultstring: "La SOAPAction '{action}' non corrisponde al contenuto del messaggio ({operazione}).", httpStatus: 500 },
   NOT_IMPLEMENTED: { faultcode: 'Server', faultstring: "L'operazione {operazione} non è ancora disponibile in questa versione del servizio.", httpStatus: 500 },
   INTERNAL: { faultcode: 'Server', faultstring: 'Errore interno del servizio: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },
+  PUC_EXHAUSTED: { faultcode: 'Server', faultstring: 'Nessun numero di protocollo libero dopo {tentativi} tentativi: la richiesta non è stata registrata. Segnalare il problema al gestore del servizio.', httpStatus: 500 },
   UNAVAILABLE: { faultcode: 'Server', faultstring: 'Servizio temporaneamente non disponibile: la richiesta non è stata registrata. Riprovare.', httpStatus: 503 },
   // The HTTP edge (issue 9): refusals that tell the client when to retry.
   BODY_TOO_SLOW: { faultcode: 'Client', faultstring: 'Richiesta troppo lenta: il messaggio deve arrivare ad almeno {minimo} byte al secondo.', httpStatus: 408 },

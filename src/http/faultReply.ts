@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { codeOf } from '../errors.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import { StoreUnavailableError } from '../store/port.js';
+import { PROTOCOL_NUMBER_ATTEMPTS, ProtocolNumbersExhaustedError } from '../sac/lifecycle.js';
 import { writeFault } from '../soap/xmlWriter.js';
 import { noteFault } from './accessLog.js';
 import { UNAUTHORIZED } from './metrics.js';
@@ -52,6 +53,9 @@ export function knownFault(err: unknown, bodyLimit: number): KnownFault | undefi
   switch (codeOf(err)) {
     case StoreUnavailableError.code:
       return { fault: new SoapFault('UNAVAILABLE'), options: { retryAfterS: UNAVAILABLE_RETRY_AFTER_S } };
+    case ProtocolNumbersExhaustedError.code:
+      // The space is (nearly) full: the operator must raise SAC_PUC_DIGITS; no Retry-After, waiting does not free numbers.
+      return { fault: new SoapFault('PUC_EXHAUSTED', { tentativi: PROTOCOL_NUMBER_ATTEMPTS }), options: {} };
     case AUTH_THROTTLED: {
       const retryAfterS = retryAfterOf(err, 1);
       return { fault: new SoapFault('LOGIN_THROTTLED', { secondi: retryAfterS }), options: { retryAfterS } };

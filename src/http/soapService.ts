@@ -100,6 +100,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
     const known = knownFault(err, bodyLimit);
     if (known) {
       if (known.fault.key === 'UNAVAILABLE') request.log.error('store writer unavailable');
+      if (known.fault.key === 'PUC_EXHAUSTED') request.log.error('protocol numbers exhausted: every draw was already used, raise SAC_PUC_DIGITS');
       return sendFault(reply, known.fault, drain.draining ? { ...known.options, close: true } : known.options);
     }
     return sendInternal(request, reply, err);

@@ -12,22 +12,43 @@ import {
   type RicoveroRecord,
 } from '../store/port.js';
 import { diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
+import { GatewayError } from '../errors.js';
 import type { Address, Dimissione, Malattia, Reperibilita } from '../domain/certificate.js';
 import type { OutObject } from '../soap/xmlWriter.js';
 import type { RequestJournal } from './services.js';
 
-const ATTEMPTS = 5;
+/**
+ * Draws per write before giving up. A draw collides with probability f, the
+ * fraction of the space already used, so a write fails with f^10: about
+ * 10^-20 at f = 1%, 10^-3 only once half of the space is used.
+ */
+export const PROTOCOL_NUMBER_ATTEMPTS = 10;
+
+/**
+ * Every draw collided: the space of protocol numbers is (nearly) full and
+ * SAC_PUC_DIGITS must grow. Nothing was stored; answered as the Server fault
+ * PUC_EXHAUSTED (src/http/faultReply.ts).
+ */
+export class ProtocolNumbersExhaustedError extends GatewayError {
+  static readonly code = 'SAC_PUC_EXHAUSTED';
+  readonly name = 'ProtocolNumbersExhaustedError';
+  readonly code = ProtocolNumbersExhaustedError.code;
+}
 
 /**
  * Run a write with a new protocol number from `newId` (services.newId),
- * drawing another on the astronomically rare collision with an existing one.
+ * drawing another on a collision with an existing one, at most
+ * PROTOCOL_NUMBER_ATTEMPTS draws in all.
  */
 export async function withNewProtocolNumber<T>(newId: () => string, write: (id: string) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write(newId());
     } catch (err) {
-      if (!(err instanceof DuplicateKeyError) || attempt >= ATTEMPTS) throw err;
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      if (attempt >= PROTOCOL_NUMBER_ATTEMPTS) {
+        throw new ProtocolNumbersExhaustedError(`${PROTOCOL_NUMBER_ATTEMPTS} protocol numbers drawn, all already used`);
+      }
     }
   }
 }
