@@ -413,7 +413,7 @@ function loadIdempotencyConfig(env: NodeJS.ProcessEnv): IdempotencyConfig {
   return { windowMs: durationFrom(env, 'SAC_IDEMPOTENCY_WINDOW', IDEMPOTENCY_DEFAULTS.windowMs, IDEMPOTENCY_WINDOW_MAX_MS) };
 }
 
-// --- protocol numbers (issue 11, docs/operations/puc.md) ---------------------
+// --- protocol numbers (issue 11, docs/operations.md, "Protocol numbers") ---------------------
 
 export interface ProtocolNumberConfig {
   /**
