@@ -143,6 +143,37 @@ describe('sac-gateway batch', () => {
     assert.equal(again.code, 5, 'a resumed run still says not all was accepted');
   });
 
+  test('--dry-run: every file checked against the contract schema here, nothing sent, no credentials needed', async () => {
+    const dir = tempDir('sac-batch-');
+    dirs.push(dir);
+    const folder = path.join(dir, 'prova');
+    mkdirSync(folder);
+    const pem = gw.gateway.pincodeKey.certificatePem;
+    for (const name of readdirSync(SAMPLE)) {
+      writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
+    }
+    writeFileSync(path.join(folder, '08-rotto.xml'), '<cert:invioMalattiaRequest xmlns:cert="http://cert.sanita.finanze.it/"><medico>');
+    const certificates = gw.gateway.store.countCertificates();
+    const run = await runCli(['batch', folder, '--dry-run'], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(run.stdout, /file 8: validi 5, rifiutati dallo schema 1, non utilizzabili 2/);
+    const rows = new Map(
+      readFileSync(`${folder}.report.dry-run.csv`, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => [l.split(',')[0]!, l] as const),
+    );
+    assert.equal(rows.size, 8);
+    // A wrong date is a business rule: the schema passes it, the gateway would refuse it.
+    for (const f of ['01-invio-busta.xml', '02-invio-nudo.xml', '03-invio-latin1.xml', '04-ricerca.xml', '05-invalido-datafine.xml']) assert.match(rows.get(f)!, /,valid,/, f);
+    assert.match(rows.get('06-invalido-schema.xml')!, /^06-invalido-schema\.xml,InviaMalattia,refused,1001:\S+/);
+    assert.match(rows.get('07-non-richiesta.xml')!, /,invalid,/);
+    assert.match(rows.get('08-rotto.xml')!, /,InviaMalattia,invalid,,.*riga/);
+    assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing sent');
+    assert.equal(existsSync(`${folder}.report.jsonl`), false, 'no journal a real run would resume from');
+  });
+
   test('credentials never from argv: none given is a usage error (2); --help runs nothing', async () => {
     const run = await runCli(['batch', '/nonexistent', '--url', gw.endpoint], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
     assert.equal(run.code, 2);

@@ -12,6 +12,8 @@ import { emptyTally, runBatch, sendingHandler } from '../batch/run.js';
 import { Sender } from '../batch/sender.js';
 import { startProgress } from '../batch/progress.js';
 import { xmlFiles } from '../batch/sources.js';
+import { dryRun } from '../batch/dryRun.js';
+import { ContractSchema } from '../xml/schema.js';
 
 export const NOT_ALL_ACCEPTED_EXIT = 5;
 export const UNANSWERED_EXIT = 6;
@@ -27,6 +29,7 @@ const BATCH: CommandSpec = {
     timeout: { type: 'string' },
     retries: { type: 'string' },
     'progress-interval': { type: 'string' },
+    'dry-run': { type: 'boolean' },
   },
   usage: `usage: sac-gateway batch FOLDER --url URL [options]
 
@@ -55,9 +58,15 @@ resubmission detection): no certificate is created twice.
   --retries N           retries on 503/429, timeouts and resets (default 8),
                         with exponential backoff and jitter, after Retry-After
   --progress-interval S seconds between progress lines off a terminal (default 10)
+  --dry-run             send nothing: check every file here against the contract's
+                        schema (the gateway's own XSD) and write REPORT.dry-run.csv
+                        (valid, refused with tipoErrore:sezioneErrata, or invalid);
+                        no --url or credentials needed. The business rules (dates,
+                        codici fiscali, registry) need the gateway.
 
-Exit status: 0 every file accepted; 5 all answered, not all accepted;
-6 some files have no answer yet (run again); 2 wrong arguments.
+Exit status: 0 every file accepted (with --dry-run: every file valid); 5 all
+answered, not all accepted (with --dry-run: some refused or invalid); 6 some
+files have no answer yet (run again); 2 wrong arguments.
 `,
 };
 
@@ -90,6 +99,7 @@ export async function batchCommand(args: string[]): Promise<void> {
   const parsed = parseCommand(BATCH, args);
   if (!parsed) return;
   const folder = parsed.positionals[0]!;
+  if (parsed.values['dry-run'] === true) return dryRunCommand(folder, stringValue(parsed, 'report') ?? `${path.resolve(folder)}.report`);
   const urlText = stringValue(parsed, 'url');
   if (urlText === undefined) throw usageError(BATCH, '--url URL is required');
   let url: URL;
@@ -134,4 +144,17 @@ export async function batchCommand(args: string[]): Promise<void> {
   process.stdout.write(`report: ${base}.csv ${base}.jsonl\n`);
   if (tally.failed > 0) process.exitCode = UNANSWERED_EXIT;
   else if (tally.refused + tally.fault + tally.invalid + tally.earlierNotAccepted > 0) process.exitCode = NOT_ALL_ACCEPTED_EXIT;
+}
+
+/** --dry-run: check every file locally, send nothing, write BASE.dry-run.csv. */
+async function dryRunCommand(folder: string, base: string): Promise<void> {
+  const schema = ContractSchema.load();
+  try {
+    const csvPath = `${base}.dry-run.csv`;
+    const t = await dryRun(xmlFiles(folder), schema, csvPath);
+    process.stdout.write(`file ${t.files}: validi ${t.valid}, rifiutati dallo schema ${t.refused}, non utilizzabili ${t.invalid}\nreport: ${csvPath}\n`);
+    if (t.refused + t.invalid > 0) process.exitCode = NOT_ALL_ACCEPTED_EXIT;
+  } finally {
+    schema.dispose();
+  }
 }

@@ -83,7 +83,7 @@ export class JournalWriter {
   }
 }
 
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n;]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
