@@ -306,6 +306,26 @@ describe('identical requests racing across a cluster of two workers (the real bi
   });
 });
 
+/** Writes made straight to the store below the handlers (the writer's claim tests). */
+const by: JournalStamp = { at: '2026-11-25T10:00:00+01:00', username: 'test', clientAddress: '127.0.0.1', operation: 'InviaMalattia' };
+
+/** The i-th certificate written by those tests (PUC 1 followed by i on 17 digits). */
+function storedCertificate(i: number): CertificateRecord {
+  return {
+    idCertificato: `1${String(i).padStart(17, '0')}`,
+    kind: 'malattia',
+    medicoCf: DEMO.medico.user,
+    lavoratoreCf: WORKER,
+    dataRicezione: by.at,
+    sentBy: DEMO.medico.user,
+    state: 'attivo',
+    document: {
+      residenza: { via: 'Via Roma', civico: '1', cap: '00100' },
+      malattia: { ruoloMedico: 'S', dataRilascio: TODAY, dataInizio: TODAY, dataFine: TODAY, visita: 'A', tipoCertificato: 'I', diagnosi: { codiceDiagnosi: '487.1' } },
+    },
+  };
+}
+
 describe("the writer's claim index follows its transactions", () => {
   test('a claim made in a group transaction that rolls back is forgotten with it', async () => {
     const dataDir = tempDir();
@@ -315,20 +335,7 @@ describe("the writer's claim index follows its transactions", () => {
     try {
       const writes = new SqliteWrites(db);
       const group = new GroupCommitter(db, writes.claims);
-      const by: JournalStamp = { at: '2026-11-25T10:00:00+01:00', username: 'test', clientAddress: '127.0.0.1', operation: 'InviaMalattia' };
-      const record: CertificateRecord = {
-        idCertificato: '100000000000000001',
-        kind: 'malattia',
-        medicoCf: DEMO.medico.user,
-        lavoratoreCf: WORKER,
-        dataRicezione: by.at,
-        sentBy: DEMO.medico.user,
-        state: 'attivo',
-        document: {
-          residenza: { via: 'Via Roma', civico: '1', cap: '00100' },
-          malattia: { ruoloMedico: 'S', dataRilascio: TODAY, dataInizio: TODAY, dataFine: TODAY, visita: 'A', tipoCertificato: 'I', diagnosi: { codiceDiagnosi: '487.1' } },
-        },
-      };
+      const record = storedCertificate(1);
       const at = Date.parse(NOW);
       const claim: IdempotencyClaim = { requestKey: 'k-rollback', messageKey: 'm-rollback', at, notBefore: at - HOUR };
       // The claimed insert and a write that dooms the batch share one group transaction.
@@ -342,7 +349,7 @@ describe("the writer's claim index follows its transactions", () => {
       assert.equal(await group.write(() => writes.execute({ op: 'findClaim', claim })), undefined);
       // The same request again is a new certificate, and then a replay.
       assert.equal(await group.write(() => writes.execute({ op: 'insertCertificate', record, by, claim })), undefined);
-      const again = await group.write(() => writes.execute({ op: 'insertCertificate', record: { ...record, idCertificato: '100000000000000002' }, by, claim }));
+      const again = await group.write(() => writes.execute({ op: 'insertCertificate', record: storedCertificate(2), by, claim }));
       assert.deepEqual(again, { replay: { subjectKind: 'certificato', id: record.idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
       assert.equal(writes.claims.size, 1);
       const rows = db.prepare<[], { id: number; request_key: string }>('SELECT id, request_key FROM idempotency').all();
@@ -357,31 +364,17 @@ describe('expired claims are purged by the writer, a few at a time', () => {
   test('bounded work per write; live claims stay', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
-    const by: JournalStamp = { at: '2026-11-25T10:00:00+01:00', username: 'test', clientAddress: '127.0.0.1', operation: 'InviaMalattia' };
-    const record = (i: number): CertificateRecord => ({
-      idCertificato: `1${String(i).padStart(17, '0')}`,
-      kind: 'malattia',
-      medicoCf: DEMO.medico.user,
-      lavoratoreCf: WORKER,
-      dataRicezione: by.at,
-      sentBy: DEMO.medico.user,
-      state: 'attivo',
-      document: {
-        residenza: { via: 'Via Roma', civico: '1', cap: '00100' },
-        malattia: { ruoloMedico: 'S', dataRilascio: TODAY, dataInizio: TODAY, dataFine: TODAY, visita: 'A', tipoCertificato: 'I', diagnosi: { codiceDiagnosi: '487.1' } },
-      },
-    });
     const claim = (i: number, at: number): IdempotencyClaim => ({ requestKey: `k${i}`, messageKey: null, at, notBefore: at - HOUR });
     const t0 = Date.parse(NOW);
     const store = SqliteStore.open(dataDir, 'local');
     try {
-      for (let i = 0; i < 100; i++) assert.equal(await store.insertCertificate(record(i), by, claim(i, t0)), undefined);
+      for (let i = 0; i < 100; i++) assert.equal(await store.insertCertificate(storedCertificate(i), by, claim(i, t0)), undefined);
       // The old ones answer while live...
-      assert.deepEqual(await store.findClaim(claim(5, t0 + 1000)), { replay: { subjectKind: 'certificato', id: record(5).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
+      assert.deepEqual(await store.findClaim(claim(5, t0 + 1000)), { replay: { subjectKind: 'certificato', id: storedCertificate(5).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
       // ...and not once expired.
       assert.equal(await store.findClaim(claim(5, t0 + 2 * HOUR)), undefined);
       // 32 new writes two hours later: one purge of at most 64 expired claims.
-      for (let i = 100; i < 132; i++) await store.insertCertificate(record(i), by, claim(i, t0 + 2 * HOUR));
+      for (let i = 100; i < 132; i++) await store.insertCertificate(storedCertificate(i), by, claim(i, t0 + 2 * HOUR));
       const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true });
       try {
         const left = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM idempotency').get()!.n;
@@ -392,7 +385,7 @@ describe('expired claims are purged by the writer, a few at a time', () => {
         db.close();
       }
       // An expired claim met again is replaced: a new certificate, one row for the key.
-      assert.equal(await store.insertCertificate(record(500), by, claim(90, t0 + 2 * HOUR)), undefined);
+      assert.equal(await store.insertCertificate(storedCertificate(500), by, claim(90, t0 + 2 * HOUR)), undefined);
       assert.equal(store.countCertificates(), 133);
     } finally {
       await store.close();
@@ -400,8 +393,8 @@ describe('expired claims are purged by the writer, a few at a time', () => {
     // The writer's claim index is read back from the table when the store opens again.
     const reopened = SqliteStore.open(dataDir, 'thread');
     try {
-      const replay = await reopened.insertCertificate(record(600), by, claim(120, t0 + 2 * HOUR + 1000));
-      assert.deepEqual(replay, { replay: { subjectKind: 'certificato', id: record(120).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
+      const replay = await reopened.insertCertificate(storedCertificate(600), by, claim(120, t0 + 2 * HOUR + 1000));
+      assert.deepEqual(replay, { replay: { subjectKind: 'certificato', id: storedCertificate(120).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
       assert.equal(reopened.countCertificates(), 133, 'a replay writes nothing');
       assert.equal(await reopened.findClaim(claim(10, t0 + 2 * HOUR)), undefined, 'purged or expired claims stay gone');
     } finally {
