@@ -107,13 +107,8 @@ export class ClaimIndex implements BatchListener {
 
   /** The conflict this claim would meet now, if any; nothing is written. */
   find(claim: IdempotencyClaim): ClaimConflict | undefined {
-    const decision = this.decide(claim);
+    const decision = this.check(claim);
     return 'conflict' in decision ? decision.conflict : undefined;
-  }
-
-  /** Before the record is written: the conflict that stops it, if any; else what record() will replace. */
-  check(claim: IdempotencyClaim): { readonly conflict: ClaimConflict } | { readonly stale: readonly ClaimEntry[] } {
-    return this.decide(claim);
   }
 
   /**
@@ -177,13 +172,14 @@ export class ClaimIndex implements BatchListener {
   }
 
   /**
-   * The rule: a live claim with the same MessageID answers its receipt if it
+   * Before the record is written: the conflict that stops it, if any; else
+   * the entries record() will replace. The rule: a live claim with the same MessageID answers its receipt if it
    * was the same request, and is a reuse otherwise; then a live claim of the
    * same request answers its receipt, whatever MessageID either carried (a
    * MessageID makes the key stricter, never looser: a retry with a fresh one
    * is still the same visit).
    */
-  private decide(claim: IdempotencyClaim): Decision {
+  check(claim: IdempotencyClaim): Decision {
     const byMessage = claim.messageKey === null ? undefined : this.byMessage.get(claim.messageKey);
     const byRequest = this.byRequest.get(claim.requestKey);
     if (byMessage !== undefined) {

@@ -11,6 +11,7 @@ import {
   type CertificateRecord,
   type ClaimConflict,
   type DischargeOutcome,
+  type EarlierReceipt,
   type IdempotencyClaim,
   type JournalAction,
   type JournalEntry,
@@ -95,11 +96,7 @@ export class SqliteWrites {
   execute(write: WriteOp): unknown {
     switch (write.op) {
       case 'insertCertificate': {
-        const claimed = write.claim && this.claims.check(write.claim);
-        if (claimed && 'conflict' in claimed) return claimed.conflict;
-        this.insertCertificate(write.record, write.by);
-        if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'certificato', write.record.idCertificato);
-        return undefined;
+        return this.underClaim(write.claim, 'certificato', write.record.idCertificato, () => this.insertCertificate(write.record, write.by));
       }
       case 'cancelCertificate': {
         const outcome = this.cancelCertificate(write.id, write.idAnnullamento, write.at);
@@ -112,11 +109,7 @@ export class SqliteWrites {
         return outcome;
       }
       case 'insertRicovero': {
-        const claimed = write.claim && this.claims.check(write.claim);
-        if (claimed && 'conflict' in claimed) return claimed.conflict;
-        this.insertRicovero(write.record, write.by);
-        if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'ricovero', write.record.idInizioRicovero);
-        return undefined;
+        return this.underClaim(write.claim, 'ricovero', write.record.idInizioRicovero, () => this.insertRicovero(write.record, write.by));
       }
       case 'cancelRicovero': {
         const outcome = this.cancelRicovero(write.id, write.idAnnullamento, write.at);
@@ -124,15 +117,18 @@ export class SqliteWrites {
         return outcome;
       }
       case 'insertDischarge': {
-        // Before the admission's checks: a resent discharge answers its first receipt, not "already sent".
-        const claimed = write.claim && this.claims.check(write.claim);
-        if (claimed && 'conflict' in claimed) return claimed.conflict;
-        const outcome = this.insertDischarge(write.record, write.by);
-        if (outcome === 'ok') {
-          this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
-          if (write.claim) this.claims.record(write.claim, claimed ? claimed.stale : [], 'certificato', write.record.idCertificato);
-        }
-        return outcome;
+        // The claim comes before the admission's checks: a resent discharge answers its first receipt, not "already sent".
+        return this.underClaim(
+          write.claim,
+          'certificato',
+          write.record.idCertificato,
+          () => {
+            const outcome = this.insertDischarge(write.record, write.by);
+            if (outcome === 'ok') this.journal(write.by, 'dimissione', 'ricovero', write.record.idInizioRicovero!);
+            return outcome;
+          },
+          (outcome) => outcome === 'ok',
+        );
       }
       case 'appendJournal':
         for (const e of write.entries) this.journal(e, e.action, e.subjectKind, e.subjectId, e.detail);
@@ -140,6 +136,25 @@ export class SqliteWrites {
       case 'findClaim':
         return this.claims.find(write.claim);
     }
+  }
+
+  /**
+   * A creation under an idempotency claim (or none): the earlier receipt if
+   * the claim meets a live one, else the creation, whose claim is recorded
+   * when it succeeded, in the same transaction.
+   */
+  private underClaim<T>(
+    claim: IdempotencyClaim | undefined,
+    subjectKind: EarlierReceipt['subjectKind'],
+    subjectId: string,
+    create: () => T,
+    succeeded: (outcome: T) => boolean = () => true,
+  ): T | ClaimConflict {
+    const checked = claim && this.claims.check(claim);
+    if (checked && 'conflict' in checked) return checked.conflict;
+    const outcome = create();
+    if (claim && succeeded(outcome)) this.claims.record(claim, checked ? checked.stale : [], subjectKind, subjectId);
+    return outcome;
   }
 
   /** One entry; if it cannot be written, the whole group transaction is rolled back (see abortsBatch). */
