@@ -93,6 +93,13 @@ function fill(text: string, pem: string): string {
     .replace(/IERI/g, addDays(today, -1));
 }
 
+/** The sample batch in `folder`, its placeholders filled for a gateway with this pincode certificate. */
+function copySample(folder: string, pem: string): void {
+  for (const name of readdirSync(SAMPLE)) {
+    writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
+  }
+}
+
 describe('sac-gateway batch', () => {
   let gw: Running;
   before(async () => {
@@ -105,10 +112,7 @@ describe('sac-gateway batch', () => {
     dirs.push(dir);
     const folder = path.join(dir, 'lotto');
     mkdirSync(folder);
-    const pem = gw.gateway.pincodeKey.certificatePem;
-    for (const name of readdirSync(SAMPLE)) {
-      writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
-    }
+    copySample(folder, gw.gateway.pincodeKey.certificatePem);
     const run = await runCli(['batch', folder, '--url', gw.endpoint]);
     assert.equal(run.code, 5, run.stderr);
     const byFile = lastByFile(`${folder}.report.jsonl`);
@@ -148,10 +152,7 @@ describe('sac-gateway batch', () => {
     dirs.push(dir);
     const folder = path.join(dir, 'prova');
     mkdirSync(folder);
-    const pem = gw.gateway.pincodeKey.certificatePem;
-    for (const name of readdirSync(SAMPLE)) {
-      writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
-    }
+    copySample(folder, gw.gateway.pincodeKey.certificatePem);
     writeFileSync(path.join(folder, '08-rotto.xml'), '<cert:invioMalattiaRequest xmlns:cert="http://cert.sanita.finanze.it/"><medico>');
     const certificates = gw.gateway.store.countCertificates();
     const run = await runCli(['batch', folder, '--dry-run'], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
