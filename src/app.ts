@@ -13,6 +13,7 @@ import type { MetricsSource } from './http/metricsRoute.js';
 import { explainListenFailure } from './http/listenError.js';
 import { buildServer } from './http/server.js';
 import { HANDLERS } from './sac/handlers.js';
+import { withLookupThrottle } from './sac/lookupThrottle.js';
 import { withTimeBands } from './sac/timeBands.js';
 import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
@@ -124,8 +125,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   };
   const pipeline = new SoapPipeline(
     schema,
-    // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler.
-    withTimeBands(HANDLERS, config.admission.timeBands),
+    // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler;
+    // then, for look-ups by protocol number, the failed look-ups of the caller (SAC_LOOKUP_FAILURES).
+    withTimeBands(withLookupThrottle(HANDLERS, config.lookupFailures), config.admission.timeBands),
     (call, operation) =>
       requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
     config.xmlLimits,

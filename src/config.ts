@@ -33,6 +33,8 @@ export interface Config {
    * production unless SAC_SANDBOX=1: its data must be synthetic.
    */
   readonly sandbox: { readonly enabled: boolean };
+  /** Failed look-ups of protocol numbers allowed per user in a window; undefined = no throttle (SAC_LOOKUP_FAILURES). */
+  readonly lookupFailures: LookupFailureLimit | undefined;
   /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
   readonly workers: number;
   /** Logins: hash queue, throttles and locks (src/auth/login.ts). */
@@ -262,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maintenance: loadMaintenanceConfig(env),
     idempotency: loadIdempotencyConfig(env),
     admission: loadAdmissionConfig(env),
+    lookupFailures: lookupFailuresFrom(env),
     observability: observabilityFrom(env),
     protocolNumbers: loadProtocolNumberConfig(env),
   };
@@ -470,6 +473,29 @@ export interface AdmissionConfig {
   readonly rateLimits: Readonly<Partial<Record<UserKind, RateLimit>>>;
   /** Hours of service by kind; a kind without a band is served at all hours (SAC_TIME_BANDS). */
   readonly timeBands: Readonly<Partial<Record<UserKind, TimeBand>>>;
+}
+
+/** At most `failures` answers 7001/7008 per `windowMs`, per user, before look-ups are refused for a while. */
+export interface LookupFailureLimit {
+  readonly failures: number;
+  readonly windowMs: number;
+}
+
+/** A doctor who mistypes a PUC a few times never meets it; a guesser gets a few hundred tries a day instead of millions. */
+export const LOOKUP_FAILURES_DEFAULT: LookupFailureLimit = { failures: 20, windowMs: 10 * 60_000 };
+
+/** SAC_LOOKUP_FAILURES: "N/DURATION" (e.g. 20/10m) or "off". */
+function lookupFailuresFrom(env: NodeJS.ProcessEnv): LookupFailureLimit | undefined {
+  const raw = env.SAC_LOOKUP_FAILURES?.trim();
+  if (raw === undefined || raw === '') return LOOKUP_FAILURES_DEFAULT;
+  if (raw === 'off') return undefined;
+  const match = /^(\d{1,6})\/(\d{1,6})(s|m|h)$/.exec(raw);
+  const failures = match ? Number(match[1]) : 0;
+  const windowMs = match ? Number(match[2]) * DURATION_UNITS_MS[match[3] as 's' | 'm' | 'h'] : 0;
+  if (!match || failures < 1 || windowMs < 1000 || windowMs > DURATION_UNITS_MS.d) {
+    throw new ConfigError(`SAC_LOOKUP_FAILURES must be N/DURATION with N ≥ 1 and a duration from 1s to 24h (e.g. 20/10m), or off; got "${raw}"`);
+  }
+  return { failures, windowMs };
 }
 
 export const USER_KINDS = ['medico', 'regione', 'operatore'] as const satisfies readonly UserKind[];

@@ -6,7 +6,7 @@
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
  * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 8xxx the
  * service's schedule, load and resubmissions (8001 time bands, 8002-8009
- * maintenance windows and the paper fallback, 8010 resubmissions), 9xxx
+ * maintenance windows and the paper fallback, 8010 resubmissions, 8011 failed look-ups), 9xxx
  * system. System notices (ricevutaInfo) take codes from the same ranges.
  */
 import { GatewayError } from '../errors.js';
@@ -118,6 +118,12 @@ export const DIAGNOSTICS = {
   // 8002-8009: maintenance windows and the paper fallback (src/sac/maintenance.ts). Times are Rome's.
   SERVIZIO_IN_MANUTENZIONE: { code: '8002', sezione: 'servizio', testo: 'Servizio sospeso per manutenzione programmata fino a {fine} (ora italiana): la richiesta non è stata registrata. Durante la sospensione il medico rilascia il certificato in forma cartacea e, terminata la sospensione, lo trasmette telematicamente entro {termine}, indicando come data di rilascio quella del certificato cartaceo.' },
   DATA_RILASCIO_CARTACEO_SCADUTA: { code: '8005', sezione: 'malattia/dataRilascio', testo: 'La data di rilascio ({rilascio}) cade nella sospensione del servizio da {inizio} a {fine} (ora italiana): la trasmissione dei certificati cartacei di quel periodo era ammessa entro {termine}.' },
+  // 8011: look-ups of protocol numbers that find nothing, too many for one user (src/sac/lookupThrottle.ts).
+  TROPPE_RICERCHE_FALLITE: {
+    code: '8011',
+    sezione: '{operazione}',
+    testo: 'Troppe richieste recenti di questo utente indicavano un identificativo (PUC o PUCIR) inesistente o non proprio: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo.',
+  },
   // 8010: resubmissions (src/sac/idempotency.ts).
   MESSAGE_ID_RIUSATO: {
     code: '8010',
