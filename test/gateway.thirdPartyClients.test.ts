@@ -247,7 +247,7 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
 
 // ---------------------------------------------------------------- toolkits that may be missing
 
-const INSTALL_ALL = 'apt-get install -y --no-install-recommends python3-zeep php-cli php-soap jaxws default-jdk-headless (or bash .ci/install-test-deps.sh)';
+const INSTALL_ALL = 'bash .ci/install-test-deps.sh';
 
 /**
  * The first command that works, or: a skip naming the install command for a
@@ -263,7 +263,7 @@ async function requireTool(t: TestContext, what: string, packages: string, candi
       tried.push(`${command}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  const message = `${what} is not installed: apt-get install -y --no-install-recommends ${packages} (all clients: ${INSTALL_ALL})`;
+  const message = `${what} is not installed: run \`apt-get install -y --no-install-recommends ${packages}\` (every client at once: \`${INSTALL_ALL}\`)`;
   if (IN_CI) assert.fail(`${message}\nCI is set: a missing client fails, it is never skipped.\n${tried.join('\n')}`);
   t.skip(message);
   return undefined;
