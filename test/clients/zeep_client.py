@@ -47,6 +47,8 @@ class CharsetTransport(Transport):
 def client_for(wsdl_url, user, password, charset):
     session = requests.Session()
     session.auth = requests.auth.HTTPBasicAuth(user, password)
+    # The gateway is on loopback: no proxy from the environment (http_proxy) may stand in between.
+    session.trust_env = False
     transport = CharsetTransport(charset, session=session, timeout=60, operation_timeout=60)
     # strict=True: the answers must match the served schema, no lenient parsing.
     return Client(wsdl_url, transport=transport, settings=Settings(strict=True)), transport
