@@ -2,6 +2,7 @@
 # Debian packages the test suite needs beyond Node:
 #  - python3-zeep        zeep client in test/gateway.thirdPartyClients.test.ts (Debian's /usr/bin/python3)
 #  - php-cli, php-soap   PHP SoapClient in the same test
+#  - jaxws               wsimport and the JAX-WS runtime: the Java client of the same test
 #  - a JDK (javac+java)  Xerces validation via xsd-schema-validator, whose npm postinstall
 #                        compiles a helper class with javac: run this script before `npm ci`.
 # Idempotent: installs only what is missing, and touches apt not at all when nothing is.
@@ -21,9 +22,12 @@ fi
 if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
   missing+=(default-jdk-headless)
 fi
+if ! command -v wsimport >/dev/null 2>&1 || [ ! -e /usr/share/jaxws/lib/jaxws-rt.jar ]; then
+  missing+=(jaxws)
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-test-deps: all present (python3-zeep, php-soap, JDK)"
+  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws)"
   exit 0
 fi
 
@@ -38,4 +42,5 @@ export DEBIAN_FRONTEND=noninteractive
 /usr/bin/python3 -c 'import zeep'
 php -r 'exit(class_exists("SoapClient") ? 0 : 1);'
 javac -version >/dev/null 2>&1
+wsimport -version >/dev/null 2>&1
 echo "install-test-deps: done"
