@@ -83,7 +83,9 @@ export class SandboxInspector {
     const warnings =
       this.found.get(body) ??
       warningsOf(body, request.headers['content-type'], Array.isArray(soapAction) ? soapAction[0] : soapAction, operation, undefined);
-    const requestBody = cut(maskSecrets(bodyText(body)), this.settings.bodyBytes);
+    // Cut first, then masked: the masking's work is bounded by the kept size (and an element the cut left open is masked to the end).
+    const kept = cut(bodyText(body), this.settings.bodyBytes);
+    const requestBody = { text: maskSecrets(kept.text), truncated: kept.truncated };
     const responseBody = cut(sent, this.settings.bodyBytes);
     const outcome: SandboxExchange['outcome'] =
       facts.fault !== null || facts.errors === null ? 'fault' : facts.errors.length > 0 ? 'ricevutaNonOk' : 'ricevutaOk';

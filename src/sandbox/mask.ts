@@ -11,24 +11,32 @@ export const MASK = '****';
 /**
  * The content of every pincode and WS-Security Password element (any case,
  * any prefix, attributes, CDATA); an element left open (a cut or malformed
- * body) is masked to the end.
+ * body) is masked to the end. Linear in the text, whatever it holds: each
+ * search starts where the previous one ended, and a search that finds
+ * nothing masks the rest and stops (no later one could find more).
  */
-const SECRET_OPEN = /<((?:[A-Za-z_][\w.-]*:)?(?:pincode|password))(?=[\s/>])[^>]*>/gi;
+const SECRET_NAME = /<((?:[A-Za-z_][\w.-]*:)?(?:pincode|password))(?=[\s/>])/gi;
 
 export function maskSecrets(text: string): string {
   let out = '';
   let copied = 0;
-  SECRET_OPEN.lastIndex = 0;
-  for (let m = SECRET_OPEN.exec(text); m !== null; m = SECRET_OPEN.exec(text)) {
-    if (m[0].endsWith('/>')) continue;
-    const contentStart = m.index + m[0].length;
-    const close = new RegExp(`</${m[1]!.replace(/[.]/g, '\\.')}\\s*>`, 'gi');
+  SECRET_NAME.lastIndex = 0;
+  for (let m = SECRET_NAME.exec(text); m !== null; m = SECRET_NAME.exec(text)) {
+    const tagEnd = text.indexOf('>', SECRET_NAME.lastIndex);
+    if (tagEnd === -1) break; // an unfinished tag: no content follows it
+    if (text[tagEnd - 1] === '/') {
+      SECRET_NAME.lastIndex = tagEnd + 1;
+      continue;
+    }
+    const contentStart = tagEnd + 1;
+    const close = new RegExp(`</${m[1]!.replace(/\./g, '\\.')}\\s*>`, 'gi');
     close.lastIndex = contentStart;
     const c = close.exec(text);
     const contentEnd = c === null ? text.length : c.index;
     out += text.slice(copied, contentStart) + (contentEnd > contentStart ? MASK : '');
     copied = contentEnd;
-    SECRET_OPEN.lastIndex = c === null ? text.length : c.index + c[0].length;
+    if (c === null) break;
+    SECRET_NAME.lastIndex = c.index + c[0].length;
   }
   return out + text.slice(copied);
 }

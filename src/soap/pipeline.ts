@@ -54,9 +54,10 @@ export function responseXml(operation: OperationSpec, outcome: Outcome, notices?
   const extra = varie !== undefined && varie.length > 0 ? { info: varie.slice(0, MAX_VARIE) as unknown as readonly OutObject[] } : undefined;
   const content: OutObject =
     'ok' in outcome
-      ? { ricevutaVarie: extra, ricevutaInfo: info, [operation.okElement]: outcome.ok }
-      : { ricevutaVarie: extra, ricevutaInfo: info, ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
-  return writeEnvelope(writePayload(operation.responseElement, content));
+      ? { ricevutaInfo: info, [operation.okElement]: outcome.ok }
+      : { ricevutaInfo: info, ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
+  // Without entries (always, outside the sandbox) the same object as without the feature.
+  return writeEnvelope(writePayload(operation.responseElement, extra === undefined ? content : { ricevutaVarie: extra, ...content }));
 }
 
 /** The contract allows at most thirty info elements in ricevutaInfo. */
