@@ -54,6 +54,17 @@ describe('what the inspector keeps', () => {
     assert.equal(maskSecrets('<pincode></pincode>'), '<pincode></pincode>');
   });
 
+  test('masking stays linear on hostile text (tags never closed, tags never ended)', () => {
+    // Each would be quadratic for a scan that searches to the end from every match; a 64 KiB body is the default bound.
+    const started = process.hrtime.bigint();
+    for (const text of ['<pincode '.repeat(7_300), '<pincode>'.repeat(7_300), '<p:password x="'.repeat(4_000), '<pincode></pincode >'.repeat(3_300)]) {
+      const masked = maskSecrets(text);
+      assert.ok(masked.length <= text.length);
+    }
+    // Normally a few milliseconds: a limit far above it, only to catch a quadratic scan (seconds).
+    assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 2_000);
+  });
+
   test('credentials headers show their scheme only; bodies are cut at a character boundary', () => {
     assert.deepEqual(maskHeaders({ authorization: 'Basic dXNlcjpwdw==', cookie: 'a=b', 'content-type': 'text/xml' }), {
       authorization: 'Basic ****',
