@@ -41,8 +41,10 @@ export interface ConformanceReport {
 const DIAGNOSTIC_TEXT = new Map<string, string>(Object.values(DIAGNOSTICS).map((d) => [d.code, d.testo]));
 const FAULT_TEXT = new Map<string, string>(Object.entries(FAULTS).map(([key, f]) => [key, `fault ${f.faultcode}: ${f.faultstring}`]));
 
+/** The catalog's text, its {placeholders} (filled per occurrence) shown as an ellipsis. */
 function describeCode(code: string): string {
-  return DIAGNOSTIC_TEXT.get(code) ?? FAULT_TEXT.get(code) ?? (code === 'UNAUTHORIZED' ? 'Credenziali mancanti o errate (HTTP 401).' : code);
+  const text = DIAGNOSTIC_TEXT.get(code) ?? FAULT_TEXT.get(code) ?? code;
+  return text.replace(/\{\w+\}/g, '…');
 }
 
 export function buildReport(username: string, counts: readonly ConformanceCount[]): ConformanceReport {
@@ -82,7 +84,7 @@ export function buildReport(username: string, counts: readonly ConformanceCount[
   const seenCodes = new Set(diagnostiche.map((d) => d.codice));
   const diagnosticheNonViste = Object.values(DIAGNOSTICS)
     .filter((d) => !seenCodes.has(d.code))
-    .map((d) => ({ codice: d.code, descrizione: d.testo }));
+    .map((d) => ({ codice: d.code, descrizione: describeCode(d.code) }));
   diagnostiche.sort((a, b) => a.codice.localeCompare(b.codice));
   avvisi.sort((a, b) => a.codice.localeCompare(b.codice));
   return { utente: username, operazioni, senzaOperazione, diagnostiche, avvisi, daProvare, diagnosticheNonViste };
