@@ -459,6 +459,8 @@ async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [
       SAC_MAX_CONNECTIONS: '100000',
       // Two users send every call of the benchmark: fairness per user is not what is measured (admission control stays on).
       SAC_RATE_LIMITS: 'off',
+      // Production's setting: the vendor sandbox (on with the demo data) keeps every call for its inspector.
+      SAC_SANDBOX: '0',
     },
     port,
     processes,

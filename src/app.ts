@@ -20,6 +20,7 @@ import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { seedDemoIfEmpty } from './seed.js';
+import { SandboxInspector } from './sandbox/inspector.js';
 import { SoapPipeline } from './soap/pipeline.js';
 import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
 import { ContractSchema } from './xml/schema.js';
@@ -123,6 +124,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     maintenance,
     idempotencyWindowMs: config.idempotency.windowMs,
   };
+  // The sandbox's inspector and conformance warnings: not even built when the sandbox is off.
+  const inspector = config.sandbox.enabled
+    ? new SandboxInspector(store, config.sandbox.inspector, (err: unknown) =>
+        logger.error({ err: { message: (err as Error).message } }, 'sandbox exchange not stored'),
+      )
+    : undefined;
   const pipeline = new SoapPipeline(
     schema,
     // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler;
@@ -133,12 +140,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     config.xmlLimits,
     // No window configured: no state source, nothing asked per request.
     maintenance.configured ? maintenance.stateNow : undefined,
+    inspector?.annotate,
   );
   const metrics = new GatewayMetrics();
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource });
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector });
   const server = edge.app;
 
   const gateway: Gateway = {

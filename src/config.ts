@@ -32,7 +32,11 @@ export interface Config {
    * conformance warnings: src/sandbox/). On with the demo data, off in
    * production unless SAC_SANDBOX=1: its data must be synthetic.
    */
-  readonly sandbox: { readonly enabled: boolean };
+  readonly sandbox: {
+    readonly enabled: boolean;
+    /** The request inspector (src/sandbox/inspector.ts): exchanges kept per user, bytes kept of each body. */
+    readonly inspector: SandboxInspectorSettings;
+  };
   /** Failed look-ups of protocol numbers allowed per user in a window; undefined = no throttle (SAC_LOOKUP_FAILURES). */
   readonly lookupFailures: LookupFailureLimit | undefined;
   /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
@@ -149,6 +153,23 @@ export const EDGE_DEFAULTS = {
 } as const;
 
 /** A setting that cannot be used as given: the gateway refuses to start. */
+export interface SandboxInspectorSettings {
+  /** Exchanges kept per user; older ones are dropped (SAC_SANDBOX_INSPECTOR_ENTRIES). */
+  readonly entries: number;
+  /** Bytes kept of each request and response body, the rest cut (SAC_SANDBOX_INSPECTOR_BODY_BYTES). */
+  readonly bodyBytes: number;
+}
+
+export const SANDBOX_INSPECTOR_DEFAULTS: SandboxInspectorSettings = { entries: 50, bodyBytes: 65_536 };
+
+function sandboxInspectorFrom(env: NodeJS.ProcessEnv): SandboxInspectorSettings {
+  const d = SANDBOX_INSPECTOR_DEFAULTS;
+  return {
+    entries: intFrom(env, 'SAC_SANDBOX_INSPECTOR_ENTRIES', d.entries, 1, 500),
+    bodyBytes: intFrom(env, 'SAC_SANDBOX_INSPECTOR_BODY_BYTES', d.bodyBytes, 1_024, 1_048_576),
+  };
+}
+
 export class ConfigError extends GatewayError {
   readonly name = 'ConfigError';
   readonly code = 'SAC_CONFIG_INVALID';
@@ -256,7 +277,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: certPath && keyPath ? { certPath, keyPath } : undefined,
     logLevel: env.LOG_LEVEL || DEFAULTS.logLevel,
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
-    sandbox: { enabled: flagFrom(env, 'SAC_SANDBOX', flagFrom(env, 'SAC_DEMO_DATA', true)) },
+    sandbox: {
+      enabled: flagFrom(env, 'SAC_SANDBOX', flagFrom(env, 'SAC_DEMO_DATA', true)),
+      inspector: sandboxInspectorFrom(env),
+    },
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
     login: loginFrom(env),
     xmlLimits: xmlLimitsFrom(env),

@@ -13,7 +13,7 @@ import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
 import { Admission } from './admission.js';
 import { registerAccessLog } from './accessLog.js';
-import type { Authenticator } from './authenticator.js';
+import { clientGoneSignal, type Authenticator } from './authenticator.js';
 import { BodyRateWatch } from './bodyReader.js';
 import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
 import { registerContractRoutes } from './contractRoutes.js';
@@ -22,9 +22,11 @@ import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
 import { registerLanding } from './landing.js';
 import { loadDemoData } from '../seed.js';
-import type { GatewayMetrics } from './metrics.js';
+import { UNKNOWN_OPERATION, type GatewayMetrics } from './metrics.js';
 import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
 import { soapService } from './soapService.js';
+import type { SandboxInspector } from '../sandbox/inspector.js';
+import { registerSandboxInspectPages } from '../sandbox/pages.js';
 import { UserRateLimit } from './userRateLimit.js';
 
 export interface ServerParts {
@@ -37,6 +39,8 @@ export interface ServerParts {
   readonly metrics: GatewayMetrics;
   /** What GET /metrics answers (this process's registry, or the cluster's aggregate); served when config says 'on'. */
   readonly metricsSource: MetricsSource;
+  /** The sandbox's request inspector (only when the sandbox is on): its pages, and a hook in the SOAP scope. */
+  readonly inspector?: SandboxInspector;
 }
 
 export interface HttpEdge {
@@ -101,6 +105,14 @@ export function buildServer(parts: ServerParts): HttpEdge {
   metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);
   if (config.observability.metrics.kind === 'on') registerMetricsRoute(app, parts.metricsSource);
+  const inspector = parts.inspector;
+  if (inspector !== undefined) {
+    registerSandboxInspectPages(app, {
+      store: parts.store,
+      authenticate: (request) =>
+        parts.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress ?? '', clientGoneSignal(request.raw.socket)),
+    });
+  }
   void app.register(soapService, {
     pipeline: parts.pipeline,
     authenticator: parts.authenticator,
@@ -109,6 +121,15 @@ export function buildServer(parts: ServerParts): HttpEdge {
     drain,
     admission,
     rateLimit: new UserRateLimit(config.admission.rateLimits),
+    inspect:
+      inspector &&
+      ((scope: FastifyInstance) =>
+        inspector.register(scope, (request) => ({
+          caller: request.caller,
+          operation: request.sacOperation === null || request.sacOperation === UNKNOWN_OPERATION ? undefined : request.sacOperation,
+          fault: request.sacFault,
+          errors: request.sacErrors,
+        }))),
   });
 
   return {

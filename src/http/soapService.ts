@@ -27,6 +27,8 @@ export interface SoapServiceOptions {
   readonly admission: Admission;
   /** A token bucket per user, checked right after the login, before the body is read. */
   readonly rateLimit: UserRateLimit;
+  /** The sandbox's request inspector, installed in this scope (absent unless the sandbox is on). */
+  readonly inspect?: ((scope: FastifyInstance) => void) | undefined;
 }
 
 declare module 'fastify' {
@@ -55,6 +57,7 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
   const { pipeline, authenticator, bodyLimit, rateWatch, drain, admission, rateLimit } = options;
 
   app.decorateRequest('caller', null);
+  options.inspect?.(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
 

@@ -47,19 +47,38 @@ function checkContentType(contentType: string | undefined): void {
 
 /**
  * The response in the order of the contract's ricevuta base type:
- * ricevutaInfo?, ricevutaNonOk?, then the operation's ricevutaOk element.
+ * ricevutaVarie?, ricevutaInfo?, ricevutaNonOk?, then the operation's ricevutaOk element.
  */
-export function responseXml(operation: OperationSpec, outcome: Outcome, notices?: readonly Notice[]): string {
+export function responseXml(operation: OperationSpec, outcome: Outcome, notices?: readonly Notice[], varie?: readonly Varie[]): string {
   const info = notices !== undefined && notices.length > 0 ? { info: notices as unknown as readonly OutObject[] } : undefined;
+  const extra = varie !== undefined && varie.length > 0 ? { info: varie.slice(0, MAX_VARIE) as unknown as readonly OutObject[] } : undefined;
   const content: OutObject =
     'ok' in outcome
       ? { ricevutaInfo: info, [operation.okElement]: outcome.ok }
       : { ricevutaInfo: info, ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
-  return writeEnvelope(writePayload(operation.responseElement, content));
+  // Without entries (always, outside the sandbox) the same object as without the feature.
+  return writeEnvelope(writePayload(operation.responseElement, extra === undefined ? content : { ricevutaVarie: extra, ...content }));
 }
 
 /** The contract allows at most thirty info elements in ricevutaInfo. */
 export const MAX_NOTICES = 30;
+
+/** And at most thirty in ricevutaVarie. */
+export const MAX_VARIE = 30;
+
+/** A key/value entry as the contract's ricevutaVarie/info carries it (type cert:varie). */
+export interface Varie {
+  readonly chiave: string;
+  readonly valore: string;
+}
+
+/**
+ * Extra key/value entries for one call's response (the sandbox's conformance
+ * warnings), asked once the payload is read; `payload` is undefined when the
+ * request was not schema-valid or the service refused it. Absent in
+ * production: nothing is asked.
+ */
+export type Annotate<Caller> = (call: SoapCall<Caller>, operation: OperationSpec, payload: XmlObject | undefined) => readonly Varie[] | undefined;
 
 /** A system notice as the contract's ricevutaInfo/info carries it (type cert:info), in its element order. */
 export interface Notice {
@@ -120,6 +139,8 @@ export class SoapPipeline<Caller, Services> {
     private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
     /** The service's notices and stops (e.g. maintenance windows); none when absent. */
     private readonly stateNow?: ServiceStateNow,
+    /** Extra ricevutaVarie entries per call (the sandbox's); none when absent. */
+    private readonly annotate?: Annotate<Caller>,
   ) {}
 
   async handle(call: SoapCall<Caller>): Promise<SoapAnswer> {
@@ -158,6 +179,7 @@ export class SoapPipeline<Caller, Services> {
       outcome = await handler(payload!, call.caller, this.servicesFor(call, operation), headers!);
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
-    return { xml: responseXml(operation, outcome, state?.notices), operation, errorCodes };
+    const varie = this.annotate?.(call, operation, payload);
+    return { xml: responseXml(operation, outcome, state?.notices, varie), operation, errorCodes };
   }
 }

@@ -177,6 +177,43 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'a certificate''s origin is fixed at creation'); END;
     `,
   },
+  {
+    version: 8,
+    description: 'sandbox: request inspector and per-user conformance report',
+    // Only written when the sandbox is on (synthetic data). Bodies are stored masked (pincode,
+    // passwords) and cut to SAC_SANDBOX_INSPECTOR_BODY_BYTES; each user keeps only the newest
+    // SAC_SANDBOX_INSPECTOR_ENTRIES exchanges (the writer deletes older ones in the same write).
+    // The report's keys come from fixed sets (operations, the catalog, the warnings): bounded.
+    sql: `
+      CREATE TABLE sandbox_exchange (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        at TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        codes TEXT NOT NULL,
+        warnings TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        request_headers TEXT NOT NULL,
+        request_body TEXT NOT NULL,
+        request_truncated INTEGER NOT NULL,
+        response_body TEXT NOT NULL,
+        response_truncated INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sandbox_exchange_by_user ON sandbox_exchange (username, id);
+      CREATE TABLE sandbox_conformance (
+        username TEXT NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('operazione', 'diagnostica', 'avviso')),
+        key TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (username, category, key, outcome)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import type {
   CertificateQuery,
   CertificateRecord,
   CertificateStore,
+  ConformanceCount,
   ClaimConflict,
   DischargeOutcome,
   IdempotencyClaim,
@@ -23,11 +24,13 @@ import type {
   PersonRegistry,
   RectifyOutcome,
   RicoveroRecord,
+  SandboxExchange,
   UserRecord,
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
+import { SandboxReads } from './sandboxReads.js';
 import { SocketWriteChannel } from './socketWriter.js';
 import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
 
@@ -283,6 +286,24 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   appendJournal(entries: readonly JournalEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     return this.writer.send({ op: 'appendJournal', entries }) as Promise<void>;
+  }
+
+  private sandboxReads: SandboxReads | undefined;
+
+  recordSandboxExchange(exchange: SandboxExchange, keep: number): Promise<void> {
+    return this.writer.send({ op: 'sandboxExchange', exchange, keep }) as Promise<void>;
+  }
+
+  readSandboxExchanges(username: string): SandboxExchange[] {
+    return (this.sandboxReads ??= new SandboxReads(this.db)).exchanges(username);
+  }
+
+  readConformance(username: string): ConformanceCount[] {
+    return (this.sandboxReads ??= new SandboxReads(this.db)).conformance(username);
+  }
+
+  resetSandbox(username: string, what: 'conformita' | 'richieste'): Promise<void> {
+    return this.writer.send({ op: 'sandboxReset', username, what }) as Promise<void>;
   }
 
   *readJournal(query: JournalQuery): Iterable<JournalEntry> {

@@ -19,6 +19,7 @@ import {
   type JournalSubjectKind,
   type RectifyOutcome,
   type RicoveroRecord,
+  type SandboxExchange,
 } from '../port.js';
 import { abortBatch } from './groupCommit.js';
 import { ClaimIndex } from './idempotency.js';
@@ -46,11 +47,15 @@ export type WriteOp =
   | { readonly op: 'cancelRicovero'; readonly id: string; readonly idAnnullamento: string; readonly at: string; readonly by: JournalStamp }
   | { readonly op: 'insertDischarge'; readonly record: CertificateRecord; readonly by: JournalStamp; readonly claim?: IdempotencyClaim }
   | { readonly op: 'appendJournal'; readonly entries: readonly JournalEntry[] }
+  // The sandbox's inspector and conformance report (migration 8): only sent when the sandbox is on.
+  | { readonly op: 'sandboxExchange'; readonly exchange: SandboxExchange; readonly keep: number }
+  | { readonly op: 'sandboxReset'; readonly username: string; readonly what: 'conformita' | 'richieste' }
   // Not a write: the writer holds the claim index (idempotency.ts), so the look-up goes where it is.
   | { readonly op: 'findClaim'; readonly claim: IdempotencyClaim };
 
 export class SqliteWrites {
   private readonly stmt;
+  private sandboxStmt: ReturnType<typeof prepareSandbox> | undefined;
   /** The claim index: the group committer tells it how each transaction ended. */
   readonly claims: ClaimIndex;
 
@@ -135,7 +140,34 @@ export class SqliteWrites {
         return undefined;
       case 'findClaim':
         return this.claims.find(write.claim);
+      case 'sandboxExchange':
+        this.sandboxExchange(write.exchange, write.keep);
+        return undefined;
+      case 'sandboxReset': {
+        const stmt = (this.sandboxStmt ??= prepareSandbox(this.db));
+        (write.what === 'conformita' ? stmt.resetConformance : stmt.resetExchanges).run(write.username);
+        return undefined;
+      }
     }
+  }
+
+  /**
+   * One exchange and its report counts in a savepoint of their own: a failure
+   * takes back only this write, never the certificates committed with it.
+   * Prepared on first use, so a gateway without the sandbox prepares nothing.
+   */
+  private sandboxExchange(e: SandboxExchange, keep: number): void {
+    const stmt = (this.sandboxStmt ??= prepareSandbox(this.db));
+    this.db.transaction(() => {
+      stmt.insertExchange.run(
+        e.username, e.at, e.operation, e.status, e.outcome, JSON.stringify(e.codes), JSON.stringify(e.warnings), e.durationMs,
+        JSON.stringify(e.requestHeaders), e.requestBody, e.requestTruncated ? 1 : 0, e.responseBody, e.responseTruncated ? 1 : 0,
+      );
+      stmt.trimExchanges.run(e.username, e.username, Math.max(0, keep));
+      stmt.count.run(e.username, 'operazione', e.operation, e.outcome, e.at, e.at);
+      for (const code of new Set(e.codes)) stmt.count.run(e.username, 'diagnostica', code, '', e.at, e.at);
+      for (const code of new Set(e.warnings)) stmt.count.run(e.username, 'avviso', code, '', e.at, e.at);
+    })();
   }
 
   /**
@@ -215,4 +247,26 @@ export class SqliteWrites {
     this.insertCertificate(record, by);
     return 'ok';
   }
+}
+
+function prepareSandbox(db: Database.Database) {
+  return {
+    insertExchange: db.prepare<[string, string, string, number, string, string, string, number, string, string, number, string, number]>(
+      `INSERT INTO sandbox_exchange (username, at, operation, status, outcome, codes, warnings, duration_ms,
+         request_headers, request_body, request_truncated, response_body, response_truncated)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // The user's rows older than their newest `keep` (the index on (username, id) finds them).
+    trimExchanges: db.prepare<[string, string, number]>(
+      `DELETE FROM sandbox_exchange WHERE username = ? AND id <= (
+         SELECT id FROM sandbox_exchange WHERE username = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+    ),
+    count: db.prepare<[string, string, string, string, string, string]>(
+      `INSERT INTO sandbox_conformance (username, category, key, outcome, count, first_at, last_at)
+       VALUES (?, ?, ?, ?, 1, ?, ?)
+       ON CONFLICT (username, category, key, outcome) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+    ),
+    resetConformance: db.prepare<[string]>('DELETE FROM sandbox_conformance WHERE username = ?'),
+    resetExchanges: db.prepare<[string]>('DELETE FROM sandbox_exchange WHERE username = ?'),
+  };
 }
