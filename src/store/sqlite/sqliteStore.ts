@@ -28,6 +28,7 @@ import type {
 import { TtlCache } from '../ttlCache.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
+import { SqliteSandboxStore } from './sandboxStore.js';
 import { SocketWriteChannel } from './socketWriter.js';
 import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
 
@@ -114,10 +115,13 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
+  /** The sandbox's per-user settings (src/store/sandboxPort.ts). */
+  readonly sandbox: SqliteSandboxStore;
 
   constructor(db: Database.Database, writer: WriteChannel = new LocalWriteChannel(db)) {
     this.db = db;
     this.writer = writer;
+    this.sandbox = new SqliteSandboxStore(db, writer);
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(
