@@ -18,6 +18,7 @@ import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
+import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SoapPipeline } from './soap/pipeline.js';
 import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
@@ -122,21 +123,29 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     maintenance,
     idempotencyWindowMs: config.idempotency.windowMs,
   };
+  // The vendor sandbox (SAC_SANDBOX): each user's clock and injected answers; absent when off.
+  const sandbox = config.sandbox.enabled
+    ? new Sandbox({ store: store.sandbox, clock, maintenance, maintenanceConfig: config.maintenance, limits: config.sandbox })
+    : undefined;
   const pipeline = new SoapPipeline(
     schema,
     // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler.
     withTimeBands(HANDLERS, config.admission.timeBands),
     (call, operation) =>
-      requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
+      requestServices(
+        services,
+        { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name },
+        sandbox?.clockFor(call.caller.username),
+      ),
     config.xmlLimits,
-    // No window configured: no state source, nothing asked per request.
-    maintenance.configured ? maintenance.stateNow : undefined,
+    // No window configured and no sandbox: no state source, nothing asked per request.
+    sandbox ? sandbox.stateFor : maintenance.configured ? maintenance.stateNow : undefined,
   );
   const metrics = new GatewayMetrics();
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource });
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource, sandbox });
   const server = edge.app;
 
   const gateway: Gateway = {

@@ -21,6 +21,8 @@ import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
 import { registerLanding } from './landing.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { sandboxRoutes } from './sandboxRoutes.js';
 import { loadDemoData } from '../seed.js';
 import type { GatewayMetrics } from './metrics.js';
 import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
@@ -37,6 +39,8 @@ export interface ServerParts {
   readonly metrics: GatewayMetrics;
   /** What GET /metrics answers (this process's registry, or the cluster's aggregate); served when config says 'on'. */
   readonly metricsSource: MetricsSource;
+  /** The vendor sandbox, when SAC_SANDBOX is on (its routes exist only then). */
+  readonly sandbox?: Sandbox | undefined;
 }
 
 export interface HttpEdge {
@@ -96,7 +100,8 @@ export function buildServer(parts: ServerParts): HttpEdge {
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   // The landing page; demo users listed only when demo data are on.
-  registerLanding(app, config.demoData ? loadDemoData().users : []);
+  registerLanding(app, config.demoData ? loadDemoData().users : [], { sandbox: parts.sandbox !== undefined });
+  if (parts.sandbox !== undefined) void app.register(sandboxRoutes, { sandbox: parts.sandbox, authenticator: parts.authenticator });
   const admission = new Admission(config.admission, parts.store);
   metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);
