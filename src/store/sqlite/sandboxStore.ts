@@ -4,6 +4,7 @@
  * SANDBOX_EPOCH_MAX_AGE_MS, as users are (migration 7's epoch); written by
  * the single writer.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { TtlCache } from '../ttlCache.js';
 import {
@@ -68,14 +69,24 @@ export class SqliteSandboxStore implements SandboxStore {
     this.epochReadAt = -Infinity;
   }
 
+  /**
+   * A setting is answered once every process applies it: this one at once,
+   * the others once their epoch read (at most SANDBOX_EPOCH_MAX_AGE_MS old) is
+   * renewed; twice that, as `sac-gateway users` waits for users.
+   */
+  private async settled(username: string): Promise<void> {
+    this.changed(username);
+    await delay(2 * SANDBOX_EPOCH_MAX_AGE_MS);
+  }
+
   async setShift(username: string, shift: ClockShift | undefined): Promise<void> {
     await this.writer.send({ op: 'sandbox', write: { kind: 'setShift', username, shift: shift ?? null } });
-    this.changed(username);
+    await this.settled(username);
   }
 
   async setFault(username: string, fault: FaultInjection | undefined): Promise<void> {
     await this.writer.send({ op: 'sandbox', write: { kind: 'setFault', username, fault: fault ?? null } });
-    this.changed(username);
+    await this.settled(username);
   }
 
   async takeFault(username: string, operation: string): Promise<FaultInjection | undefined> {
