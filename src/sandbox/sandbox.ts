@@ -72,10 +72,13 @@ export class Sandbox {
   readonly stateFor = (call: SoapCall<UserRecord>, operation: OperationSpec): ServiceState | undefined | Promise<ServiceState | undefined> => {
     const username = call.caller.username;
     const settings = this.store.settings(username);
+    const fault = settings.fault;
+    const injecting = fault !== undefined && fault.remaining > 0 && (fault.operation === null || fault.operation === operation.name);
+    // The usual case: no window configured, nothing to inject: no clock read.
+    if (!injecting && !this.maintenance.configured) return undefined;
     const nowMs = this.nowMs(settings);
     const base = this.maintenance.configured ? this.maintenance.stateAt(nowMs) : undefined;
-    const fault = settings.fault;
-    if (fault === undefined || fault.remaining === 0 || (fault.operation !== null && fault.operation !== operation.name)) return base;
+    if (!injecting) return base;
     return this.store.takeFault(username, operation.name).then((taken) =>
       taken === undefined ? base : injectedState(taken, nowMs, base, this.maintenanceConfig),
     );
