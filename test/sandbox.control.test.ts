@@ -170,6 +170,26 @@ describe('sandbox: time travel and fault injection, from the landing page', () =
     assert.ok(cancelled.ok.idAnnullamento);
   });
 
+  test('rectification within the prognosis and the six-month search follow the traveller\'s clock', async () => {
+    const ROSSI = 'RSSMRA80A01H501U';
+    const sent = await invio(MEDICO2, pin2, TODAY, addDays(TODAY, 2));
+    const puc = sent.ok.idCertificato!;
+    const travel = async (fields: Record<string, string>) => assert.equal((await submit(clockUrl, MEDICO2, fields, { json: true })).status, 200);
+    const rettifica = () =>
+      post(gw.endpoint, envelope('rettificaMalattiaRequest', { medico: { pincode: pin2 }, lavoratore: { codiceFiscale: ROSSI }, idCertificato: puc, dataFine: addDays(TODAY, 1) }), { auth: MEDICO2 }).then(parseResponse);
+    const ricerca = () => post(gw.endpoint, envelope('ricercaMalattiaRequest', { medico: { pincode: pin2 }, lavoratore: { codiceFiscale: ROSSI } }), { auth: MEDICO2 }).then(parseResponse);
+
+    await travel({ scarto: '+4d' });
+    assertErrors(await rettifica(), [['7004', 'idCertificato']]);
+    await travel({ scarto: '+200d' });
+    const later = await ricerca();
+    assert.deepEqual(later.errors, []);
+    assert.ok(!later.xml.includes(puc), 'seven months on, the certificate is out of the default search');
+    await travel({ azione: 'ripristina' });
+    assert.ok((await ricerca()).xml.includes(puc), 'at the real date it is found');
+    assert.deepEqual((await rettifica()).errors, [], 'and rectified within the prognosis');
+  });
+
   test('time travel is bounded and validated, in Italian', async () => {
     for (const fields of <Record<string, string>[]>[{ scarto: '+800d' }, { scarto: 'domani' }, { istante: '2026-02-30T10:00' }, { istante: '2031-01-01T00:00:00Z' }, {}, { scarto: '+1d', istante: '2026-12-01' }]) {
       const r = await submit(clockUrl, MEDICO, fields, { json: true });
