@@ -323,3 +323,26 @@ describe('sandbox off (SAC_SANDBOX=0)', () => {
     assert.deepEqual(r.errors, []);
   });
 });
+
+describe('sandbox logins count in the SOAP service\'s throttles', () => {
+  let gw: Running;
+  before(async () => {
+    gw = await startGateway({ SAC_LOGIN_FREE_FAILURES: '2', SAC_LOGIN_LOCK_AFTER: '3', SAC_LOGIN_LOCK_MS: '600000' });
+  });
+  after(async () => {
+    await gw.stop();
+  });
+
+  test('two wrong passwords on /sandbox, then the user is throttled there and on the SOAP endpoint alike', async () => {
+    const user = DEMO.operatore.user;
+    assert.equal((await get(`${gw.url}/sandbox`, basic(user, 'Indovina.1'))).status, 401);
+    assert.equal((await get(`${gw.url}/sandbox`, basic(user, 'Indovina.2'))).status, 401);
+    const throttled = await get(`${gw.url}/sandbox`, basic(user, 'Indovina.3'), 'application/json');
+    assert.equal(throttled.status, 429);
+    assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
+    assert.match((JSON.parse(throttled.text) as { errore: string }).errore, /^Troppi tentativi di accesso non riusciti/);
+    const soap = await post(gw.endpoint, envelope('interrogazioneLavoratoreRequest', { lavoratore: { codiceFiscale: 'RSSMRA80A01H501U' } }), { auth: basic(user, 'Indovina.4') });
+    assert.equal(soap.status, 429, 'the SOAP endpoint sees the same failures');
+    assert.equal(gw.gateway.logins.stats().refusedThrottled, 2);
+  });
+});
