@@ -129,6 +129,9 @@ describe('sandbox: time travel and fault injection, from the landing page', () =
     assert.equal(set.headers.get('location'), '/sandbox');
     const page = await get(`${gw.url}/sandbox`, MEDICO);
     assert.match(page.text, /scarto: \+2 giorni/);
+    // As `curl -d scarto=+2d` sends it: the '+' unencoded, decoded as a space.
+    const curlLike = await fetch(clockUrl, { method: 'POST', headers: { authorization: MEDICO, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'scarto=+2d' });
+    assert.equal((JSON.parse(await curlLike.text()) as { scartoMs: number }).scartoMs, 2 * 86_400_000);
 
     const accepted = await invio(MEDICO, pin, inTwoDays);
     assert.deepEqual(accepted.errors, []);

@@ -19,14 +19,15 @@ export function shiftedClock(base: Clock, offsetMs: number): Clock {
 
 const WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 const ROME_WALL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
-const OFFSET = /^([+-])(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?$/;
+const OFFSET = /^([+-])?(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?$/;
 
 /**
  * The instant a user typed: with a zone it is exact; without one it is
  * Rome's wall time (a bare day is 10:00 that day, an hour of surgery).
  */
 export function parseInstant(text: string): Date {
-  const value = text.trim();
+  // `curl -d istante=...T10:00+01:00` sends the '+' unencoded, and a form decodes it as a space.
+  const value = text.trim().replace(/ (\d{2}:\d{2})$/, '+$1');
   if (WITH_ZONE.test(value)) {
     const t = Date.parse(value);
     if (Number.isFinite(t)) return new Date(t);
@@ -48,12 +49,15 @@ export function parseInstant(text: string): Date {
   );
 }
 
-/** An offset typed as "+3d", "-1d12h", "+90m" (sign required, days/hours/minutes in this order). */
+/**
+ * An offset typed as "+3d", "-1d12h", "+90m" (days/hours/minutes in this
+ * order; no sign is ahead, as is a '+' that a form decoded as a space).
+ */
 export function parseOffset(text: string): number {
   const value = text.trim().toLowerCase();
   const m = OFFSET.exec(value);
   if (!m || (m[2] === undefined && m[3] === undefined && m[4] === undefined)) {
-    throw new SandboxInputError(`Scarto non valido: '${value.slice(0, 40)}'. Usare un segno e giorni/ore/minuti, es. +3d, -1d12h, +90m.`);
+    throw new SandboxInputError(`Scarto non valido: '${value.slice(0, 40)}'. Usare giorni/ore/minuti con il segno, es. +3d, -1d12h, +90m.`);
   }
   const ms = Number(m[2] ?? 0) * DAY_MS + Number(m[3] ?? 0) * HOUR_MS + Number(m[4] ?? 0) * MINUTE_MS;
   return m[1] === '-' ? -ms : ms;
