@@ -349,3 +349,29 @@ describe('sandbox logins count in the SOAP service\'s throttles', () => {
     assert.equal(gw.gateway.logins.stats().refusedThrottled, 2);
   });
 });
+
+describe('sandbox changes take tokens from the user\'s SOAP rate limit', () => {
+  let gw: Running;
+  before(async () => {
+    gw = await startGateway({ SAC_RATE_LIMITS: 'medico=1/min:2' });
+  });
+  after(async () => {
+    await gw.stop();
+  });
+
+  test('a burst of two, then 503 with Retry-After, the page still readable', async () => {
+    const url = `${gw.url}/sandbox/guasti`;
+    assert.equal((await submit(url, MEDICO, { azione: 'annulla' }, { json: true })).status, 200);
+    assert.equal((await submit(url, MEDICO, { azione: 'annulla' }, { json: true })).status, 200);
+    const refused = await submit(url, MEDICO, { esito: 'non_disponibile', numero: 100 }, { json: true });
+    assert.equal(refused.status, 503);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.match((JSON.parse(refused.text) as { errore: string }).errore, /^Troppe richieste/);
+    assert.equal((await get(`${gw.url}/sandbox`, MEDICO)).status, 200);
+    assert.equal((await json(gw, MEDICO)).guasto, null, 'nothing was set');
+  });
+});
+
+async function json(gw: Running, auth: string): Promise<Record<string, unknown>> {
+  return JSON.parse((await get(`${gw.url}/sandbox`, auth, 'application/json')).text) as Record<string, unknown>;
+}

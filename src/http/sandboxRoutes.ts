@@ -8,9 +8,10 @@
  *
  * Every route is for the caller's own user, logged in with HTTP Basic as the
  * SOAP calls are (the same login guard: failures count in the same
- * throttles). Browsers replay Basic credentials, so a POST from another site
- * (Origin or Sec-Fetch-Site) is refused with 403. Bodies: a form or JSON,
- * at most SANDBOX_BODY_LIMIT bytes.
+ * throttles), and a change takes a token from the user's SOAP rate limit.
+ * Browsers replay Basic credentials, so a POST from another site (Origin or
+ * Sec-Fetch-Site) is refused with 403. Bodies: a form or JSON, at most
+ * SANDBOX_BODY_LIMIT bytes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { codeOf } from '../errors.js';
@@ -19,6 +20,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import type { UserRecord } from '../store/port.js';
 import { clientGoneSignal, type Authenticator, type LoginResult } from './authenticator.js';
 import { sendUnauthorized } from './faultReply.js';
+import type { UserRateLimit } from './userRateLimit.js';
 import { SANDBOX_CLOCK_PATH, SANDBOX_FAULTS_PATH, SANDBOX_PATH, renderSandboxPage, sandboxJson } from './sandboxPage.js';
 
 /** A form or a JSON object of a few short fields. */
@@ -27,6 +29,8 @@ export const SANDBOX_BODY_LIMIT = 4096;
 export interface SandboxRoutesOptions {
   readonly sandbox: Sandbox;
   readonly authenticator: Authenticator;
+  /** The SOAP calls' per-user token bucket: a change takes a token, as a call does (each is a write). */
+  readonly rateLimit: UserRateLimit;
 }
 
 declare module 'fastify' {
@@ -96,7 +100,7 @@ function formFields(body: string): Record<string, string> {
 }
 
 export async function sandboxRoutes(app: FastifyInstance, options: SandboxRoutesOptions): Promise<void> {
-  const { sandbox, authenticator } = options;
+  const { sandbox, authenticator, rateLimit } = options;
   app.decorateRequest('sandboxUser', null);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: SANDBOX_BODY_LIMIT }, (_request, body, done) =>
     done(null, formFields(body as string)),
@@ -120,6 +124,10 @@ export async function sandboxRoutes(app: FastifyInstance, options: SandboxRoutes
     authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', clientGoneSignal(socket)).then(
       (result) => {
         if (!result.ok) return refuseLogin(request, reply, result);
+        if (request.method === 'POST') {
+          const waitS = rateLimit.take(result.user.username, result.user.kind);
+          if (waitS > 0) return void refuse(request, reply, 503, `Troppe richieste dall'utente in poco tempo: impostazione non registrata. Riprovare tra ${waitS} secondi.`, waitS);
+        }
         request.sandboxUser = result.user;
         done();
       },

@@ -101,7 +101,9 @@ export function buildServer(parts: ServerParts): HttpEdge {
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   // The landing page; demo users listed only when demo data are on.
   registerLanding(app, config.demoData ? loadDemoData().users : [], { sandbox: parts.sandbox !== undefined });
-  if (parts.sandbox !== undefined) void app.register(sandboxRoutes, { sandbox: parts.sandbox, authenticator: parts.authenticator });
+  // One token bucket per user for the SOAP calls and the sandbox's changes alike (SAC_RATE_LIMITS).
+  const rateLimit = new UserRateLimit(config.admission.rateLimits);
+  if (parts.sandbox !== undefined) void app.register(sandboxRoutes, { sandbox: parts.sandbox, authenticator: parts.authenticator, rateLimit });
   const admission = new Admission(config.admission, parts.store);
   metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);
@@ -113,7 +115,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
     rateWatch,
     drain,
     admission,
-    rateLimit: new UserRateLimit(config.admission.rateLimits),
+    rateLimit,
   });
 
   return {
