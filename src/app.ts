@@ -19,6 +19,7 @@ import { journalLoginFailure, requestServices } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
+import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoIfEmpty } from './seed.js';
 import { SandboxInspector } from './sandbox/inspector.js';
 import { SoapPipeline } from './soap/pipeline.js';
@@ -130,23 +131,31 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
         logger.error({ err: { message: (err as Error).message } }, 'sandbox exchange not stored'),
       )
     : undefined;
+  // The vendor sandbox (SAC_SANDBOX): each user's clock and injected answers; absent when off.
+  const sandbox = config.sandbox.enabled
+    ? new Sandbox({ store: store.sandbox, clock, maintenance, maintenanceConfig: config.maintenance, limits: config.sandbox })
+    : undefined;
   const pipeline = new SoapPipeline(
     schema,
     // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler;
     // then, for look-ups by protocol number, the failed look-ups of the caller (SAC_LOOKUP_FAILURES).
     withTimeBands(withLookupThrottle(HANDLERS, config.lookupFailures), config.admission.timeBands),
     (call, operation) =>
-      requestServices(services, { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name }),
+      requestServices(
+        services,
+        { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name },
+        sandbox?.clockFor(call.caller.username),
+      ),
     config.xmlLimits,
-    // No window configured: no state source, nothing asked per request.
-    maintenance.configured ? maintenance.stateNow : undefined,
+    // No window configured and no sandbox: no state source, nothing asked per request.
+    sandbox ? sandbox.stateFor : maintenance.configured ? maintenance.stateNow : undefined,
     inspector?.annotate,
   );
   const metrics = new GatewayMetrics();
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector });
+  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox });
   const server = edge.app;
 
   const gateway: Gateway = {

@@ -32,11 +32,7 @@ export interface Config {
    * conformance warnings: src/sandbox/). On with the demo data, off in
    * production unless SAC_SANDBOX=1: its data must be synthetic.
    */
-  readonly sandbox: {
-    readonly enabled: boolean;
-    /** The request inspector (src/sandbox/inspector.ts): exchanges kept per user, bytes kept of each body. */
-    readonly inspector: SandboxInspectorSettings;
-  };
+  readonly sandbox: SandboxConfig;
   /** Failed look-ups of protocol numbers allowed per user in a window; undefined = no throttle (SAC_LOOKUP_FAILURES). */
   readonly lookupFailures: LookupFailureLimit | undefined;
   /** Gateway processes sharing the port and the store (node:cluster); 1 = no cluster. */
@@ -277,10 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: certPath && keyPath ? { certPath, keyPath } : undefined,
     logLevel: env.LOG_LEVEL || DEFAULTS.logLevel,
     demoData: flagFrom(env, 'SAC_DEMO_DATA', true),
-    sandbox: {
-      enabled: flagFrom(env, 'SAC_SANDBOX', flagFrom(env, 'SAC_DEMO_DATA', true)),
-      inspector: sandboxInspectorFrom(env),
-    },
+    sandbox: loadSandboxConfig(env),
     workers: intFrom(env, 'SAC_WORKERS', 1, 1, 64),
     login: loginFrom(env),
     xmlLimits: xmlLimitsFrom(env),
@@ -630,5 +623,38 @@ function loadAdmissionConfig(env: NodeJS.ProcessEnv): AdmissionConfig {
     retryAfterS: intFrom(env, 'SAC_OVERLOAD_RETRY_AFTER_S', d.retryAfterS, 1, 3600),
     rateLimits: rateLimitsFrom(env),
     timeBands: timeBandsFrom(env),
+  };
+}
+
+// --- the vendor sandbox (issue 11, src/sandbox/): time travel, fault injection, the request inspector ---
+
+export interface SandboxConfig {
+  /** SAC_SANDBOX (default as SAC_DEMO_DATA): every sandbox route answers 404 and nothing of it runs when off. */
+  readonly enabled: boolean;
+  /** Furthest a user may move their clock, in days either way (SAC_SANDBOX_MAX_SHIFT_DAYS). */
+  readonly maxShiftDays: number;
+  /** Most answers one fault injection may replace (SAC_SANDBOX_MAX_INJECTED). */
+  readonly maxInjected: number;
+  /** Longest injected delay, ms (SAC_SANDBOX_MAX_DELAY_MS). */
+  readonly maxDelayMs: number;
+  /** The request inspector (src/sandbox/inspector.ts): exchanges kept per user, bytes kept of each body. */
+  readonly inspector: SandboxInspectorSettings;
+}
+
+export const SANDBOX_DEFAULTS = {
+  maxShiftDays: 730,
+  maxInjected: 100,
+  maxDelayMs: 30_000,
+} as const;
+
+function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
+  const d = SANDBOX_DEFAULTS;
+  return {
+    enabled: flagFrom(env, 'SAC_SANDBOX', flagFrom(env, 'SAC_DEMO_DATA', true)),
+    maxShiftDays: intFrom(env, 'SAC_SANDBOX_MAX_SHIFT_DAYS', d.maxShiftDays, 1, 3_650),
+    maxInjected: intFrom(env, 'SAC_SANDBOX_MAX_INJECTED', d.maxInjected, 1, 10_000),
+    // Below the request timeout's own bound: a delayed answer still leaves.
+    maxDelayMs: intFrom(env, 'SAC_SANDBOX_MAX_DELAY_MS', d.maxDelayMs, 0, 120_000),
+    inspector: sandboxInspectorFrom(env),
   };
 }

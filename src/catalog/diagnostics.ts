@@ -224,12 +224,15 @@ export class SoapFault extends GatewayError {
   readonly key: FaultKey;
   readonly faultcode: FaultSpec['faultcode'];
   readonly httpStatus: number;
-  constructor(key: FaultKey, params: Readonly<Record<string, string | number>> = {}) {
+  /** Seconds for Retry-After, when the fault itself says when to retry (e.g. one a sandbox injects). */
+  readonly retryAfterS: number | undefined;
+  constructor(key: FaultKey, params: Readonly<Record<string, string | number>> = {}, retryAfterS?: number) {
     const spec: FaultSpec = FAULTS[key];
     super(spec.faultstring.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)));
     this.code = `SAC_FAULT_${key}`;
     this.key = key;
     this.faultcode = spec.faultcode;
     this.httpStatus = spec.httpStatus;
+    this.retryAfterS = retryAfterS;
   }
 }

@@ -94,7 +94,8 @@ function closeAfter(reply: FastifyReply): void {
 export function prepareFault(reply: FastifyReply, fault: SoapFault, options: FaultOptions = {}): string {
   noteFault(reply, fault.key);
   reply.code(fault.httpStatus).type(XML);
-  if (options.retryAfterS !== undefined) reply.header('retry-after', String(options.retryAfterS));
+  const retryAfterS = options.retryAfterS ?? fault.retryAfterS;
+  if (retryAfterS !== undefined) reply.header('retry-after', String(retryAfterS));
   if (options.close) closeAfter(reply);
   return writeFault(fault.faultcode, fault.message);
 }

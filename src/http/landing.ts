@@ -93,7 +93,23 @@ export function exampleEnvelope(name: OperationName, now: Date): string {
 `;
 }
 
-export function renderLanding(users: ReadonlyArray<LandingUser>): string {
+export interface LandingOptions {
+  /** Link the sandbox page (SAC_SANDBOX on). */
+  readonly sandbox?: boolean;
+  /** The clock of the ready envelopes' dates. */
+  readonly now?: () => Date;
+}
+
+/** The sandbox's section of the landing page (its page is src/http/sandboxPage.ts). */
+function sandboxSection(): string {
+  return `<h2>Sandbox</h2>
+<p>Per provare il proprio software: <a href="/sandbox">la pagina del sandbox</a> (con le credenziali del servizio)
+permette di spostare la data e l'ora che il servizio considera attuali per le proprie richieste, di simulare guasti
+(servizio non disponibile con Retry-After, ritardi, manutenzione, un tipoErrore a scelta) e di consultare le richieste inviate.</p>
+`;
+}
+
+export function renderLanding(users: ReadonlyArray<LandingUser>, options: LandingOptions = {}): string {
   const e = escapeHtml;
   const rows = OPERATIONS.map((op) => {
     const ex = EXAMPLES[op.name];
@@ -122,7 +138,7 @@ Le operazioni si inviano in <code>POST</code> a <code>${e(SERVICE_PATH)}</code> 
 <li><a href="${e(DIAGNOSTICS_PATH)}">Diagnostiche e fault</a> (catalogo completo)</li>
 </ul>
 ${demo}
-<h2>Buste pronte</h2>
+${options.sandbox ? sandboxSection() : ''}<h2>Buste pronte</h2>
 <p>Ogni busta ha le date di oggi (Europe/Rome) e il lavoratore dimostrativo <code>${WORKER}</code>.
 Sostituire <code>${P.pincode}</code> con il pincode cifrato:</p>
 <pre>PIN=$(npx sac-gateway encrypt 1234567890)
@@ -139,8 +155,9 @@ ${rows}
 const OPERATION_FILES = new Map(OPERATIONS.map((op) => [`${op.name}.xml`, op.name]));
 
 /** `/`, the envelopes and the diagnostics catalog, in the root scope (admission control never refuses them). */
-export function registerLanding(app: FastifyInstance, users: ReadonlyArray<LandingUser>, now: () => Date = () => new Date()): void {
-  const page = renderLanding(users);
+export function registerLanding(app: FastifyInstance, users: ReadonlyArray<LandingUser>, options: LandingOptions = {}): void {
+  const now = options.now ?? (() => new Date());
+  const page = renderLanding(users, options);
   const diagnostics = renderDiagnosticsDoc();
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get(DIAGNOSTICS_PATH, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(diagnostics));

@@ -21,6 +21,8 @@ import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
 import { registerLanding } from './landing.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { sandboxRoutes } from './sandboxRoutes.js';
 import { loadDemoData } from '../seed.js';
 import { UNKNOWN_OPERATION, type GatewayMetrics } from './metrics.js';
 import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
@@ -41,6 +43,8 @@ export interface ServerParts {
   readonly metricsSource: MetricsSource;
   /** The sandbox's request inspector (only when the sandbox is on): its pages, and a hook in the SOAP scope. */
   readonly inspector?: SandboxInspector;
+  /** The vendor sandbox, when SAC_SANDBOX is on (its routes exist only then). */
+  readonly sandbox?: Sandbox | undefined;
 }
 
 export interface HttpEdge {
@@ -100,7 +104,10 @@ export function buildServer(parts: ServerParts): HttpEdge {
   });
   registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
   // The landing page; demo users listed only when demo data are on.
-  registerLanding(app, config.demoData ? loadDemoData().users : []);
+  registerLanding(app, config.demoData ? loadDemoData().users : [], { sandbox: parts.sandbox !== undefined });
+  // One token bucket per user for the SOAP calls and the sandbox's changes alike (SAC_RATE_LIMITS).
+  const rateLimit = new UserRateLimit(config.admission.rateLimits);
+  if (parts.sandbox !== undefined) void app.register(sandboxRoutes, { sandbox: parts.sandbox, authenticator: parts.authenticator, rateLimit });
   const admission = new Admission(config.admission, parts.store);
   metrics.labelledCounter('sac_overload_refusals_total', 'SOAP calls refused by admission control, by what was over its limit (the fault is OVERLOADED, or RATE_LIMITED for rate_limited).', 'reason', () => ({ ...admission.refused }));
   registerHealth(app, parts.store, drain, admission);
@@ -120,7 +127,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
     rateWatch,
     drain,
     admission,
-    rateLimit: new UserRateLimit(config.admission.rateLimits),
+    rateLimit,
     inspect:
       inspector &&
       ((scope: FastifyInstance) =>

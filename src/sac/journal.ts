@@ -62,18 +62,19 @@ class BoundJournal implements RequestJournal {
 }
 
 /** The services one request's handler gets: the shared ones and the journal bound to its caller. */
-export function requestServices(shared: SharedServices, actor: Actor): Services {
+export function requestServices(shared: SharedServices, actor: Actor, clock: Clock = shared.clock): Services {
   // Field by field, not a spread: measured 0.65 µs for the spread, next to nothing for the literal.
+  // `clock`: the caller's own in the sandbox (time travel); its journal entries are stamped by it too.
   return {
     store: shared.store,
     registry: shared.registry,
-    clock: shared.clock,
+    clock,
     pincodeKey: shared.pincodeKey,
     secrets: shared.secrets,
     newId: shared.newId,
     maintenance: shared.maintenance,
     idempotencyWindowMs: shared.idempotencyWindowMs,
-    journal: new BoundJournal(shared.store, shared.clock, actor),
+    journal: new BoundJournal(shared.store, clock, actor),
   };
 }
 

@@ -19,7 +19,7 @@
 import { diagnostic, noticeText, type Diagnostic } from '../catalog/diagnostics.js';
 import type { MaintenanceConfig, MaintenanceWindow } from '../config.js';
 import { addDays, endOfRomeDay, romeDate, romeDateTime } from '../domain/dates.js';
-import { MAX_NOTICES, type Notice, type ServiceState, type ServiceStateNow } from '../soap/pipeline.js';
+import { MAX_NOTICES, type Notice, type ServiceState } from '../soap/pipeline.js';
 import type { Clock } from './services.js';
 
 const DAY_MS = 86_400_000;
@@ -124,7 +124,7 @@ export class MaintenanceSchedule {
   }
 
   /** For the SOAP pipeline: the state now, by the services' clock. */
-  readonly stateNow: ServiceStateNow = () => this.stateAt(this.clock.now().getTime());
+  readonly stateNow: () => ServiceState | undefined = () => this.stateAt(this.clock.now().getTime());
 
   stateAt(t: number): ServiceState | undefined {
     if (t >= this.from && t < this.until) return this.state;

@@ -101,13 +101,20 @@ export interface Notice {
 export interface ServiceState {
   readonly notices: readonly Notice[];
   readonly refusal?: readonly Diagnostic[];
+  /** Wait this long (ms) before answering: a delay a sandbox user asked for. */
+  readonly delayMs?: number;
 }
 
 /**
- * Asked once per call, after the envelope is read; the service binds its own
- * clock. Undefined, the usual answer, adds nothing to the response.
+ * Asked once per call, after the envelope is read, with the call and its
+ * operation; the service binds its own clock (a sandbox, the caller's). It
+ * may throw a SoapFault, or answer later (a promise) when it must ask the
+ * store. Undefined, the usual answer, adds nothing to the response.
  */
-export type ServiceStateNow = () => ServiceState | undefined;
+export type ServiceStateNow<Caller = unknown> = (
+  call: SoapCall<Caller>,
+  operation: OperationSpec,
+) => ServiceState | undefined | Promise<ServiceState | undefined>;
 
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
 export type Outcome = { readonly ok: OutObject } | { readonly errors: readonly Diagnostic[] };
@@ -138,7 +145,7 @@ export class SoapPipeline<Caller, Services> {
     private readonly servicesFor: ServicesFor<Caller, Services>,
     private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
     /** The service's notices and stops (e.g. maintenance windows); none when absent. */
-    private readonly stateNow?: ServiceStateNow,
+    private readonly stateNow?: ServiceStateNow<Caller>,
     /** Extra ricevutaVarie entries per call (the sandbox's); none when absent. */
     private readonly annotate?: Annotate<Caller>,
   ) {}
@@ -160,7 +167,8 @@ export class SoapPipeline<Caller, Services> {
       operation = envelope.operation;
       headers = { messageId: envelope.messageId };
       checkSoapAction(call.soapAction, operation);
-      state = this.stateNow?.();
+      const asked = this.stateNow?.(call, operation);
+      state = asked instanceof Promise ? await asked : asked;
       if (state?.refusal !== undefined) {
         outcome = { errors: state.refusal };
       } else {
@@ -173,6 +181,7 @@ export class SoapPipeline<Caller, Services> {
       doc.dispose();
     }
 
+    if (state?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     if (outcome === undefined) {
       const handler = this.handlers[operation.name];
       if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });

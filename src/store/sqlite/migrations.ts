@@ -178,6 +178,39 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    description: 'sandbox: per-user time travel and fault injection, and an epoch that tells every process a setting changed',
+    // One row per user in each table (the primary key): bounded by the users. Synthetic data only
+    // (the sandbox is off in production). Any change bumps sandbox_epoch, which each process
+    // re-reads at most every 25 ms to drop its cached settings (src/store/sqlite/sandboxStore.ts).
+    sql: `
+      CREATE TABLE sandbox_clock (
+        username TEXT PRIMARY KEY,
+        offset_ms INTEGER NOT NULL,
+        set_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE sandbox_faults (
+        username TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL CHECK (outcome IN ('non_disponibile', 'sovraccarico', 'ritardo', 'manutenzione', 'errore')),
+        operation TEXT,
+        remaining INTEGER NOT NULL CHECK (remaining >= 0),
+        total INTEGER NOT NULL CHECK (total > 0),
+        retry_after_s INTEGER,
+        delay_ms INTEGER,
+        tipo_errore TEXT,
+        set_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE sandbox_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL) STRICT;
+      INSERT INTO sandbox_epoch (id, epoch) VALUES (1, 0);
+      CREATE TRIGGER sandbox_clock_ins AFTER INSERT ON sandbox_clock BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER sandbox_clock_upd AFTER UPDATE ON sandbox_clock BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER sandbox_clock_del AFTER DELETE ON sandbox_clock BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER sandbox_faults_ins AFTER INSERT ON sandbox_faults BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER sandbox_faults_upd AFTER UPDATE ON sandbox_faults BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER sandbox_faults_del AFTER DELETE ON sandbox_faults BEGIN UPDATE sandbox_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+    `,
+  },
+  {
     version: 8,
     description: 'sandbox: request inspector and per-user conformance report',
     // Only written when the sandbox is on (synthetic data). Bodies are stored masked (pincode,

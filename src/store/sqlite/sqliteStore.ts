@@ -31,6 +31,7 @@ import { TtlCache } from '../ttlCache.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SandboxReads } from './sandboxReads.js';
+import { SqliteSandboxStore } from './sandboxStore.js';
 import { SocketWriteChannel } from './socketWriter.js';
 import { LocalWriteChannel, ThreadWriteChannel, type WriteChannel } from './writeChannel.js';
 
@@ -117,10 +118,13 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
+  /** The sandbox's per-user settings (src/store/sandboxPort.ts). */
+  readonly sandbox: SqliteSandboxStore;
 
   constructor(db: Database.Database, writer: WriteChannel = new LocalWriteChannel(db)) {
     this.db = db;
     this.writer = writer;
+    this.sandbox = new SqliteSandboxStore(db, writer);
     this.stmt = {
       findUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       putUser: db.prepare(

@@ -24,6 +24,7 @@ import {
 import { abortBatch } from './groupCommit.js';
 import { ClaimIndex } from './idempotency.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
+import { SandboxWrites, type SandboxWrite } from './sandboxWrites.js';
 
 /**
  * A write as a message: what crosses to the writer thread or process. Each
@@ -51,16 +52,20 @@ export type WriteOp =
   | { readonly op: 'sandboxExchange'; readonly exchange: SandboxExchange; readonly keep: number }
   | { readonly op: 'sandboxReset'; readonly username: string; readonly what: 'conformita' | 'richieste' }
   // Not a write: the writer holds the claim index (idempotency.ts), so the look-up goes where it is.
-  | { readonly op: 'findClaim'; readonly claim: IdempotencyClaim };
+  | { readonly op: 'findClaim'; readonly claim: IdempotencyClaim }
+  // The sandbox's settings (sandboxWrites.ts).
+  | { readonly op: 'sandbox'; readonly write: SandboxWrite };
 
 export class SqliteWrites {
   private readonly stmt;
   private sandboxStmt: ReturnType<typeof prepareSandbox> | undefined;
   /** The claim index: the group committer tells it how each transaction ended. */
   readonly claims: ClaimIndex;
+  private readonly sandbox: SandboxWrites;
 
   constructor(private readonly db: Database.Database) {
     this.claims = new ClaimIndex(db);
+    this.sandbox = new SandboxWrites(db);
     this.stmt = {
       journal: db.prepare<[string, string, string, string, string, string, string, string | null]>(
         `INSERT INTO access_journal (at, username, client_address, operation, action, subject_kind, subject_id, detail)
@@ -148,6 +153,8 @@ export class SqliteWrites {
         (write.what === 'conformita' ? stmt.resetConformance : stmt.resetExchanges).run(write.username);
         return undefined;
       }
+      case 'sandbox':
+        return this.sandbox.execute(write.write);
     }
   }
 
