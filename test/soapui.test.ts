@@ -172,6 +172,15 @@ describe('assertion semantics on a fixed exchange', () => {
     assert.equal(xpath('//Fault', 'x').passed, false, 'without its namespace the element is not found');
   });
 
+  test('"SOAP Fault Assertion" is Not SOAP Fault, "Not SOAP Fault Assertion" is SOAP Fault', () => {
+    const receipt = { ...exchange, status: 200, body: '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>' };
+    const passed = (type: string, on: typeof exchange) => evaluateAssertions([{ type, name: type, disabled: false, configuration: new Map() }], on, schema)[0]!.passed;
+    assert.equal(passed('SOAP Fault Assertion', exchange), false);
+    assert.equal(passed('Not SOAP Fault Assertion', exchange), true);
+    assert.equal(passed('SOAP Fault Assertion', receipt), true);
+    assert.equal(passed('Not SOAP Fault Assertion', receipt), false);
+  });
+
   test('Valid and Invalid HTTP Status Codes; SOAP Response on a non-SOAP answer', () => {
     const codes = (type: string, list: string) => evaluateAssertions([{ type, name: 'h', disabled: false, configuration: new Map([['codes', list]]) }], exchange, schema)[0]!.passed;
     assert.equal(codes('Valid HTTP Status Codes', '200'), false);
