@@ -45,9 +45,9 @@ function envelope(step: StepSpec): string {
 }
 
 function assertion(type: string, name: string, configuration?: string): string {
-  return configuration === undefined
-    ? `            <con:assertion type="${a(type)}" name="${a(name)}"/>\n`
-    : `            <con:assertion type="${a(type)}" name="${a(name)}">\n              <con:configuration>${configuration}</con:configuration>\n            </con:assertion>\n`;
+  if (configuration === undefined) return `            <con:assertion type="${a(type)}" name="${a(name)}"/>\n`;
+  const config = configuration === '' ? '<con:configuration/>' : `<con:configuration>${configuration}</con:configuration>`;
+  return `            <con:assertion type="${a(type)}" name="${a(name)}">\n              ${config}\n            </con:assertion>\n`;
 }
 
 function xpathMatch(name: string, namespaces: Record<string, string>, path: string, content: string): string {
