@@ -9,6 +9,7 @@
  *   encrypt     encrypt a pincode or codice fiscale with the gateway's key
  *   docs        regenerate docs/diagnostics.md from the catalog
  *   journal     read the access journal (one certificate, admission, person or user)
+ *   soapui      print the SoapUI project, or replay one against a gateway
  * Exit status: 0 done; 1 failed; 2 wrong arguments or configuration;
  * 3 `registry import` refused some lines; 4 `serve` could not open its port
  * (busy or not permitted: one line naming PORT or SAC_METRICS).
@@ -21,6 +22,7 @@ import { UserAdminError } from './auth/userAdmin.js';
 import { parseCommand, stringValue, usageError, UsageError, type CommandSpec } from './admin/command.js';
 import { registryCommand } from './admin/registryCommand.js';
 import { batchCommand } from './admin/batchCommand.js';
+import { soapuiCommand } from './admin/soapuiCommand.js';
 import { readSecrets } from './admin/secretInput.js';
 import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -45,6 +47,9 @@ const USAGE = `usage: sac-gateway <command> [options]
                            print the access journal for one subject or user
   batch FOLDER --url URL   send every request file of FOLDER to a gateway, with a report
                            (resumable; credentials from SAC_USERNAME/SAC_PASSWORD)
+  soapui [--write|--check] print the SoapUI 5 project generated from the contract
+  soapui replay FILE --url URL
+                           run a SoapUI project against a gateway without SoapUI
   --version                print the version
 Every command answers --help. Data: the store of SAC_DATA_DIR (default ./data).
 `;
@@ -231,6 +236,8 @@ async function main(argv: string[]): Promise<void> {
       return journal(args);
     case 'batch':
       return batchCommand(args);
+    case 'soapui':
+      return soapuiCommand(args);
     case '--version':
     case '-V':
     case 'version':

@@ -268,6 +268,8 @@ describe('arguments', () => {
     ['encrypt', '-h'],
     ['docs', '--help'],
     ['journal', '--help'],
+    ['soapui', '--help'],
+    ['soapui', 'replay', '--help'],
   ];
 
   test('--help of every command and subcommand: exit 0, usage on stdout, nothing touched', async () => {
@@ -298,6 +300,8 @@ describe('arguments', () => {
       [['seed', '--persons'], /seed: Option '--persons <value>' argument missing/],
       [['docs', '--force'], /docs: Unknown option '--force'/],
       [['journal', '--certificate', '1', '--user', 'x'], /exactly one of/],
+      [['soapui', 'replay'], /soapui replay: missing FILE/],
+      [['soapui', 'replay', 'x.xml', '-P', 'novalue'], /-P expects NAME=VALUE/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     for (const [args, message] of cases) {
