@@ -15,7 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { addDays } from '../src/domain/dates.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
-import { copySample, fill, lastByFile, readJsonl, runCli, SAMPLE, stopBatchChildren, today } from './support/batchCli.js';
+import { CLI, copySample, fill, lastByFile, readJsonl, runCli, SAMPLE, stopBatchChildren, today } from './support/batchCli.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
 
 const dirs: string[] = [];
@@ -193,5 +193,39 @@ describe('sac-gateway batch', () => {
       front.closeAllConnections();
       await new Promise((r) => front.close(r));
     }
+  });
+
+  test('on a terminal (a real pseudo-terminal, util-linux script): one bar redrawn in place with done/total, rate, ETA and the counts', async (t) => {
+    if (!existsSync('/usr/bin/script')) {
+      // CI (Debian) always has it: util-linux's script is in bsdutils, an essential package.
+      t.skip('no /usr/bin/script here: apt-get install bsdutils');
+      return;
+    }
+    const dir = tempDir('sac-batch-');
+    dirs.push(dir);
+    const folder = path.join(dir, 'terminale');
+    mkdirSync(folder);
+    const pem = gw.gateway.pincodeKey.certificatePem;
+    const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
+    const N = 300;
+    for (let i = 0; i < N; i++) writeFileSync(path.join(folder, `t${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (tty)`), pem));
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, CLI, 'batch', folder, '--url', gw.endpoint, '--concurrency', '1'].map(quote).join(' ');
+    const run = await runCli([], { command: { file: '/usr/bin/script', args: ['-qec', command, '/dev/null'] } });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const out = run.stdout;
+    const draws = out.split('\r\x1b[K').slice(1);
+    assert.ok(draws.length >= 2, `redrawn in place (${draws.length} draws): ${JSON.stringify(out.slice(0, 400))}`);
+    for (const d of draws) assert.match(d, /^\[[#.]{20}\] \d+\/≥?\d+ \d+\.\d\/s ETA \S+ accettati \d+ rifiutati 0 fault 0 falliti 0 non validi 0/);
+    assert.match(draws.at(-1)!, /^\[#{20}\] 300\/300 \d+\.\d\/s ETA - accettati 300 /, 'the last draw: all done, the counted total');
+    // The total is the folder's count, not the files met so far: mid-run, 300 already, with an ETA.
+    assert.ok(
+      draws.some((d) => {
+        const m = /^\[[#.]{20}\] (\d+)\/300 \S+ ETA (\d+s|\d+m\d\ds) /.exec(d);
+        return m !== null && Number(m[1]) < 250;
+      }),
+      'an ETA against the counted total',
+    );
+    assert.ok(!/\n\d+\/\d+ /.test(out), 'no plain progress lines on a terminal');
   });
 });
