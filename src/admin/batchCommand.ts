@@ -4,7 +4,8 @@
  * credentials from SAC_USERNAME/SAC_PASSWORD
  * or --credentials FILE (never the command line), and write the report.
  * Exit status: 0 every file accepted; 5 every file answered, not all
- * accepted; 6 some files have no answer yet (run again to resume).
+ * accepted; 6 some files have no answer yet (run again to resume); 7 the
+ * input could not be read to its end.
  */
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -55,8 +56,8 @@ operation, the outcome (accepted, refused, fault, failed, invalid), the PUC or
 every tipoErrore with its sezioneErrata. A zip entry is named
 ARCHIVE.zip!path/in/zip.xml (entries that are no .xml are listed as ignored);
 standard input is named stdin-HASH.zip!path or stdin-HASH.xml, HASH from its
-bytes. Run the same command again after an
-interruption: only files with no answer yet are sent. A creating request sent
+bytes (piping the same bytes again resumes). Run the same command again after
+an interruption: only files with no answer yet are sent. A creating request sent
 again after a crash gets the receipt of its first sending (the gateway's
 resubmission detection): no certificate is created twice.
 
@@ -83,7 +84,8 @@ resubmission detection): no certificate is created twice.
 
 Exit status: 0 every file accepted (with --dry-run: every file valid); 5 all
 answered, not all accepted (with --dry-run: some refused or invalid); 6 some
-files have no answer yet (run again); 2 wrong arguments.
+files have no answer yet (run again); 7 the input could not be read to its end
+(a broken archive: what was answered is in the report); 2 wrong arguments.
 `,
 };
 
