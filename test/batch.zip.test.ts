@@ -199,6 +199,13 @@ describe('sac-gateway batch FILE.zip and -', () => {
     assert.match(xmlKey!, /^stdin-[0-9a-f]{12}\.xml$/);
     assert.equal(lastByFile(journal).get(xmlKey!)!.outcome, 'accepted');
     assert.equal(certificates() - before, 3);
+    // One XML file named on the command line: the same as one on stdin, named by its file name.
+    const single = path.join(dir, 'singolo.xml');
+    writeFileSync(single, fill(template.replace('più tosse', 'file singolo'), pem));
+    const file = await runCli(['batch', single, '--url', gw.endpoint]);
+    assert.equal(file.code, 0, file.stderr);
+    assert.deepEqual([...lastByFile(`${single}.report.jsonl`).entries()].map(([k, v]) => [k, v.outcome]), [['singolo.xml', 'accepted']]);
+    assert.equal(certificates() - before, 4);
     // --dry-run reads standard input too.
     const dry = await runCli(['batch', '-', '--dry-run', '--report', path.join(dir, 'prova')], { stdin: zip, cwd: dir, env });
     assert.equal(dry.code, 0, dry.stderr);

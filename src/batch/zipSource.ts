@@ -62,7 +62,6 @@ function nextEntry(zip: ZipFile): Promise<Entry | undefined> {
 function entryName(entry: Entry): string {
   const raw = entry.fileName as unknown as Buffer;
   const decoded = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-  // eslint-disable-next-line no-control-regex
   return decoded.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD').slice(0, MAX_NAME_CHARS);
 }
 
