@@ -45,8 +45,10 @@ const USAGE = `usage: sac-gateway <command> [options]
   docs [--check]           write docs/diagnostics.md from the diagnostics catalog
   journal --certificate PUC | --admission PUCIR | --person CF | --user USERNAME
                            print the access journal for one subject or user
-  batch FOLDER --url URL   send every request file of FOLDER to a gateway, with a report
-                           (resumable; credentials from SAC_USERNAME/SAC_PASSWORD)
+  batch FOLDER|FILE.zip|- --url URL
+                           send every request file of a folder, a zip archive or stdin to a
+                           gateway, with a report (resumable; credentials from
+                           SAC_USERNAME/SAC_PASSWORD)
   soapui [--write|--check] print the SoapUI 5 project generated from the contract
   soapui replay FILE --url URL
                            run a SoapUI project against a gateway without SoapUI

@@ -9,96 +9,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { encryptField } from '../src/auth/pincodeCipher.js';
-import { PROJECT_ROOT } from '../src/contract/files.js';
-import { addDays, romeDate } from '../src/domain/dates.js';
+import { addDays } from '../src/domain/dates.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { CLI, copySample, fill, lastByFile, readJsonl, runCli, SAMPLE, stopBatchChildren, today } from './support/batchCli.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
-import { DEMO } from './support/soapClient.js';
 
-const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
-const SAMPLE = path.join(PROJECT_ROOT, 'fixtures', 'batch', 'sample');
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+  stopBatchChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { killWhen?: () => boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', SAC_USERNAME: DEMO.medico.user, SAC_PASSWORD: DEMO.medico.password, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const poll = options.killWhen
-    ? setInterval(() => {
-        if (options.killWhen!() && child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-      }, 20)
-    : undefined;
-  const limit = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 240_000);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(limit);
-      if (poll) clearInterval(poll);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-function readJsonl(file: string): Array<Record<string, unknown>> {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
-
-/** Last entry per file, 'sending' lines aside. */
-function lastByFile(file: string): Map<string, Record<string, unknown>> {
-  const m = new Map<string, Record<string, unknown>>();
-  for (const e of readJsonl(file)) if (e.outcome !== 'sending') m.set(e.file as string, e);
-  return m;
-}
-
-const today = romeDate(new Date());
-
-function fill(text: string, pem: string): string {
-  return text
-    .replace(/PINCODE_CIFRATO/g, () => encryptField(pem, DEMO.medico.pincode))
-    .replace(/OGGI/g, today)
-    .replace(/TRA3/g, addDays(today, 3))
-    .replace(/IERI/g, addDays(today, -1));
-}
-
-/** The sample batch in `folder`, its placeholders filled for a gateway with this pincode certificate. */
-function copySample(folder: string, pem: string): void {
-  for (const name of readdirSync(SAMPLE)) {
-    writeFileSync(path.join(folder, name), Buffer.from(fill(readFileSync(path.join(SAMPLE, name), 'latin1'), pem), 'latin1'));
-  }
-}
 
 describe('sac-gateway batch', () => {
   let gw: Running;
@@ -253,8 +177,13 @@ describe('sac-gateway batch', () => {
       for (let i = 0; i < 3; i++) writeFileSync(path.join(folder, `${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (503)`), pem));
       const port = (front.address() as { port: number }).port;
       const started = Date.now();
-      const run = await runCli(['batch', folder, '--url', `http://127.0.0.1:${port}${target.pathname}`, '--concurrency', '2']);
+      const run = await runCli(['batch', folder, '--url', `http://127.0.0.1:${port}${target.pathname}`, '--concurrency', '2', '--progress-interval', '1']);
       assert.equal(run.code, 0, run.stderr);
+      // Off a terminal: plain periodic lines (one a second here, and the last one), never a redrawn bar.
+      const lines = run.stderr.split('\n').filter((l) => /^\d+\/≥?\d+ \d+\.\d\/s ETA \S+ accettati \d+ rifiutati \d+ fault \d+ falliti \d+/.test(l));
+      assert.ok(lines.length >= 2, run.stderr);
+      assert.ok(!run.stderr.includes('\r') && !run.stderr.includes('\x1b'), 'no terminal control codes');
+      assert.match(lines.at(-1)!, /^3\/3 .* accettati 3 .* ritentativi [6-9]/);
       assert.equal(refusals, 0);
       const byFile = lastByFile(`${folder}.report.jsonl`);
       assert.ok([...byFile.values()].every((e) => e.outcome === 'accepted'));
@@ -264,5 +193,39 @@ describe('sac-gateway batch', () => {
       front.closeAllConnections();
       await new Promise((r) => front.close(r));
     }
+  });
+
+  test('on a terminal (a real pseudo-terminal, util-linux script): one bar redrawn in place with done/total, rate, ETA and the counts', async (t) => {
+    if (!existsSync('/usr/bin/script')) {
+      // CI (Debian) always has it: util-linux's script is in bsdutils, an essential package.
+      t.skip('no /usr/bin/script here: apt-get install bsdutils');
+      return;
+    }
+    const dir = tempDir('sac-batch-');
+    dirs.push(dir);
+    const folder = path.join(dir, 'terminale');
+    mkdirSync(folder);
+    const pem = gw.gateway.pincodeKey.certificatePem;
+    const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
+    const N = 300;
+    for (let i = 0; i < N; i++) writeFileSync(path.join(folder, `t${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (tty)`), pem));
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, CLI, 'batch', folder, '--url', gw.endpoint, '--concurrency', '1'].map(quote).join(' ');
+    const run = await runCli([], { command: { file: '/usr/bin/script', args: ['-qec', command, '/dev/null'] } });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const out = run.stdout;
+    const draws = out.split('\r\x1b[K').slice(1);
+    assert.ok(draws.length >= 2, `redrawn in place (${draws.length} draws): ${JSON.stringify(out.slice(0, 400))}`);
+    for (const d of draws) assert.match(d, /^\[[#.]{20}\] \d+\/≥?\d+ \d+\.\d\/s ETA \S+ accettati \d+ rifiutati 0 fault 0 falliti 0 non validi 0/);
+    assert.match(draws.at(-1)!, /^\[#{20}\] 300\/300 \d+\.\d\/s ETA - accettati 300 /, 'the last draw: all done, the counted total');
+    // The total is the folder's count, not the files met so far: mid-run, 300 already, with an ETA.
+    assert.ok(
+      draws.some((d) => {
+        const m = /^\[[#.]{20}\] (\d+)\/300 \S+ ETA (\d+s|\d+m\d\ds) /.exec(d);
+        return m !== null && Number(m[1]) < 250;
+      }),
+      'an ETA against the counted total',
+    );
+    assert.ok(!/\n\d+\/\d+ /.test(out), 'no plain progress lines on a terminal');
   });
 });

@@ -4,7 +4,8 @@
  * sezioneErrata), or a SOAP fault. The gateway writes these documents itself
  * (UTF-8, no CDATA, escaped text), so a few patterns read them exactly.
  */
-export type Outcome = 'accepted' | 'refused' | 'fault' | 'failed' | 'invalid';
+/** 'ignored': an archive's entry that is no request file (not sent, not an error). */
+export type Outcome = 'accepted' | 'refused' | 'fault' | 'failed' | 'invalid' | 'ignored';
 
 export interface ErrorEntry {
   readonly tipoErrore: string;

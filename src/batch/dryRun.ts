@@ -10,7 +10,6 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
 import { SoapFault, type Diagnostic } from '../catalog/diagnostics.js';
 import { resolveCharset } from '../soap/charset.js';
 import { readEnvelope } from '../soap/envelope.js';
@@ -18,7 +17,6 @@ import { parseXml } from '../xml/parse.js';
 import type { ContractSchema } from '../xml/schema.js';
 import { csvField } from './journal.js';
 import { prepareRequest } from './request.js';
-import { MAX_FILE_BYTES } from './run.js';
 import type { SourceFile } from './sources.js';
 
 export interface DryRunTally {
@@ -26,23 +24,25 @@ export interface DryRunTally {
   valid: number;
   refused: number;
   invalid: number;
+  ignored: number;
 }
 
 export interface DryRunEntry {
   readonly file: string;
   readonly operation?: string;
-  readonly outcome: 'valid' | 'refused' | 'invalid';
+  readonly outcome: 'valid' | 'refused' | 'invalid' | 'ignored';
   readonly errors?: readonly Diagnostic[];
   readonly reason?: string;
 }
 
 export const DRY_RUN_CSV_HEADER = 'file,operazione,esito,errori,dettaglio';
 
-/** One file, checked: bounded by MAX_FILE_BYTES and by the gateway's XML limits. */
+/** One file, checked: bounded by MAX_FILE_BYTES (its source) and by the gateway's XML limits. */
 export async function checkFile(file: SourceFile, schema: ContractSchema): Promise<DryRunEntry> {
-  const size = (await stat(file.fullPath)).size;
-  if (size > MAX_FILE_BYTES) return { file: file.name, outcome: 'invalid', reason: `file di ${size} byte: il massimo è ${MAX_FILE_BYTES}` };
-  const prepared = prepareRequest(await readFile(file.fullPath));
+  if (file.ignored !== undefined) return { file: file.name, outcome: 'ignored', reason: file.ignored };
+  const got = await file.read();
+  if (!got.ok) return { file: file.name, outcome: 'invalid', reason: got.reason };
+  const prepared = prepareRequest(got.bytes);
   if (!prepared.ok) return { file: file.name, outcome: 'invalid', reason: prepared.problem };
   const operation = prepared.operation.name;
   try {
@@ -67,7 +67,7 @@ export function dryRunRow(e: DryRunEntry): string {
 
 /** Check every file, one at a time (CPU-bound: no concurrency to gain), writing the CSV as it goes. */
 export async function dryRun(files: AsyncIterable<SourceFile>, schema: ContractSchema, csvPath: string): Promise<DryRunTally> {
-  const tally: DryRunTally = { files: 0, valid: 0, refused: 0, invalid: 0 };
+  const tally: DryRunTally = { files: 0, valid: 0, refused: 0, invalid: 0, ignored: 0 };
   const out = createWriteStream(csvPath, { encoding: 'utf8' });
   try {
     out.write(`${DRY_RUN_CSV_HEADER}\n`);

@@ -26,9 +26,11 @@ export interface ReportEntry {
 }
 
 export const ANSWERED: ReadonlySet<string> = new Set(['accepted', 'refused', 'fault']);
+/** Never sent again: answered, or no request at all. */
+const SETTLED: ReadonlySet<string> = new Set([...ANSWERED, 'ignored']);
 
 export interface PastRun {
-  /** Files with an answer: never sent again. */
+  /** Files with an answer (or ignored entries of an archive): never sent again. */
   readonly answered: ReadonlySet<string>;
   /** Files sent (or being sent) without a recorded answer. */
   readonly unanswered: ReadonlySet<string>;
@@ -54,7 +56,7 @@ export async function readJournal(path: string): Promise<PastRun> {
   const unanswered = new Set<string>();
   let notAccepted = 0;
   for (const [file, outcome] of last) {
-    (ANSWERED.has(outcome) ? answered : unanswered).add(file);
+    (SETTLED.has(outcome) ? answered : unanswered).add(file);
     if (ANSWERED.has(outcome) && outcome !== 'accepted') notAccepted++;
   }
   return { answered, unanswered, notAccepted };

@@ -2,7 +2,8 @@
  * Progress of a run on stderr: a one-line bar redrawn in place on a terminal
  * (done/total, rate, ETA, accepted/refused/failed), plain periodic lines
  * otherwise. Written by hand: a dozen lines, and no progress library is
- * installed. The total grows while the folder is still being walked.
+ * installed. The total is the source's count once a second pass has counted
+ * it (tally.expected); until then the files met so far, shown as `≥N`, and no ETA.
  */
 import type { Tally } from './run.js';
 
@@ -11,18 +12,26 @@ export interface Progress {
 }
 
 function line(t: Tally, startedMs: number, bar: boolean): string {
-  const done = t.accepted + t.refused + t.fault + t.failed + t.invalid + t.skipped;
+  const done = t.accepted + t.refused + t.fault + t.failed + t.invalid + t.ignored + t.skipped;
   const elapsedS = Math.max(0.001, (Date.now() - startedMs) / 1000);
-  const rate = (done - t.skipped) / elapsedS;
-  const left = t.total - done;
-  const eta = rate > 0 && left > 0 ? `${Math.ceil(left / rate)}s` : '-';
+  const rate = (done - t.skipped - t.ignored) / elapsedS;
+  const total = t.expected ?? t.total;
+  const left = total - done;
+  const eta = t.expected !== undefined && rate > 0 && left > 0 ? formatEta(left / rate) : '-';
   const counts = `accettati ${t.accepted} rifiutati ${t.refused} fault ${t.fault} falliti ${t.failed} non validi ${t.invalid}` +
-    (t.skipped > 0 ? ` già risposti ${t.skipped}` : '') + (t.retries > 0 ? ` ritentativi ${t.retries}` : '');
-  const head = `${done}/${t.total} ${rate.toFixed(1)}/s ETA ${eta}`;
+    (t.ignored > 0 ? ` ignorati ${t.ignored}` : '') + (t.skipped > 0 ? ` già risposti ${t.skipped}` : '') + (t.retries > 0 ? ` ritentativi ${t.retries}` : '');
+  const head = `${done}/${t.expected !== undefined ? total : `≥${total}`} ${rate.toFixed(1)}/s ETA ${eta}`;
   if (!bar) return `${head} ${counts}`;
   const width = 20;
-  const filled = t.total > 0 ? Math.min(width, Math.round((done / t.total) * width)) : 0;
+  const filled = t.expected !== undefined && total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${head} ${counts}`;
+}
+
+function formatEta(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export function startProgress(t: Tally, stream: NodeJS.WriteStream, intervalMs: number): Progress {

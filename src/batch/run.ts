@@ -1,10 +1,9 @@
 /**
- * A batch run: the files streamed from the folder, each prepared, journaled
+ * A batch run: the files streamed from their source, each prepared, journaled
  * as 'sending', sent with bounded concurrency and recorded with its answer.
  * Files already answered in the journal are skipped. Memory is bounded by
  * the concurrency (and the journal's file-name sets), not by the batch.
  */
-import { readFile } from 'node:fs/promises';
 import type { Outcome } from './answer.js';
 import { JournalWriter, readJournal, writeCsv, type ReportEntry } from './journal.js';
 import { prepareRequest } from './request.js';
@@ -19,13 +18,17 @@ export interface Tally {
   fault: number;
   failed: number;
   invalid: number;
+  /** Entries of an archive that are no request file: reported, not sent. */
+  ignored: number;
   retries: number;
+  /** Files the source holds, once counted (the progress bar's total; undefined while counting). */
+  expected?: number;
   /** Answered in an earlier run, not accepted. */
   earlierNotAccepted: number;
 }
 
 export function emptyTally(): Tally {
-  return { total: 0, skipped: 0, accepted: 0, refused: 0, fault: 0, failed: 0, invalid: 0, retries: 0, earlierNotAccepted: 0 };
+  return { total: 0, skipped: 0, accepted: 0, refused: 0, fault: 0, failed: 0, invalid: 0, ignored: 0, retries: 0, earlierNotAccepted: 0 };
 }
 
 /** `note` journals an interim line (e.g. 'sending') without counting it. */
@@ -42,9 +45,6 @@ export interface RunOptions {
   readonly onEntry?: (entry: ReportEntry) => void;
 }
 
-/** Largest request file read (the gateway's own body limit is smaller). */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
-
 export async function runBatch(o: RunOptions): Promise<Tally> {
   const past = await readJournal(o.journalPath);
   const journal = new JournalWriter(o.journalPath);
@@ -56,37 +56,45 @@ export async function runBatch(o: RunOptions): Promise<Tally> {
     o.onEntry?.(entry);
   };
   const inFlight = new Set<Promise<void>>();
+  let sourceError: unknown;
   try {
-    for await (const file of o.files) {
-      t.total++;
-      if (past.answered.has(file.name)) {
-        t.skipped++;
-        continue;
-      }
-      const task = (async () => {
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file.fullPath);
-        } catch (err) {
-          record({ file: file.name, outcome: 'invalid', reason: `lettura non riuscita: ${(err as NodeJS.ErrnoException).code ?? 'errore'}` });
-          return;
-        }
-        if (bytes.length > MAX_FILE_BYTES) {
-          record({ file: file.name, outcome: 'invalid', reason: 'file troppo grande' });
-          return;
-        }
-        record(await o.handle(file, bytes, past.unanswered.has(file.name), (e) => journal.write(e)));
-      })();
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= o.concurrency) await Promise.race(inFlight);
+    try {
+      await walk();
+    } catch (err) {
+      sourceError = err; // the source broke (a corrupt archive): finish what is in flight, write the report, then say so
     }
     await Promise.all(inFlight);
   } finally {
     journal.close();
   }
   await writeCsv(o.journalPath, o.csvPath);
+  if (sourceError !== undefined) throw sourceError;
   return t;
+
+  async function walk(): Promise<void> {
+    for await (const file of o.files) {
+      t.total++;
+      if (past.answered.has(file.name)) {
+        t.skipped++;
+        continue;
+      }
+      if (file.ignored !== undefined) {
+        record({ file: file.name, outcome: 'ignored', reason: file.ignored });
+        continue;
+      }
+      const task = (async () => {
+        const got = await file.read();
+        if (!got.ok) {
+          record({ file: file.name, outcome: got.outcome, reason: got.reason });
+          return;
+        }
+        record(await o.handle(file, got.bytes, past.unanswered.has(file.name), (e) => journal.write(e)));
+      })();
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= o.concurrency) await Promise.race(inFlight);
+    }
+  }
 }
 
 /** The handler that sends: 'sending' journaled first, so a kill leaves a trace of what may have arrived. */
