@@ -3,7 +3,7 @@
  * against a real gateway on a loopback port and its real SQLite file.
  * The sample batch (envelopes and bare payloads, UTF-8 and ISO-8859-1, valid
  * and invalid) gives a report with PUCs and tipoErrore/sezioneErrata; a
- * thousand files with a tenth invalid, killed mid-run and resumed, create
+ * three thousand files with a tenth invalid, killed mid-run and resumed, create
  * each certificate exactly once (checked in the store); a front that answers
  * 503 with Retry-After for a while is retried until the gateway answers.
  */
@@ -108,14 +108,14 @@ describe('sac-gateway batch', () => {
     assert.match(help.stdout, /usage: sac-gateway batch/);
   });
 
-  test('a thousand files, a tenth invalid, killed mid-run and resumed: every file answered once, each certificate created once', async () => {
+  test('three thousand files, a tenth invalid, killed mid-run and resumed: every file answered once, each certificate created once', async () => {
     const dir = tempDir('sac-batch-');
     dirs.push(dir);
     const folder = path.join(dir, 'mille');
     mkdirSync(folder);
     const pem = gw.gateway.pincodeKey.certificatePem;
     const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
-    const N = 1000;
+    const N = 3000;
     for (let i = 0; i < N; i++) {
       const text = fill(template.replace('Sindrome influenzale, più tosse', `Visita numero ${i}`), pem);
       writeFileSync(path.join(folder, `r${String(i).padStart(4, '0')}.xml`), i % 10 === 0 ? text.replace(`<dataFine>${addDays(today, 3)}`, `<dataFine>${addDays(today, -1)}`) : text);
@@ -125,7 +125,7 @@ describe('sac-gateway batch', () => {
     const before = count();
     const journal = `${folder}.report.jsonl`;
     const first = await runCli(['batch', folder, '--url', gw.endpoint, '--concurrency', '8'], {
-      killWhen: () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 300,
+      killWhen: () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 1200,
     });
     assert.equal(first.signal, 'SIGKILL', 'the run was killed mid-way');
     const answeredFirst = lastByFile(journal).size;

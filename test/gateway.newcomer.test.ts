@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { encryptField } from '../src/auth/pincodeCipher.js';
+import { renderSoapuiProject } from '../src/soapui/projectXml.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 
 let gw: Running;
@@ -64,10 +65,16 @@ describe('the landing page and its envelopes', () => {
     assert.doesNotMatch(r.body, /<script|(?:src|href)="https?:/);
     const links = [...r.body.matchAll(/href="\/esempi\/(\w+)\.xml"/g)].map((m) => m[1]);
     assert.equal(new Set(links).size, 10, links.join());
-    for (const href of ['/CertServiceWeb/CertificatiMedici?wsdl', '/CertServiceWeb/SanitelCF.pem', '/docs/diagnostics.md']) assert.ok(r.body.includes(href), href);
+    for (const href of ['/CertServiceWeb/CertificatiMedici?wsdl', '/CertServiceWeb/SanitelCF.pem', '/docs/diagnostics.md', '/soapui/sac-gateway-soapui-project.xml']) {
+      assert.ok(r.body.includes(href), href);
+    }
     assert.ok(r.body.includes('MDCTST70A01H501K'));
     assert.equal((await send('GET', `${gw.url}/docs/diagnostics.md`)).status, 200);
     assert.equal((await send('GET', `${gw.url}/esempi/Altro.xml`)).status, 404);
+    // The SoapUI project a tester downloads is the one the gateway generates from its contract.
+    const project = await send('GET', `${gw.url}/soapui/sac-gateway-soapui-project.xml`);
+    assert.equal(project.status, 200);
+    assert.equal(project.body, renderSoapuiProject());
   });
 
   test('each envelope, its placeholders filled, is accepted by the gateway', async () => {

@@ -7,12 +7,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CERT_NS, OPERATIONS, soapActionOf, type OperationName } from '../contract/operations.js';
-import { XSD_FILE_NAME } from '../contract/files.js';
+import { readFileSync } from 'node:fs';
+import { SOAPUI_PROJECT_FILE, XSD_FILE_NAME } from '../contract/files.js';
 import { renderDiagnosticsDoc } from '../docs/diagnosticsDoc.js';
 import { CERT_DER_PATH, CERT_PEM_PATH, SERVICE_PATH } from './contractRoutes.js';
 
 export const ENVELOPES_PATH = '/esempi';
 export const DIAGNOSTICS_PATH = '/docs/diagnostics.md';
+export const SOAPUI_PATH = '/soapui/sac-gateway-soapui-project.xml';
 /** What the vendor replaces in a downloaded envelope. */
 export const PLACEHOLDERS = { pincode: 'PINCODE_CIFRATO', puc: 'ID_CERTIFICATO', pucir: 'ID_INIZIO_RICOVERO' } as const;
 const WORKER = 'RSSMRA80A01H501U';
@@ -136,6 +138,8 @@ Le operazioni si inviano in <code>POST</code> a <code>${e(SERVICE_PATH)}</code> 
 <li><a href="${e(`${SERVICE_PATH}?xsd=${XSD_FILE_NAME}`)}">XSD (${e(XSD_FILE_NAME)})</a></li>
 <li>Certificato per cifrare il pincode: <a href="${e(CERT_PEM_PATH)}">PEM</a>, <a href="${e(CERT_DER_PATH)}">DER</a></li>
 <li><a href="${e(DIAGNOSTICS_PATH)}">Diagnostiche e fault</a> (catalogo completo)</li>
+<li><a href="${e(SOAPUI_PATH)}" download>Progetto SoapUI 5</a>: una suite di test per operazione, con richieste valide e non valide
+e le loro asserzioni; impostare le proprietà del progetto (indirizzo, credenziali, pincode cifrato) prima di eseguirlo</li>
 </ul>
 ${demo}
 ${options.sandbox ? sandboxSection() : ''}<h2>Buste pronte</h2>
@@ -159,8 +163,13 @@ export function registerLanding(app: FastifyInstance, users: ReadonlyArray<Landi
   const now = options.now ?? (() => new Date());
   const page = renderLanding(users, options);
   const diagnostics = renderDiagnosticsDoc();
+  // The committed file, read once: it is generated from this same contract and catalog (a test keeps them equal).
+  const soapui = readFileSync(SOAPUI_PROJECT_FILE);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get(DIAGNOSTICS_PATH, async (_request, reply) => reply.type('text/plain; charset=utf-8').send(diagnostics));
+  app.get(SOAPUI_PATH, async (_request, reply) =>
+    reply.type('application/xml; charset=utf-8').header('content-disposition', 'attachment; filename="sac-gateway-soapui-project.xml"').send(soapui),
+  );
   app.get(`${ENVELOPES_PATH}/:file`, async (request, reply) => {
     const name = OPERATION_FILES.get((request.params as { file: string }).file);
     if (name === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('Busta non trovata.\n');
