@@ -390,7 +390,7 @@ describe('the listaAttestati XML, read by the importer', () => {
     const bytes = listaAttestatiXmlBuffer(PERIOD, periodRecords());
     const text = bytes.toString('latin1');
     assert.ok(!text.includes('?', text.indexOf('?>') + 2), 'a "?" in the document');
-    assert.ok(text.includes("Rossi Dell'Àquila &#321;oś".replace('ś', '&#347;').replace("'", '&apos;')), text.slice(0, 800));
+    assert.ok(text.includes("Rossi Dell'Àquila &#321;oś".replace('ś', '&#347;')), text.slice(0, 800));
     assert.ok(text.includes('&#120120;'), 'the astral character as one reference');
     assert.ok(bytes.includes(Buffer.from([0xe0])) && bytes.includes(Buffer.from([0xf9])), 'à and ù as Latin-1 bytes');
     assert.ok(!bytes.includes(Buffer.from([0xc3])), 'no UTF-8 sequences');
@@ -401,7 +401,7 @@ describe('the listaAttestati XML, read by the importer', () => {
   });
 
   test('escaping: markup, CR, characters XML cannot carry', () => {
-    assert.equal(escapeLatin1Xml('a&b<c>"d\'\r\ne\u0001\uD800é€'), "a&amp;b&lt;c&gt;&quot;d&apos;&#13;\ne&#65533;&#65533;é&#8364;");
+    assert.equal(escapeLatin1Xml('a&b<c>"d\'\r\ne\u0001\uD800é€'), "a&amp;b&lt;c&gt;&quot;d'&#13;\ne&#65533;&#65533;é&#8364;");
     assert.equal(escapeLatin1Xml('Forlì'), 'Forlì');
   });
 

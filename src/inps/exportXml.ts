@@ -13,10 +13,10 @@ import { elementOf, inDateOrder, type ExportElement, type ExportHeader, type Exp
 
 export const XML_CONTENT_TYPE = 'application/xml; charset=ISO-8859-1';
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
-/** What cannot be written as itself: markup, CR (normalized away by parsers), anything outside Latin-1 or outside XML's characters. */
-const SPECIAL = /[&<>"'\r]|[^\t\n\x20-\xFF]/gu;
-const HAS_SPECIAL = /[&<>"'\r]|[^\t\n\x20-\xFF]/u;
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
+/** What cannot be written as itself: markup (the apostrophe can: attributes are double-quoted), CR (normalized away by parsers), anything outside Latin-1 or outside XML's characters. */
+const SPECIAL = /[&<>"\r]|[^\t\n\x20-\xFF]/gu;
+const HAS_SPECIAL = /[&<>"\r]|[^\t\n\x20-\xFF]/u;
 
 /** XML 1.0's Char production. */
 function isXmlChar(cp: number): boolean {
