@@ -400,6 +400,21 @@ describe('the listaAttestati XML, read by the importer', () => {
     }
   });
 
+  test("an attestato carries its employment's matricola and sede when given, else the export's", () => {
+    const other: EmployerRef = { codiceFiscale: EMPLOYER.codiceFiscale, matricolaInps: '9876543210', codSede: '5501' };
+    const c1 = gw.gateway.store.getCertificate(ids.c1)!;
+    const c2 = gw.gateway.store.getCertificate(ids.c2)!;
+    const records = [...recordsOfCertificate(c1, WORKER1, other), ...recordsOfCertificate(c2, WORKER2)];
+    const got = importXml(listaAttestatiXmlBuffer(PERIOD, records)).filter((r) => r.tipo === 'attestato');
+    assert.deepEqual(
+      got.map((r) => [r.fields['attestato/idcertificato'], r.fields['attestato/matricolainps'], r.fields['attestato/codsede']]),
+      [
+        [ids.c1, '9876543210', '5501'],
+        [ids.c2, EMPLOYER.matricolaInps, EMPLOYER.codSede],
+      ],
+    );
+  });
+
   test('escaping: markup, CR, characters XML cannot carry', () => {
     assert.equal(escapeLatin1Xml('a&b<c>"d\'\r\ne\u0001\uD800é€'), "a&amp;b&lt;c&gt;&quot;d'&#13;\ne&#65533;&#65533;é&#8364;");
     assert.equal(escapeLatin1Xml('Forlì'), 'Forlì');

@@ -23,7 +23,17 @@ import {
 } from './attestato.js';
 
 export type ExportRecord =
-  | { readonly tipo: 'attestato'; readonly at: string; readonly lavoratore: Lavoratore; readonly attestato: AttestatoView }
+  | {
+      readonly tipo: 'attestato';
+      readonly at: string;
+      readonly lavoratore: Lavoratore;
+      readonly attestato: AttestatoView;
+      /**
+       * The employment the absence falls in, when its matricola or sede differ
+       * from the export's employer (one company, several INPS positions).
+       */
+      readonly datore?: EmployerRef;
+    }
   /** idCertificato: the cancelled certificate's PUC, or the cancelled admission's PUCIR (one number space). */
   | { readonly tipo: 'annullamento'; readonly at: string; readonly lavoratore: Lavoratore; readonly idCertificato: string }
   | { readonly tipo: 'ricovero'; readonly at: string; readonly lavoratore: Lavoratore; readonly ricovero: RicoveroView }
@@ -41,9 +51,12 @@ export interface ExportHeader {
 /**
  * The events of one stored certificate: its attestato; for a discharge
  * certificate also the discharge notice; once cancelled, its cancellation.
+ * `datore`: the employment's INPS position when it is not the export's.
  */
-export function recordsOfCertificate(record: CertificateRecord, lavoratore: Lavoratore): ExportRecord[] {
-  const out: ExportRecord[] = [{ tipo: 'attestato', at: record.dataRicezione, lavoratore, attestato: attestatoOf(record) }];
+export function recordsOfCertificate(record: CertificateRecord, lavoratore: Lavoratore, datore?: EmployerRef): ExportRecord[] {
+  const out: ExportRecord[] = [
+    { tipo: 'attestato', at: record.dataRicezione, lavoratore, attestato: attestatoOf(record), ...(datore ? { datore } : {}) },
+  ];
   const dimissioni = dimissioniOf(record);
   if (dimissioni) out.push({ tipo: 'dimissioni', at: record.dataRicezione, lavoratore, dimissioni });
   if (record.state === 'annullato' && record.dataAnnullamento) {
@@ -127,6 +140,7 @@ export function elementOf(record: ExportRecord, employer: EmployerRef): ExportEl
       const a = record.attestato;
       const r = a.reperibilita;
       const i = r.indirizzo;
+      const datore = record.datore ?? employer;
       return {
         name: 'attestato',
         children: [
@@ -136,9 +150,9 @@ export function elementOf(record: ExportRecord, employer: EmployerRef): ExportEl
           ...leaf('dataRilascio', a.dataRilascio),
           ...leaf('dataInizio', a.dataInizio),
           ...leaf('dataFine', a.dataFine),
-          ...leaf('codFiscAzienda', employer.codiceFiscale),
-          ...leaf('matricolaInps', employer.matricolaInps),
-          ...leaf('codSede', employer.codSede),
+          ...leaf('codFiscAzienda', datore.codiceFiscale),
+          ...leaf('matricolaInps', datore.matricolaInps),
+          ...leaf('codSede', datore.codSede),
           ...leaf('giornataLavorata', a.giornataLavorata),
           ...leaf('trauma', a.trauma),
           ...leaf('agevolazioni', a.agevolazioni),
