@@ -1,7 +1,9 @@
 /**
  * One request, one parse: bytes -> charset -> libxml2 -> XML limits ->
- * envelope -> operation (checked against SOAPAction) -> XSD (bounded
- * diagnostics) -> handler -> UTF-8 XML.
+ * envelope -> operation (checked against SOAPAction) -> kind of user ->
+ * XSD (bounded diagnostics) -> handler -> UTF-8 XML. The same steps for
+ * every hosted service; what is a service's own comes from its descriptor
+ * (service.ts).
  * Envelope-level problems throw SoapFault; schema and business problems
  * become ricevutaNonOk in a normal response.
  */
