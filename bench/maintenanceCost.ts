@@ -14,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { PROJECT_ROOT } from '../src/contract/files.js';
 import { MaintenanceSchedule } from '../src/sac/maintenance.js';
-import { OPERATIONS } from '../src/contract/operations.js';
+import { OPERATIONS, type OperationName, type OperationSpec } from '../src/contract/operations.js';
 import { responseXml, SoapPipeline, type ServiceStateNow, type SoapHandlerTable } from '../src/soap/pipeline.js';
 import { ContractSchema } from '../src/xml/schema.js';
+import { CERTIFICATI_MEDICI } from '../src/contract/service.js';
 
 const iterations = Number(process.argv[2] ?? 20_000);
 const payload = readFileSync(`${PROJECT_ROOT}fixtures/contract/invioMalattiaRequest.xml`, 'utf8').replace(/^<\?xml[^>]*\?>\s*/, '');
@@ -36,8 +37,9 @@ const at = (iso: string) => {
 const idle = new MaintenanceSchedule(loadConfig(windows).maintenance, at('2026-11-02T10:00:00+01:00'));
 const announced = new MaintenanceSchedule(loadConfig(windows).maintenance, at('2026-12-02T10:00:00+01:00'));
 
-function pipeline(state: ServiceStateNow | undefined): SoapPipeline<null, null> {
-  return new SoapPipeline(schema, handlers, () => null, undefined, state);
+function pipeline(state: ServiceStateNow | undefined): SoapPipeline<null, null, OperationSpec> {
+  const allowedKinds = Object.fromEntries(OPERATIONS.map((op) => [op.name, ['medico']])) as Record<OperationName, string[]>;
+  return new SoapPipeline({ contract: CERTIFICATI_MEDICI, schema, allowedKinds, kindOf: () => 'medico', kindRefused: () => [], handlers, servicesFor: () => null, stateNow: state });
 }
 const call = { body, contentType: 'text/xml; charset=utf-8', soapAction: undefined, caller: null, clientAddress: '127.0.0.1' };
 const runs: Array<[string, () => unknown]> = [
@@ -45,8 +47,8 @@ const runs: Array<[string, () => unknown]> = [
   ['idle', () => pipelines.idle.handle(call)],
   ['announced', () => pipelines.announced.handle(call)],
   ['schedule', () => idle.stateNow()],
-  ['write', () => responseXml(invia, okOutcome)],
-  ['write announced', () => responseXml(invia, okOutcome, announced.stateNow()!.notices)],
+  ['write', () => responseXml(CERTIFICATI_MEDICI.namespace, invia, okOutcome)],
+  ['write announced', () => responseXml(CERTIFICATI_MEDICI.namespace, invia, okOutcome, announced.stateNow()!.notices)],
 ];
 const invia = OPERATIONS[0]!;
 const okOutcome = { ok: { dataRicezione: '2026-12-02T10:00:00.000+01:00', idCertificato: '123456789012345678' } };

@@ -22,6 +22,7 @@ import { SoapPipeline, type ServiceStateNow, type SoapHandlerTable } from '../sr
 import type { UserRecord } from '../src/store/port.js';
 import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
 import { ContractSchema } from '../src/xml/schema.js';
+import { CERTIFICATI_MEDICI } from '../src/contract/service.js';
 
 const iterations = Number(process.argv[2] ?? 20_000);
 const payload = readFileSync(`${PROJECT_ROOT}fixtures/contract/invioMalattiaRequest.xml`, 'utf8').replace(/^<\?xml[^>]*\?>\s*/, '');
@@ -44,8 +45,16 @@ const user = (username: string): UserRecord => ({ username, kind: 'medico', pass
 const callOf = (caller: UserRecord) => ({ body, contentType: 'text/xml; charset=utf-8', soapAction: undefined, caller, clientAddress: '127.0.0.1' });
 const plain = callOf(user('PLAIN'));
 const shifted = callOf(user('SHIFTED'));
-const off = new SoapPipeline<UserRecord, Clock>(schema, handlers, () => systemClock, undefined, undefined);
-const on = new SoapPipeline<UserRecord, Clock>(schema, handlers, (call) => sandbox.clockFor(call.caller.username), undefined, sandbox.stateFor as ServiceStateNow<UserRecord>);
+const service = {
+  contract: CERTIFICATI_MEDICI,
+  schema,
+  allowedKinds: Object.fromEntries(OPERATIONS.map((op) => [op.name, ['medico']])),
+  kindOf: (caller: UserRecord) => caller.kind,
+  kindRefused: () => [],
+  handlers,
+};
+const off = new SoapPipeline<UserRecord, Clock>({ ...service, servicesFor: () => systemClock });
+const on = new SoapPipeline<UserRecord, Clock>({ ...service, servicesFor: (call) => sandbox.clockFor(call.caller.username), stateNow: sandbox.stateFor as ServiceStateNow<UserRecord> });
 const invia = OPERATIONS[0]!;
 
 const runs: Array<[string, () => unknown, boolean]> = [

@@ -11,13 +11,11 @@ import { OBSERVABILITY_DEFAULTS, type Config, type ObservabilityConfig } from '.
 import { GatewayMetrics } from './http/metrics.js';
 import type { MetricsSource } from './http/metricsRoute.js';
 import { explainListenFailure } from './http/listenError.js';
-import { buildServer } from './http/server.js';
-import { HANDLERS } from './sac/handlers.js';
-import { withLookupThrottle } from './sac/lookupThrottle.js';
-import { withTimeBands } from './sac/timeBands.js';
-import { journalLoginFailure, requestServices } from './sac/journal.js';
+import { buildServer, type HostedService } from './http/server.js';
+import { journalLoginFailure } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
+import { certificatiMediciService } from './sac/service.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -35,6 +33,12 @@ export interface GatewayOptions {
   readonly newId?: () => string;
   /** What GET /metrics answers: this gateway's own metrics by default, the cluster's aggregate in a worker. */
   readonly metricsSource?: (own: GatewayMetrics) => MetricsSource;
+  /**
+   * More SOAP services hosted after CertificatiMedici, each a descriptor run
+   * by its own SoapPipeline (src/soap/service.ts). Their owner disposes of
+   * their schemas.
+   */
+  readonly moreServices?: readonly HostedService[];
 }
 
 export interface Gateway {
@@ -135,27 +139,25 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const sandbox = config.sandbox.enabled
     ? new Sandbox({ store: store.sandbox, clock, maintenance, maintenanceConfig: config.maintenance, limits: config.sandbox })
     : undefined;
-  const pipeline = new SoapPipeline(
+  const certificatiMedici = certificatiMediciService({
     schema,
-    // Hours of service per kind of user (SAC_TIME_BANDS; none by default): checked before each handler;
-    // then, for look-ups by protocol number, the failed look-ups of the caller (SAC_LOOKUP_FAILURES).
-    withTimeBands(withLookupThrottle(HANDLERS, config.lookupFailures), config.admission.timeBands),
-    (call, operation) =>
-      requestServices(
-        services,
-        { username: call.caller.username, clientAddress: call.clientAddress, operation: operation.name },
-        sandbox?.clockFor(call.caller.username),
-      ),
-    config.xmlLimits,
+    shared: services,
+    xmlLimits: config.xmlLimits,
+    // Hours of service per kind of user (SAC_TIME_BANDS; none by default), and the failed look-ups by protocol number (SAC_LOOKUP_FAILURES).
+    lookupFailures: config.lookupFailures,
+    timeBands: config.admission.timeBands,
     // No window configured and no sandbox: no state source, nothing asked per request.
-    sandbox ? sandbox.stateFor : maintenance.configured ? maintenance.stateNow : undefined,
-    inspector?.annotate,
-  );
+    stateNow: sandbox ? sandbox.stateFor : maintenance.configured ? maintenance.stateNow : undefined,
+    annotate: inspector?.annotate,
+    clockFor: sandbox && ((username: string) => sandbox.clockFor(username)),
+  });
+  // The services this gateway hosts: each a descriptor, all behind the same login, admission control and limits.
+  const hosted: HostedService[] = [{ contract: certificatiMedici.contract, pipeline: new SoapPipeline(certificatiMedici) }, ...(options.moreServices ?? [])];
   const metrics = new GatewayMetrics();
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, pipeline, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox });
+  const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox });
   const server = edge.app;
 
   const gateway: Gateway = {

@@ -13,6 +13,8 @@ import { once } from 'node:events';
 import { SoapFault, type Diagnostic } from '../catalog/diagnostics.js';
 import { resolveCharset } from '../soap/charset.js';
 import { readEnvelope } from '../soap/envelope.js';
+import { OperationIndex } from '../soap/service.js';
+import { CERTIFICATI_MEDICI } from '../contract/service.js';
 import { parseXml } from '../xml/parse.js';
 import type { ContractSchema } from '../xml/schema.js';
 import { csvField } from './journal.js';
@@ -35,6 +37,9 @@ export interface DryRunEntry {
   readonly reason?: string;
 }
 
+/** The operations a batch file may name: CertificatiMedici's, in its namespace. */
+const CERTIFICATI_MEDICI_OPERATIONS = new OperationIndex(CERTIFICATI_MEDICI);
+
 export const DRY_RUN_CSV_HEADER = 'file,operazione,esito,errori,dettaglio';
 
 /** One file, checked: bounded by MAX_FILE_BYTES (its source) and by the gateway's XML limits. */
@@ -48,7 +53,7 @@ export async function checkFile(file: SourceFile, schema: ContractSchema): Promi
   try {
     const doc = parseXml(prepared.body, resolveCharset(prepared.contentType, prepared.body));
     try {
-      const envelope = readEnvelope(doc);
+      const envelope = readEnvelope(doc, CERTIFICATI_MEDICI_OPERATIONS);
       const errors = schema.validateNode(envelope.payload);
       return errors.length === 0 ? { file: file.name, operation, outcome: 'valid' } : { file: file.name, operation, outcome: 'refused', errors };
     } finally {

@@ -15,6 +15,8 @@ export interface OperationSpec {
   readonly responseElement: string;
   /** Child of the response that carries a positive outcome. */
   readonly okElement: string;
+  /** The SOAPAction: WS_NS followed by the name. */
+  readonly soapAction: string;
 }
 
 export type OperationName =
@@ -47,6 +49,7 @@ export const OPERATIONS: ReadonlyArray<OperationSpec> = table.map(([name, stem, 
   requestElement: `${stem}Request`,
   responseElement: `${stem}Response`,
   okElement,
+  soapAction: `${WS_NS}${name}`,
 }));
 
 const byRequestElement = new Map(OPERATIONS.map((op) => [op.requestElement, op]));
@@ -55,6 +58,6 @@ export function operationByRequestElement(localName: string): OperationSpec | un
   return byRequestElement.get(localName);
 }
 
-export function soapActionOf(op: OperationSpec): string {
-  return `${WS_NS}${op.name}`;
+export function soapActionOf(op: Pick<OperationSpec, 'soapAction'>): string {
+  return op.soapAction;
 }

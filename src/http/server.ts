@@ -1,7 +1,7 @@
 /**
  * The HTTP face of the gateway (Fastify): the edge's timeouts and connection
- * caps, the contract routes and /healthz at the root, and the SOAP service
- * in its own plugin scope (soapService.ts). Every body arrives as raw bytes:
+ * caps, the contract routes of every hosted service and /healthz at the
+ * root, and the SOAP services in their own plugin scope (soapService.ts). Every body arrives as raw bytes:
  * decoding is the SOAP pipeline's job, never the framework's.
  */
 import { readFileSync } from 'node:fs';
@@ -9,14 +9,13 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Logger } from 'pino';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
-import type { SacPipeline } from '../sac/services.js';
 import type { CertificateStore } from '../store/port.js';
 import { Admission } from './admission.js';
 import { registerAccessLog } from './accessLog.js';
 import { clientGoneSignal, type Authenticator } from './authenticator.js';
 import { BodyRateWatch } from './bodyReader.js';
 import { guardConnections, type ConnectionCounts } from './connectionGuard.js';
-import { registerContractRoutes } from './contractRoutes.js';
+import { registerContractRoutes, type ServedContract } from './contractRoutes.js';
 import { Drain, drainServer, type DrainOutcome } from './drain.js';
 import { knownFault, sendFault, sendInternal } from './faultReply.js';
 import { registerHealth } from './health.js';
@@ -26,15 +25,22 @@ import { sandboxRoutes } from './sandboxRoutes.js';
 import { loadDemoData } from '../seed.js';
 import { UNKNOWN_OPERATION, type GatewayMetrics } from './metrics.js';
 import { registerMetricsRoute, type MetricsSource } from './metricsRoute.js';
-import { soapService } from './soapService.js';
+import { soapService, type SoapEndpoint } from './soapService.js';
 import type { SandboxInspector } from '../sandbox/inspector.js';
 import { registerSandboxInspectPages } from '../sandbox/pages.js';
 import { UserRateLimit } from './userRateLimit.js';
 
+/** One hosted SOAP service as the HTTP layer serves it: its contract's routes, and its calls through its pipeline. */
+export interface HostedService {
+  readonly contract: ServedContract;
+  readonly pipeline: SoapEndpoint['pipeline'];
+}
+
 export interface ServerParts {
   readonly config: Config;
   readonly logger: Logger;
-  readonly pipeline: SacPipeline;
+  /** The SOAP services this gateway hosts (src/soap/service.ts), each at its own path. */
+  readonly services: readonly HostedService[];
   readonly store: CertificateStore;
   readonly authenticator: Authenticator;
   readonly pincodeKey: PincodeKey;
@@ -102,7 +108,12 @@ export function buildServer(parts: ServerParts): HttpEdge {
     if (known) return sendFault(reply, known.fault, known.options);
     return sendInternal(request, reply, err);
   });
-  registerContractRoutes(app, parts.pincodeKey, { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) });
+  registerContractRoutes(
+    app,
+    parts.pincodeKey,
+    { publicUrl: config.publicUrl, publicHosts: new Set(edge.publicHosts) },
+    parts.services.map((service) => service.contract),
+  );
   // The landing page; demo users listed only when demo data are on.
   registerLanding(app, config.demoData ? loadDemoData().users : [], { sandbox: parts.sandbox !== undefined });
   // One token bucket per user for the SOAP calls and the sandbox's changes alike (SAC_RATE_LIMITS).
@@ -121,7 +132,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
     });
   }
   void app.register(soapService, {
-    pipeline: parts.pipeline,
+    services: parts.services.map((service) => ({ path: service.contract.path, pipeline: service.pipeline })),
     authenticator: parts.authenticator,
     bodyLimit: config.bodyLimit,
     rateWatch,

@@ -1,13 +1,15 @@
 /**
- * The CertificatiMedici SOAP endpoint as its own Fastify plugin scope: its
- * own content parser (raw bytes within the size and rate limits), its own
- * error handler (faults rendered by faultReply.ts) and an onRequest hook that
- * authenticates from the headers before any byte of the body is read.
+ * The SOAP endpoints of every hosted service (src/soap/service.ts) in one
+ * Fastify plugin scope: its own content parser (raw bytes within the size
+ * and rate limits), its own error handler (faults rendered by faultReply.ts)
+ * and onRequest hooks (drain, admission control, login, rate limit) that run
+ * before any byte of the body is read. Each service adds one POST route to
+ * the scope; the hooks, limits and fault rendering are the same for all.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Admission } from './admission.js';
 import { SoapFault } from '../catalog/diagnostics.js';
-import type { SacPipeline } from '../sac/services.js';
+import type { SoapAnswer, SoapCall } from '../soap/pipeline.js';
 import type { UserRecord } from '../store/port.js';
 import { clientGoneSignal, type Authenticator, type LoginResult } from './authenticator.js';
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
@@ -17,8 +19,17 @@ import { noteAnswer, noteSoapCall } from './accessLog.js';
 import { knownFault, sendFault, sendInternal, sendUnauthorized } from './faultReply.js';
 import type { UserRateLimit } from './userRateLimit.js';
 
+/** What the SOAP scope needs of one hosted service: where it answers, and its pipeline (src/soap/pipeline.ts). */
+export interface SoapEndpoint {
+  readonly path: string;
+  readonly pipeline: { handle(call: SoapCall<UserRecord>): Promise<SoapAnswer> };
+}
+
 export interface SoapServiceOptions {
-  readonly pipeline: SacPipeline;
+  /** The hosted services, one POST route each. */
+  readonly services?: readonly SoapEndpoint[];
+  /** Without `services`: this pipeline alone, at CertificatiMedici's path. */
+  readonly pipeline?: SoapEndpoint['pipeline'];
   readonly authenticator: Authenticator;
   readonly bodyLimit: number;
   readonly rateWatch: BodyRateWatch;
@@ -54,7 +65,9 @@ function refuseLogin(reply: FastifyReply, result: Exclude<LoginResult, { ok: tru
 }
 
 export async function soapService(app: FastifyInstance, options: SoapServiceOptions): Promise<void> {
-  const { pipeline, authenticator, bodyLimit, rateWatch, drain, admission, rateLimit } = options;
+  const { authenticator, bodyLimit, rateWatch, drain, admission, rateLimit } = options;
+  const endpoints = options.services ?? (options.pipeline === undefined ? [] : [{ path: SERVICE_PATH, pipeline: options.pipeline }]);
+  if (endpoints.length === 0) throw new Error('the SOAP scope needs at least one service');
 
   app.decorateRequest('caller', null);
   options.inspect?.(app);
@@ -109,7 +122,12 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
     return sendInternal(request, reply, err);
   });
 
-  app.post(SERVICE_PATH, async (request, reply) => {
+  for (const endpoint of endpoints) postRoute(app, endpoint, drain);
+}
+
+/** One service's POST route: the call through its pipeline, the answer or its fault. */
+function postRoute(app: FastifyInstance, { path, pipeline }: SoapEndpoint, drain: Drain): void {
+  app.post(path, async (request, reply) => {
     const caller = request.caller;
     if (caller === null) throw new Error('SOAP call without an authenticated caller');
     if (!drain.enter()) {

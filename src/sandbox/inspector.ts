@@ -50,7 +50,7 @@ export class SandboxInspector {
   ) {}
 
   /** For the SOAP pipeline: the warnings of this call as ricevutaVarie entries. */
-  readonly annotate: Annotate<UserRecord> = (call, operation, payload) => {
+  readonly annotate: Annotate<UserRecord, OperationSpec> = (call, operation, payload) => {
     const codes = warningsOf(call.body, call.contentType, call.soapAction, operation, payload);
     this.found.set(call.body, codes);
     return codes.length === 0 ? undefined : (warningEntries(codes) satisfies Varie[]);

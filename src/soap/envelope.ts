@@ -14,7 +14,6 @@
  * here, and it must not be blank.
  */
 import type { XmlDocument } from 'libxml2-wasm';
-import { CERT_NS, operationByRequestElement, soapActionOf, type OperationSpec } from '../contract/operations.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import {
   CDATA_NODE,
@@ -30,18 +29,23 @@ import {
   textContent,
   type NodePtr,
 } from '../xml/nativeNodes.js';
+import type { OperationIndex, SoapOperation } from './service.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 /** The actor that means "whoever processes the message next" (SOAP 1.1, 4.2.2): this node. */
 export const SOAP11_NEXT_ACTOR = 'http://schemas.xmlsoap.org/soap/actor/next';
 
-export interface ParsedEnvelope {
-  readonly operation: OperationSpec;
+/** An envelope's structure, checked: its payload and the header's MessageID. */
+export interface EnvelopeParts {
   /** The request payload element, still inside the document (valid until it is disposed). */
   readonly payload: NodePtr;
   /** The wsa:MessageID addressed to this node, trimmed; undefined when none was sent. */
   readonly messageId: string | undefined;
+}
+
+export interface ParsedEnvelope<Op extends SoapOperation = SoapOperation> extends EnvelopeParts {
+  readonly operation: Op;
 }
 
 /** WS-Addressing 1.0 and the 2004/08 member submission, both still sent by toolkits. */
@@ -128,7 +132,14 @@ function checkHeaderEntries(header: NodePtr): string | undefined {
   return messageId;
 }
 
-export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
+/**
+ * The envelope's parts, and the operation its payload root names among a
+ * service's (`operations`); without them, the structure alone (for tools
+ * that only validate payloads).
+ */
+export function readEnvelope<Op extends SoapOperation>(doc: XmlDocument, operations: OperationIndex<Op>): ParsedEnvelope<Op>;
+export function readEnvelope(doc: XmlDocument): EnvelopeParts;
+export function readEnvelope<Op extends SoapOperation>(doc: XmlDocument, operations?: OperationIndex<Op>): ParsedEnvelope<Op> | EnvelopeParts {
   const root = rootOf(doc);
   if (root === 0 || localName(root) !== 'Envelope') throw new SoapFault('NOT_SOAP');
   const rootNs = namespaceUri(root);
@@ -158,8 +169,9 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
   if (entries.length === 0) throw structureFault('soap:Body vuoto');
   if (entries.length > 1) throw structureFault('soap:Body contiene più di un elemento');
   const payload = entries[0]!;
+  if (operations === undefined) return { payload, messageId };
   const payloadNs = namespaceUri(payload);
-  const operation = payloadNs === CERT_NS ? operationByRequestElement(localName(payload)) : undefined;
+  const operation = operations.find(payloadNs, localName(payload));
   if (!operation) {
     const ns = payloadNs ? `{${payloadNs}}` : '';
     throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200) });
@@ -172,11 +184,11 @@ export function readEnvelope(doc: XmlDocument): ParsedEnvelope {
  * tolerated (some toolkits send ""), since the payload root already names
  * the operation; a different operation's action is refused.
  */
-export function checkSoapAction(header: string | undefined, operation: OperationSpec): void {
+export function checkSoapAction(header: string | undefined, operation: SoapOperation): void {
   if (header === undefined) return;
   const action = header.trim().replace(/^"(.*)"$/, '$1');
   if (action === '') return;
-  if (action !== soapActionOf(operation) && action !== operation.name) {
+  if (action !== operation.soapAction && action !== operation.name) {
     throw new SoapFault('SOAPACTION_MISMATCH', { action: action.slice(0, 200), operazione: operation.name });
   }
 }

@@ -1,11 +1,12 @@
 /**
  * One request, one parse: bytes -> charset -> libxml2 -> XML limits ->
- * envelope -> operation (checked against SOAPAction) -> XSD (bounded
- * diagnostics) -> handler -> UTF-8 XML.
+ * envelope -> operation (checked against SOAPAction) -> kind of user ->
+ * XSD (bounded diagnostics) -> handler -> UTF-8 XML. The same steps for
+ * every hosted service; what is a service's own comes from its descriptor
+ * (service.ts).
  * Envelope-level problems throw SoapFault; schema and business problems
  * become ricevutaNonOk in a normal response.
  */
-import type { OperationName, OperationSpec } from '../contract/operations.js';
 import { SoapFault, type Diagnostic } from '../catalog/diagnostics.js';
 import { DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/limits.js';
 import { parseXml } from '../xml/parse.js';
@@ -13,6 +14,7 @@ import type { ContractSchema } from '../xml/schema.js';
 import { elementToObject, type XmlObject } from '../xml/toObject.js';
 import { resolveCharset } from './charset.js';
 import { checkSoapAction, readEnvelope } from './envelope.js';
+import { OperationIndex, type SoapOperation, type SoapServiceDescriptor } from './service.js';
 import { writeEnvelope, writePayload, type OutObject } from './xmlWriter.js';
 
 /**
@@ -29,9 +31,9 @@ export interface SoapCall<Caller> {
   readonly clientAddress: string;
 }
 
-export interface SoapAnswer {
+export interface SoapAnswer<Op extends SoapOperation = SoapOperation> {
   readonly xml: string;
-  readonly operation: OperationSpec;
+  readonly operation: Op;
   /** tipoErrore codes answered, for the log (never the texts: they may echo values). */
   readonly errorCodes: readonly string[];
 }
@@ -49,7 +51,7 @@ function checkContentType(contentType: string | undefined): void {
  * The response in the order of the contract's ricevuta base type:
  * ricevutaVarie?, ricevutaInfo?, ricevutaNonOk?, then the operation's ricevutaOk element.
  */
-export function responseXml(operation: OperationSpec, outcome: Outcome, notices?: readonly Notice[], varie?: readonly Varie[]): string {
+export function responseXml(namespace: string, operation: SoapOperation, outcome: Outcome, notices?: readonly Notice[], varie?: readonly Varie[]): string {
   const info = notices !== undefined && notices.length > 0 ? { info: notices as unknown as readonly OutObject[] } : undefined;
   const extra = varie !== undefined && varie.length > 0 ? { info: varie.slice(0, MAX_VARIE) as unknown as readonly OutObject[] } : undefined;
   const content: OutObject =
@@ -57,7 +59,7 @@ export function responseXml(operation: OperationSpec, outcome: Outcome, notices?
       ? { ricevutaInfo: info, [operation.okElement]: outcome.ok }
       : { ricevutaInfo: info, ricevutaNonOk: { errore: outcome.errors.map((e: Diagnostic) => ({ ...e })) } };
   // Without entries (always, outside the sandbox) the same object as without the feature.
-  return writeEnvelope(writePayload(operation.responseElement, extra === undefined ? content : { ricevutaVarie: extra, ...content }));
+  return writeEnvelope(writePayload(namespace, operation.responseElement, extra === undefined ? content : { ricevutaVarie: extra, ...content }));
 }
 
 /** The contract allows at most thirty info elements in ricevutaInfo. */
@@ -78,7 +80,7 @@ export interface Varie {
  * request was not schema-valid or the service refused it. Absent in
  * production: nothing is asked.
  */
-export type Annotate<Caller> = (call: SoapCall<Caller>, operation: OperationSpec, payload: XmlObject | undefined) => readonly Varie[] | undefined;
+export type Annotate<Caller, Op extends SoapOperation = SoapOperation> = (call: SoapCall<Caller>, operation: Op, payload: XmlObject | undefined) => readonly Varie[] | undefined;
 
 /** A system notice as the contract's ricevutaInfo/info carries it (type cert:info), in its element order. */
 export interface Notice {
@@ -111,9 +113,9 @@ export interface ServiceState {
  * may throw a SoapFault, or answer later (a promise) when it must ask the
  * store. Undefined, the usual answer, adds nothing to the response.
  */
-export type ServiceStateNow<Caller = unknown> = (
+export type ServiceStateNow<Caller = unknown, Op extends SoapOperation = SoapOperation> = (
   call: SoapCall<Caller>,
-  operation: OperationSpec,
+  operation: Op,
 ) => ServiceState | undefined | Promise<ServiceState | undefined>;
 
 /** A handler's outcome: the ricevutaOk content, or the errors for ricevutaNonOk. */
@@ -133,48 +135,72 @@ export type SoapHandler<Caller, Services> = (
   headers: SoapHeaders,
 ) => Outcome | Promise<Outcome>;
 
-export type SoapHandlerTable<Caller, Services> = Partial<Record<OperationName, SoapHandler<Caller, Services>>>;
+export type SoapHandlerTable<Caller, Services, Name extends string = string> = Partial<Record<Name, SoapHandler<Caller, Services>>>;
 
 /** The services one call's handler gets (e.g. the access journal bound to its caller, address and operation). */
-export type ServicesFor<Caller, Services> = (call: SoapCall<Caller>, operation: OperationSpec) => Services;
+export type ServicesFor<Caller, Services, Op extends SoapOperation = SoapOperation> = (call: SoapCall<Caller>, operation: Op) => Services;
 
-export class SoapPipeline<Caller, Services> {
-  constructor(
-    private readonly schema: ContractSchema,
-    private readonly handlers: SoapHandlerTable<Caller, Services>,
-    private readonly servicesFor: ServicesFor<Caller, Services>,
-    private readonly xmlLimits: XmlLimits = DEFAULT_XML_LIMITS,
-    /** The service's notices and stops (e.g. maintenance windows); none when absent. */
-    private readonly stateNow?: ServiceStateNow<Caller>,
-    /** Extra ricevutaVarie entries per call (the sandbox's); none when absent. */
-    private readonly annotate?: Annotate<Caller>,
-  ) {}
+/** One hosted service's pipeline, built from its descriptor (service.ts); the steps are the same for every service. */
+export class SoapPipeline<Caller, Services, Op extends SoapOperation = SoapOperation> {
+  private readonly schema: ContractSchema;
+  private readonly namespace: string;
+  private readonly operations: OperationIndex<Op>;
+  private readonly handlers: SoapHandlerTable<Caller, Services, Op['name']>;
+  private readonly servicesFor: ServicesFor<Caller, Services, Op>;
+  private readonly xmlLimits: XmlLimits;
+  private readonly stateNow: ServiceStateNow<Caller, Op> | undefined;
+  private readonly annotate: Annotate<Caller, Op> | undefined;
+  /** The kinds of user each operation admits, as sets (one look-up per call). */
+  private readonly admits: ReadonlyMap<Op, ReadonlySet<string>>;
+  private readonly kindOf: (caller: Caller) => string;
+  private readonly kindRefused: (kind: string, operation: Op) => readonly Diagnostic[];
 
-  async handle(call: SoapCall<Caller>): Promise<SoapAnswer> {
+  constructor(readonly descriptor: SoapServiceDescriptor<Caller, Services, Op>) {
+    this.schema = descriptor.schema;
+    this.namespace = descriptor.contract.namespace;
+    this.operations = new OperationIndex(descriptor.contract);
+    this.handlers = descriptor.handlers;
+    this.servicesFor = descriptor.servicesFor;
+    this.xmlLimits = descriptor.xmlLimits ?? DEFAULT_XML_LIMITS;
+    this.stateNow = descriptor.stateNow;
+    this.annotate = descriptor.annotate;
+    const kinds = descriptor.allowedKinds as Readonly<Record<string, readonly string[] | undefined>>;
+    this.admits = new Map(descriptor.contract.operations.map((op) => [op, new Set(kinds[op.name] ?? [])]));
+    this.kindOf = descriptor.kindOf;
+    this.kindRefused = descriptor.kindRefused;
+  }
+
+  async handle(call: SoapCall<Caller>): Promise<SoapAnswer<Op>> {
     if (call.body.length === 0) throw new SoapFault('BODY_EMPTY');
     checkContentType(call.contentType);
     const charset = resolveCharset(call.contentType, call.body);
 
     // Parsed once, held to the XML limits before the envelope or the schema sees it.
     const doc = parseXml(call.body, charset, this.xmlLimits);
-    let operation: OperationSpec;
+    let operation: Op;
     let outcome: Outcome | undefined;
     let payload;
     let state: ServiceState | undefined;
     let headers: SoapHeaders;
     try {
-      const envelope = readEnvelope(doc);
+      const envelope = readEnvelope(doc, this.operations);
       operation = envelope.operation;
       headers = { messageId: envelope.messageId };
       checkSoapAction(call.soapAction, operation);
-      const asked = this.stateNow?.(call, operation);
-      state = asked instanceof Promise ? await asked : asked;
-      if (state?.refusal !== undefined) {
-        outcome = { errors: state.refusal };
+      const kind = this.kindOf(call.caller);
+      if (!this.admits.get(operation)!.has(kind)) {
+        // A kind of user this operation does not serve: refused before the service's state or schema is asked.
+        outcome = { errors: this.kindRefused(kind, operation) };
       } else {
-        const schemaErrors = this.schema.validateNode(envelope.payload);
-        if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
-        else payload = elementToObject(envelope.payload);
+        const asked = this.stateNow?.(call, operation);
+        state = asked instanceof Promise ? await asked : asked;
+        if (state?.refusal !== undefined) {
+          outcome = { errors: state.refusal };
+        } else {
+          const schemaErrors = this.schema.validateNode(envelope.payload);
+          if (schemaErrors.length > 0) outcome = { errors: schemaErrors };
+          else payload = elementToObject(envelope.payload);
+        }
       }
     } finally {
       // WASM memory is not garbage-collected: release before the handler runs.
@@ -183,12 +209,12 @@ export class SoapPipeline<Caller, Services> {
 
     if (state?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     if (outcome === undefined) {
-      const handler = this.handlers[operation.name];
+      const handler = this.handlers[operation.name as Op['name']];
       if (!handler) throw new SoapFault('NOT_IMPLEMENTED', { operazione: operation.name });
       outcome = await handler(payload!, call.caller, this.servicesFor(call, operation), headers!);
     }
     const errorCodes = 'errors' in outcome ? outcome.errors.map((e) => e.tipoErrore) : [];
     const varie = this.annotate?.(call, operation, payload);
-    return { xml: responseXml(operation, outcome, state?.notices, varie), operation, errorCodes };
+    return { xml: responseXml(this.namespace, operation, outcome, state?.notices, varie), operation, errorCodes };
   }
 }

@@ -3,7 +3,6 @@
  * built with their keys in the order of the contract's sequences, and this
  * writer emits them as they come. Always UTF-8.
  */
-import { CERT_NS } from '../contract/operations.js';
 import { SOAP11_NS } from './envelope.js';
 
 export type OutValue = string | number | boolean | OutObject | ReadonlyArray<OutObject | string> | undefined | null;
@@ -32,9 +31,9 @@ function writeValue(name: string, value: OutValue, out: string[]): void {
   out.push(`<${name}>${escapeXml(String(value))}</${name}>`);
 }
 
-/** The payload root in the cert namespace, children unqualified (elementFormDefault="unqualified"). */
-export function writePayload(rootName: string, content: OutObject): string {
-  const out: string[] = [`<ns2:${rootName} xmlns:ns2="${CERT_NS}">`];
+/** The payload root in the service's namespace, children unqualified (elementFormDefault="unqualified"). */
+export function writePayload(namespace: string, rootName: string, content: OutObject): string {
+  const out: string[] = [`<ns2:${rootName} xmlns:ns2="${namespace}">`];
   for (const [child, value] of Object.entries(content)) writeValue(child, value, out);
   out.push(`</ns2:${rootName}>`);
   return out.join('');
