@@ -32,7 +32,7 @@ import { LISTEN_FAILED_EXIT, ListenError } from './http/listenError.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
 import { EmploymentFileError, EmploymentWriteError } from './employment/importEmployments.js';
 import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
-import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
+import { seedDemoEmployments, seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import type { JournalEntry, JournalQuery } from './store/port.js';
 import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
 
@@ -136,7 +136,7 @@ async function seed(args: string[]): Promise<void> {
   const config = loadConfig();
   const store = SqliteStore.open(config.dataDir);
   try {
-    if (config.demoData) seedDemoIfEmpty(store, store);
+    if (config.demoData && seedDemoIfEmpty(store, store)) await seedDemoEmployments(store);
     const written = seedSyntheticPersons(store, Number(count), Number(seedValue));
     process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
   } finally {
