@@ -168,6 +168,21 @@ describe('sac-gateway users add --kind datore | lavoratore', () => {
   });
 });
 
+describe('the demo', () => {
+  test('the landing page lists the demo employer and worker, with what they may do', async () => {
+    const page = await (await fetch(`${gw.url}/`)).text();
+    assert.match(page, /<tr><td><code>12345678903<\/code><\/td><td><code>Demo\.Datore\.2026<\/code><\/td><td>datore<\/td><td>—<\/td><\/tr>/);
+    assert.match(page, /<tr><td><code>RSSMRA80A01H501U<\/code><\/td><td><code>Demo\.Lavoratore\.2026<\/code><\/td><td>lavoratore<\/td><td>—<\/td><\/tr>/);
+    assert.match(page, /Demo Datore S\.r\.l\.[\s\S]*1234567890[\s\S]*7001/);
+  });
+
+  test('the demo employer employs Rossi and Bianchi today, not Verdi (seeded before the gateway served)', () => {
+    const store = gw.gateway.store;
+    assert.deepEqual(store.workersOf(DATORE.user, '2026-11-25', '2026-11-25').map((e) => e.workerCf), ['BNCGPP75C41F205S', 'RSSMRA80A01H501U']);
+    assert.equal(store.employs(DATORE.user, 'VRDLGU62T10L219V', '1900-01-01', '2100-12-31'), false);
+  });
+});
+
 describe('configuration', () => {
   test('SAC_RATE_LIMITS defaults to 10/s with bursts of 50 for both kinds, and takes them by name; SAC_TIME_BANDS too', () => {
     const defaults = loadConfig({}).admission.rateLimits;
