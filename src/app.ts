@@ -18,7 +18,7 @@ import { protocolNumberSource } from './sac/puc.js';
 import { certificatiMediciService } from './sac/service.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { Sandbox } from './sandbox/sandbox.js';
-import { seedDemoIfEmpty } from './seed.js';
+import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
 import { SandboxInspector } from './sandbox/inspector.js';
 import { SoapPipeline } from './soap/pipeline.js';
 import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
@@ -97,8 +97,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       'the pincode ciphertext exceeds the 200 characters of the published contract (string200): only clients that accept a relaxed length can use this key',
     );
   }
-  if (config.demoData && seedDemoIfEmpty(store, store)) logger.info('store was empty: demo users and registry loaded');
-  else if (store.countUsers() === 0) {
+  // The demo employments go through the writer: listen() waits for their commit before serving.
+  let demoEmployments: Promise<unknown> = Promise.resolve();
+  if (config.demoData && seedDemoIfEmpty(store, store)) {
+    logger.info('store was empty: demo users and registry loaded');
+    demoEmployments = seedDemoEmployments(store);
+    // Reported by listen(); never an unhandled rejection if the gateway is closed unstarted.
+    demoEmployments.catch(() => {});
+  } else if (store.countUsers() === 0) {
     logger.warn(
       { dataDir: config.dataDir },
       'no users in the store: every login will be refused. Add one with `sac-gateway users add USERNAME --kind medico|regione|operatore --region R` (same SAC_DATA_DIR; see `sac-gateway users add --help`)',
@@ -168,6 +174,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     metrics,
     url: '',
     async listen() {
+      await demoEmployments;
       try {
         await server.listen({ host: config.host, port: config.port });
       } catch (err) {

@@ -5,13 +5,14 @@
  *   serve       run the gateway (HOST, PORT, SAC_DATA_DIR, ... see README)
  *   users       add, list and change users (src/admin/usersCommand.ts)
  *   registry    import assisted persons (src/admin/registryCommand.ts)
+ *   employment  import and list who employs whom (src/admin/employmentCommand.ts)
  *   seed        add synthetic assisted persons to the registry
  *   encrypt     encrypt a pincode or codice fiscale with the gateway's key
  *   docs        regenerate docs/diagnostics.md from the catalog
  *   journal     read the access journal (one certificate, admission, person or user)
  *   soapui      print the SoapUI project, or replay one against a gateway
  * Exit status: 0 done; 1 failed; 2 wrong arguments or configuration;
- * 3 `registry import` refused some lines; 4 `serve` could not open its port
+ * 3 `registry import` or `employment import` refused some lines; 4 `serve` could not open its port
  * (busy or not permitted: one line naming PORT or SAC_METRICS).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { encryptField } from './auth/pincodeCipher.js';
 import { loadOrCreatePincodeKey } from './auth/pincodeKey.js';
 import { UserAdminError } from './auth/userAdmin.js';
 import { parseCommand, stringValue, usageError, UsageError, type CommandSpec } from './admin/command.js';
+import { employmentCommand } from './admin/employmentCommand.js';
 import { registryCommand } from './admin/registryCommand.js';
 import { batchCommand } from './admin/batchCommand.js';
 import { soapuiCommand } from './admin/soapuiCommand.js';
@@ -28,16 +30,20 @@ import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
 import { LISTEN_FAILED_EXIT, ListenError } from './http/listenError.js';
 import { DIAGNOSTICS_DOC_PATH, renderDiagnosticsDoc } from './docs/diagnosticsDoc.js';
+import { EmploymentFileError, EmploymentWriteError } from './employment/importEmployments.js';
 import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
-import { seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
+import { seedDemoEmployments, seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import type { JournalEntry, JournalQuery } from './store/port.js';
 import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
 
 const USAGE = `usage: sac-gateway <command> [options]
   serve                    run the gateway (configured by environment variables: see README)
   users add|list|passwd|pincode|set|disable|enable ...
-                           manage users: doctors, region systems, hospital operators
+                           manage users: doctors, region systems, hospital operators,
+                           employers and workers
   registry import FILE.csv add or replace assisted persons from a CSV file
+  employment import FILE.csv | list --worker CF | --employer CF
+                           add or replace who employs whom from a CSV file; list them
   seed --persons N [--seed S]
                            add N synthetic assisted persons (valid codici fiscali) to the registry
   encrypt [TEXT]           print TEXT (or a line typed or read from stdin) encrypted with the
@@ -130,7 +136,7 @@ async function seed(args: string[]): Promise<void> {
   const config = loadConfig();
   const store = SqliteStore.open(config.dataDir);
   try {
-    if (config.demoData) seedDemoIfEmpty(store, store);
+    if (config.demoData && seedDemoIfEmpty(store, store)) await seedDemoEmployments(store);
     const written = seedSyntheticPersons(store, Number(count), Number(seedValue));
     process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
   } finally {
@@ -228,6 +234,8 @@ async function main(argv: string[]): Promise<void> {
       return usersCommand(args);
     case 'registry':
       return registryCommand(args);
+    case 'employment':
+      return employmentCommand(args);
     case 'seed':
       return seed(args);
     case 'encrypt':
@@ -270,7 +278,13 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`sac-gateway: ${err.message}\n`);
     process.exit(LISTEN_FAILED_EXIT);
   }
-  if (err instanceof UserAdminError || err instanceof RegistryFileError || err instanceof RegistryWriteError) {
+  if (
+    err instanceof UserAdminError ||
+    err instanceof RegistryFileError ||
+    err instanceof RegistryWriteError ||
+    err instanceof EmploymentFileError ||
+    err instanceof EmploymentWriteError
+  ) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

@@ -14,7 +14,7 @@ import { aggregateWorkers, askPrimary, offerToPrimary } from './clusterMetrics.j
 import { LISTEN_FAILED_EXIT } from './http/listenError.js';
 import { serveMetrics, type MetricsListener, type MetricsSource } from './http/metricsRoute.js';
 import type { Config } from './config.js';
-import { seedDemoIfEmpty } from './seed.js';
+import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
 import { privateSocketPath } from './store/sqlite/socketWriter.js';
 import { ThreadWriteChannel } from './store/sqlite/writeChannel.js';
 import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
@@ -74,11 +74,11 @@ async function listenForMetrics(config: Config, source: MetricsSource, log: Fast
 }
 
 /** Schema, demo data and key, once, before any worker starts. */
-function prepareDataDir(config: Config): void {
+async function prepareDataDir(config: Config): Promise<void> {
   const db = openDatabase(config.dataDir);
   const store = new SqliteStore(db);
-  if (config.demoData) seedDemoIfEmpty(store, store);
-  db.close();
+  if (config.demoData && seedDemoIfEmpty(store, store)) await seedDemoEmployments(store);
+  await store.close();
   loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
 }
 
@@ -87,7 +87,7 @@ export async function serve(config: Config): Promise<void> {
   if (!cluster.isPrimary) return serveOne(config);
 
   const log = createLogger(config.logLevel, stdoutDestination(config.observability));
-  prepareDataDir(config);
+  await prepareDataDir(config);
   // The primary's writer thread is the store's single writer; workers send it their writes.
   const socket = privateSocketPath();
   process.on('exit', () => socket.remove());

@@ -515,18 +515,22 @@ function lookupFailuresFrom(env: NodeJS.ProcessEnv): LookupFailureLimit | undefi
   return { failures, windowMs };
 }
 
-export const USER_KINDS = ['medico', 'regione', 'operatore'] as const satisfies readonly UserKind[];
+export const USER_KINDS = ['medico', 'regione', 'operatore', 'datore', 'lavoratore'] as const satisfies readonly UserKind[];
 
 /**
  * Default buckets: a vendor's automated suite (about 100 calls a second for
  * one user, in bursts) runs through, a flood from one user is cut to a small
  * share of a process (~9,000 calls/s on 2 cores). A region's system relays
- * for many doctors, hence ten times more.
+ * for many doctors, hence ten times more. An employer or a worker reads its
+ * own documents (a payroll office's download, a person's browser): 10 a
+ * second with bursts of 50 is far above that and keeps one account's flood small.
  */
 export const RATE_LIMIT_DEFAULTS: Readonly<Record<UserKind, RateLimit>> = {
   medico: { perSecond: 100, burst: 500 },
   operatore: { perSecond: 100, burst: 500 },
   regione: { perSecond: 1000, burst: 5000 },
+  datore: { perSecond: 10, burst: 50 },
+  lavoratore: { perSecond: 10, burst: 50 },
 };
 
 export const ADMISSION_DEFAULTS = {

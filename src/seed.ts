@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hashSecret } from './auth/passwords.js';
 import { syntheticPersons } from './domain/codiceFiscale.js';
-import type { CertificateStore, Person, PersonRegistry, UserKind } from './store/port.js';
+import type { CertificateStore, Employment, EmploymentRegistry, Person, PersonRegistry, UserKind } from './store/port.js';
 
 const DEMO_FILE = fileURLToPath(new URL('../../resources/demo-data.json', import.meta.url));
 
@@ -23,6 +23,8 @@ interface DemoUser {
 interface DemoData {
   users: DemoUser[];
   persons: Person[];
+  /** Who employs whom: the demo employer employs two of the three demo persons (issue 12). */
+  employments: Employment[];
 }
 
 export function loadDemoData(): DemoData {
@@ -46,6 +48,14 @@ export function seedDemoIfEmpty(store: CertificateStore, registry: PersonRegistr
   }
   registry.putPersons(demo.persons);
   return true;
+}
+
+/**
+ * The demo employments, written through the store's single writer: call it
+ * when seedDemoIfEmpty loaded the demo set, and await it before serving.
+ */
+export function seedDemoEmployments(employments: EmploymentRegistry): Promise<number> {
+  return employments.putEmployments(loadDemoData().employments);
 }
 
 export function seedSyntheticPersons(registry: PersonRegistry, count: number, seed = 1): number {

@@ -76,7 +76,13 @@ describe('the token bucket and its settings', () => {
     assert.deepEqual(loadConfig(base).admission.rateLimits, RATE_LIMIT_DEFAULTS);
     assert.deepEqual(loadConfig(base).admission.timeBands, {}, 'no time bands by default');
     const set = loadConfig({ ...base, SAC_RATE_LIMITS: 'medico=2/s:20, regione=50/s:500,operatore=off' }).admission.rateLimits;
-    assert.deepEqual(set, { medico: { perSecond: 2, burst: 20 }, regione: { perSecond: 50, burst: 500 } });
+    // Kinds not named keep their defaults (datore and lavoratore since issue 12).
+    assert.deepEqual(set, {
+      medico: { perSecond: 2, burst: 20 },
+      regione: { perSecond: 50, burst: 500 },
+      datore: RATE_LIMIT_DEFAULTS.datore,
+      lavoratore: RATE_LIMIT_DEFAULTS.lavoratore,
+    });
     assert.deepEqual(loadConfig({ ...base, SAC_RATE_LIMITS: 'medico=6/min:3' }).admission.rateLimits.medico, { perSecond: 0.1, burst: 3 });
     assert.deepEqual(loadConfig({ ...base, SAC_RATE_LIMITS: 'off' }).admission.rateLimits, {});
     const bands = loadConfig({ ...base, SAC_TIME_BANDS: 'regione=08:00-16:00,medico=22:00-06:00' }).admission.timeBands;

@@ -135,7 +135,8 @@ test('`sac-gateway seed --persons N` fills the registry with valid, distinct per
       assert.ok(checkCodiceFiscale(person.codiceFiscale).ok);
       assert.deepEqual(store.findPerson(person.codiceFiscale), person);
     }
-    assert.equal(store.countUsers(), 4, 'demo users loaded once');
+    assert.equal(store.countUsers(), 6, 'demo users loaded once (issue 12 added the demo employer and worker)');
+    assert.equal(store.countEmployments(), 2, "the demo employer's two employments, through the writer before the command returned");
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

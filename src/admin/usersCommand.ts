@@ -1,6 +1,6 @@
 /**
- * `sac-gateway users ...`: the accounts of doctors, region systems and
- * hospital operators, in the store of SAC_DATA_DIR (src/auth/userAdmin.ts).
+ * `sac-gateway users ...`: the accounts of doctors, region systems,
+ * hospital operators, employers and workers, in the store of SAC_DATA_DIR (src/auth/userAdmin.ts).
  * A running gateway on the same store applies every change on its next
  * request (the users epoch): each command that changes something waits for
  * that before it returns.
@@ -54,6 +54,13 @@ Add a user. KIND and what it needs:
   regione    a region's system acting for its doctors and operators; USERNAME
              is an account name (3-64 of A-Z a-z 0-9 . _ @ -); --region only.
              Secret: password.
+  datore     an employer reading its employees' attestati (the INPS side);
+             USERNAME is the company's codice fiscale (11 digits, check digit
+             right); no region, ASL or structure. Secret: password.
+  lavoratore a worker reading their own certificates (the INPS side);
+             USERNAME is the worker's codice fiscale; no region, ASL or
+             structure. Secret: password.
+             Neither may call any CertificatiMedici operation (answer 2009).
 Codes: region and ASL 3 digits (e.g. 120, 201); structure 1-6 digits or
 capital letters (e.g. 120901). Passwords: at least 12 characters.
 
@@ -125,7 +132,7 @@ ${STORE_NOTE}`,
 } satisfies Record<string, CommandSpec>;
 
 export const USERS_USAGE = `usage: sac-gateway users <command> ...
-  add USERNAME --kind medico|regione|operatore [--region R] [--asl A] [--structure S]
+  add USERNAME --kind medico|regione|operatore|datore|lavoratore [--region R] [--asl A] [--structure S]
                         add a user (password, and a doctor's pincode, from a prompt or stdin)
   list [--json]         print the users, without secrets
   passwd USERNAME       set a password (prompt or stdin)

@@ -111,6 +111,14 @@ permette di spostare la data e l'ora che il servizio considera attuali per le pr
 `;
 }
 
+/** What the employer and worker users are (issue 12): they read the INPS side, never CertificatiMedici. */
+const INPS_SIDE_USERS = `
+<p>I tipi <code>datore</code> (il datore di lavoro: utente = il suo codice fiscale di 11 cifre) e <code>lavoratore</code>
+(utente = il codice fiscale del lavoratore) consultano il lato INPS (attestati, certificati del lavoratore):
+nessuna operazione di CertificatiMedici è loro consentita (diagnostica 2009). Il datore dimostrativo
+<code>12345678903</code> è «Demo Datore S.r.l.» (matricola INPS <code>1234567890</code>, sede <code>7001</code>)
+e impiega <code>RSSMRA80A01H501U</code> e <code>BNCGPP75C41F205S</code>, non <code>VRDLGU62T10L219V</code>.</p>`;
+
 export function renderLanding(users: ReadonlyArray<LandingUser>, options: LandingOptions = {}): string {
   const e = escapeHtml;
   const rows = OPERATIONS.map((op) => {
@@ -123,7 +131,7 @@ export function renderLanding(users: ReadonlyArray<LandingUser>, options: Landin
     : `<h2>Utenti dimostrativi</h2>
 <table><tr><th>utente (HTTP Basic)</th><th>password</th><th>tipo</th><th>pincode</th></tr>
 ${users.map((u) => `<tr><td><code>${e(u.username)}</code></td><td><code>${e(u.password)}</code></td><td>${e(u.kind)}</td><td>${u.pincode ? `<code>${e(u.pincode)}</code>` : '—'}</td></tr>`).join('\n')}
-</table>`;
+</table>${users.some((u) => u.kind === 'datore' || u.kind === 'lavoratore') ? INPS_SIDE_USERS : ''}`;
   return `<!DOCTYPE html>
 <html lang="it">
 <head><meta charset="utf-8"><title>sac-gateway — CertificatiMedici</title></head>

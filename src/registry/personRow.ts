@@ -69,7 +69,7 @@ function nameProblem(label: string, value: string, max: number): string | undefi
 }
 
 /** YYYY-MM-DD from YYYY-MM-DD or GG/MM/AAAA, or undefined when not a calendar day. */
-function isoDay(value: string): string | undefined {
+export function isoDay(value: string): string | undefined {
   const it = IT_DATE_RE.exec(value);
   const day = it ? `${it[3]}-${it[2]!.padStart(2, '0')}-${it[1]!.padStart(2, '0')}` : value;
   return ISO_DATE_RE.test(day) && isCalendarDate(day) ? day : undefined;

@@ -1,4 +1,5 @@
-/** The handler of each of the ten operations of the contract. */
+/** The handler of each of the ten operations of the contract; none of them for an employer or a worker (callerKinds.ts). */
+import { onlySacCallers } from './callerKinds.js';
 import { annullaMalattia } from './operations/annullaMalattia.js';
 import { annullaRicovero } from './operations/annullaRicovero.js';
 import { interrogazioneLavoratore } from './operations/interrogazioneLavoratore.js';
@@ -10,7 +11,7 @@ import { ricercaMalattia } from './operations/ricercaMalattia.js';
 import { ristampaMalattia } from './operations/ristampaMalattia.js';
 import type { HandlerTable } from './services.js';
 
-export const HANDLERS: HandlerTable = {
+export const HANDLERS: HandlerTable = onlySacCallers({
   InviaMalattia: invioMalattia,
   RettificaMalattia: rettificaMalattia,
   AnnullaMalattia: annullaMalattia,
@@ -21,4 +22,4 @@ export const HANDLERS: HandlerTable = {
   InviaDimissione: invioDimissione,
   RettificaDimissione: rettificaDimissione,
   InterrogazioneLavoratore: interrogazioneLavoratore,
-};
+});

@@ -5,6 +5,7 @@
  *   medico:  pincode (encrypted) required, codiceFiscale forbidden; acts as itself.
  *   regione: codiceFiscale of the doctor required, pincode forbidden.
  *   operatore: hospital staff, only for the ricovero services.
+ *   datore, lavoratore: none (they read the INPS side).
  * Every check fails closed: a region, ASL or structure missing from a user's
  * registration denies, it never skips the comparison it was needed for.
  */
@@ -76,6 +77,9 @@ export async function resolveDoctor(
       return { medicoCf: doctor.username, doctor };
     }
     case 'operatore':
+    // Employers and workers read the INPS side only (src/sac/callerKinds.ts refuses them before any handler).
+    case 'datore':
+    case 'lavoratore':
       return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
   }
 }
@@ -164,6 +168,8 @@ export function resolveStructure(
       break;
     }
     case 'medico':
+    case 'datore':
+    case 'lavoratore':
       return { errors: [diagnostic('UTENTE_NON_ABILITATO', { sezione: section, tipo: caller.kind, servizio })] };
   }
   if (errors.length > 0 || !operator) return { errors };

@@ -4,7 +4,13 @@
  */
 import type { Address, Dimissione, Malattia, Reperibilita, Ricovero } from '../domain/certificate.js';
 
-export type UserKind = 'medico' | 'regione' | 'operatore';
+/**
+ * Who logs in. medico, regione and operatore call CertificatiMedici;
+ * datore (an employer: username its 11-digit codice fiscale) and lavoratore
+ * (a worker: username their codice fiscale) read the INPS side (issue 12) and
+ * may call none of the ten CertificatiMedici operations (src/sac/callerKinds.ts).
+ */
+export type UserKind = 'medico' | 'regione' | 'operatore' | 'datore' | 'lavoratore';
 
 export interface UserRecord {
   /** HTTP Basic user name. For doctors and operators it is their codice fiscale. */
@@ -309,4 +315,43 @@ export interface PersonRegistry {
   /** Adds or replaces; returns how many were written. */
   putPersons(persons: Iterable<Person>): number;
   countPersons(): number;
+}
+
+/**
+ * One employment (rapporto di lavoro): a worker employed by a company from
+ * `from` to `to` inclusive (YYYY-MM-DD; `to` null while it lasts). An employer
+ * sees a worker's documents only for absences overlapping an employment with
+ * it (issue 12).
+ */
+export interface Employment {
+  readonly workerCf: string;
+  /** The company's codice fiscale (11 digits, check digit verified). */
+  readonly employerCf: string;
+  readonly ragioneSociale: string;
+  /** The company's INPS registration number (10 digits). */
+  readonly matricolaInps: string;
+  /** The INPS office (sede) code (4 digits). */
+  readonly codSede: string;
+  readonly from: string;
+  readonly to: string | null;
+}
+
+/**
+ * Who employs whom (migration 9). Every look-up takes an inclusive range of
+ * days and answers the employments that share at least one day with it:
+ * start <= `to` and (no end, or end >= `from`).
+ */
+export interface EmploymentRegistry {
+  /** The worker's employments overlapping [from, to], by start then employer. */
+  employersOf(workerCf: string, from: string, to: string): Employment[];
+  /** The employer's employments overlapping [from, to], by worker then start. */
+  workersOf(employerCf: string, from: string, to: string): Employment[];
+  /** Whether the employer employed the worker on at least one day of [from, to] (an absence's first to last day). */
+  employs(employerCf: string, workerCf: string, from: string, to: string): boolean;
+  /**
+   * Adds or replaces (same worker, employer and start) through the single
+   * writer, in one transaction; settles once committed. Returns how many.
+   */
+  putEmployments(employments: readonly Employment[]): Promise<number>;
+  countEmployments(): number;
 }

@@ -247,6 +247,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    description: 'employers and workers: two new kinds of user, and who employs whom (rapporti di lavoro)',
+    // SQLite cannot change a CHECK constraint: users is rebuilt with the two new kinds (same
+    // columns, same rows), and migration 4's epoch triggers, dropped with the old table, are made
+    // again; the epoch is bumped so every process drops its cached users. Nothing references users.
+    // rapporti_lavoro: one row per employment, keyed by worker, employer and first day (a re-import
+    // of the same employment replaces it, e.g. to set its end). The key serves the worker's
+    // look-ups and the employer-worker check; rapporti_by_datore the employer's look-ups.
+    sql: `
+      CREATE TABLE users_v9 (
+        username TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('medico', 'regione', 'operatore', 'datore', 'lavoratore')),
+        password_hash TEXT NOT NULL,
+        pincode_hash TEXT,
+        codice_regione TEXT,
+        codice_asl TEXT,
+        codice_struttura TEXT
+      ) STRICT;
+      INSERT INTO users_v9 (username, kind, password_hash, pincode_hash, codice_regione, codice_asl, codice_struttura)
+        SELECT username, kind, password_hash, pincode_hash, codice_regione, codice_asl, codice_struttura FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_v9 RENAME TO users;
+      CREATE TRIGGER users_epoch_on_insert AFTER INSERT ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_update AFTER UPDATE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      CREATE TRIGGER users_epoch_on_delete AFTER DELETE ON users
+        BEGIN UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1; END;
+      UPDATE users_epoch SET epoch = epoch + 1 WHERE id = 1;
+      CREATE TABLE rapporti_lavoro (
+        lavoratore_cf TEXT NOT NULL,
+        datore_cf TEXT NOT NULL,
+        data_inizio TEXT NOT NULL,
+        data_fine TEXT CHECK (data_fine IS NULL OR data_fine >= data_inizio),
+        ragione_sociale TEXT NOT NULL,
+        matricola_inps TEXT NOT NULL,
+        cod_sede TEXT NOT NULL,
+        PRIMARY KEY (lavoratore_cf, datore_cf, data_inizio)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX rapporti_by_datore ON rapporti_lavoro (datore_cf, lavoratore_cf, data_inizio);
+    `,
+  },
 ];
 
 /**

@@ -16,6 +16,8 @@ import type {
   ConformanceCount,
   ClaimConflict,
   DischargeOutcome,
+  Employment,
+  EmploymentRegistry,
   IdempotencyClaim,
   JournalEntry,
   JournalQuery,
@@ -28,6 +30,7 @@ import type {
   UserRecord,
 } from '../port.js';
 import { TtlCache } from '../ttlCache.js';
+import { EmploymentReads } from './employments.js';
 import { migrate } from './migrations.js';
 import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SandboxReads } from './sandboxReads.js';
@@ -114,7 +117,7 @@ export function openDatabase(dataDir: string): Database.Database {
   return db;
 }
 
-export class SqliteStore implements CertificateStore, PersonRegistry {
+export class SqliteStore implements CertificateStore, PersonRegistry, EmploymentRegistry {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
@@ -364,6 +367,33 @@ export class SqliteStore implements CertificateStore, PersonRegistry {
 
   countPersons(): number {
     return this.stmt.countPersons.get()!.n;
+  }
+
+  private employmentReads: EmploymentReads | undefined;
+
+  private get employments(): EmploymentReads {
+    return (this.employmentReads ??= new EmploymentReads(this.db));
+  }
+
+  employersOf(workerCf: string, from: string, to: string): Employment[] {
+    return this.employments.employersOf(workerCf, from, to);
+  }
+
+  workersOf(employerCf: string, from: string, to: string): Employment[] {
+    return this.employments.workersOf(employerCf, from, to);
+  }
+
+  employs(employerCf: string, workerCf: string, from: string, to: string): boolean {
+    return this.employments.employs(employerCf, workerCf, from, to);
+  }
+
+  putEmployments(employments: readonly Employment[]): Promise<number> {
+    if (employments.length === 0) return Promise.resolve(0);
+    return this.writer.send({ op: 'putEmployments', employments }) as Promise<number>;
+  }
+
+  countEmployments(): number {
+    return this.employments.count();
   }
 
   writeFailure(): Error | undefined {

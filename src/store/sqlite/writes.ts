@@ -20,8 +20,10 @@ import {
   type RectifyOutcome,
   type RicoveroRecord,
   type SandboxExchange,
+  type Employment,
 } from '../port.js';
 import { abortBatch } from './groupCommit.js';
+import { prepareEmploymentWrite } from './employments.js';
 import { ClaimIndex } from './idempotency.js';
 import { certificateParams, isUniqueViolation, ricoveroParams } from './rows.js';
 import { SandboxWrites, type SandboxWrite } from './sandboxWrites.js';
@@ -54,11 +56,14 @@ export type WriteOp =
   // Not a write: the writer holds the claim index (idempotency.ts), so the look-up goes where it is.
   | { readonly op: 'findClaim'; readonly claim: IdempotencyClaim }
   // The sandbox's settings (sandboxWrites.ts).
-  | { readonly op: 'sandbox'; readonly write: SandboxWrite };
+  | { readonly op: 'sandbox'; readonly write: SandboxWrite }
+  // Who employs whom (migration 9): one batch of an import, or the demo's.
+  | { readonly op: 'putEmployments'; readonly employments: readonly Employment[] };
 
 export class SqliteWrites {
   private readonly stmt;
   private sandboxStmt: ReturnType<typeof prepareSandbox> | undefined;
+  private putEmploymentsStmt: ReturnType<typeof prepareEmploymentWrite> | undefined;
   /** The claim index: the group committer tells it how each transaction ended. */
   readonly claims: ClaimIndex;
   private readonly sandbox: SandboxWrites;
@@ -155,6 +160,9 @@ export class SqliteWrites {
       }
       case 'sandbox':
         return this.sandbox.execute(write.write);
+      case 'putEmployments':
+        // Prepared on first use: a gateway that never imports prepares nothing.
+        return (this.putEmploymentsStmt ??= prepareEmploymentWrite(this.db))(write.employments);
     }
   }
 
