@@ -1,5 +1,4 @@
-/** The handler of each of the ten operations of the contract; none of them for an employer or a worker (callerKinds.ts). */
-import { onlySacCallers } from './callerKinds.js';
+/** The handler of each of the ten operations of the contract. Employers and workers never reach them: the descriptor refuses their kinds (service.ts, callerKinds.ts). */
 import { annullaMalattia } from './operations/annullaMalattia.js';
 import { annullaRicovero } from './operations/annullaRicovero.js';
 import { interrogazioneLavoratore } from './operations/interrogazioneLavoratore.js';
@@ -11,7 +10,7 @@ import { ricercaMalattia } from './operations/ricercaMalattia.js';
 import { ristampaMalattia } from './operations/ristampaMalattia.js';
 import type { HandlerTable } from './services.js';
 
-export const HANDLERS: HandlerTable = onlySacCallers({
+export const HANDLERS: HandlerTable = {
   InviaMalattia: invioMalattia,
   RettificaMalattia: rettificaMalattia,
   AnnullaMalattia: annullaMalattia,
@@ -22,4 +21,4 @@ export const HANDLERS: HandlerTable = onlySacCallers({
   InviaDimissione: invioDimissione,
   RettificaDimissione: rettificaDimissione,
   InterrogazioneLavoratore: interrogazioneLavoratore,
-});
+};

@@ -19,6 +19,7 @@ import { requestServices } from './journal.js';
 import { withLookupThrottle } from './lookupThrottle.js';
 import type { Clock, Services, SharedServices } from './services.js';
 import { withTimeBands } from './timeBands.js';
+import { SAC_CALLER_KINDS, senderSection } from './callerKinds.js';
 
 export const CERTIFICATI_MEDICI_CONTRACT: SoapContract<OperationSpec> = CERTIFICATI_MEDICI;
 
@@ -27,7 +28,7 @@ export const CERTIFICATI_MEDICI_CONTRACT: SoapContract<OperationSpec> = CERTIFIC
  * them may do what (an operatore sends no certificate, a regione acts for
  * its doctors) stays in the handlers, which name the section at fault.
  */
-const SERVED_KINDS: readonly UserKind[] = ['medico', 'regione', 'operatore'];
+const SERVED_KINDS: readonly UserKind[] = [...SAC_CALLER_KINDS];
 
 const ALLOWED_KINDS = Object.fromEntries(CERTIFICATI_MEDICI.operations.map((op) => [op.name, SERVED_KINDS])) as Record<OperationName, readonly UserKind[]>;
 
@@ -55,7 +56,7 @@ export function certificatiMediciService(setup: CertificatiMediciSetup): SoapSer
     schema: setup.schema,
     allowedKinds: ALLOWED_KINDS,
     kindOf: (caller) => caller.kind,
-    kindRefused: (kind, operation) => [diagnostic('UTENTE_NON_ABILITATO', { sezione: operation.requestElement, tipo: kind, servizio: operation.name })],
+    kindRefused: (kind, operation) => [diagnostic('UTENTE_NON_ABILITATO', { sezione: senderSection(operation.name), tipo: kind, servizio: operation.name })],
     // Hours of service per kind of user: checked before each handler;
     // then, for look-ups by protocol number, the failed look-ups of the caller.
     handlers: withTimeBands(withLookupThrottle(HANDLERS, setup.lookupFailures), setup.timeBands),
