@@ -9,7 +9,7 @@ import { PrintRenderError } from './errors.js';
 
 export async function identifierBarcode(id: string): Promise<Buffer> {
   try {
-    return await bwipjs.toBuffer({ bcid: 'code128', text: id, scale: 3, height: 12, includetext: false, paddingwidth: 0, paddingheight: 0 });
+    return await bwipjs.toBuffer({ bcid: 'code128', text: id, scale: 3, height: 12, includetext: false, paddingwidth: 0, paddingheight: 0, backgroundcolor: 'FFFFFF' });
   } catch (err) {
     throw new PrintRenderError('codice a barre non generato', { cause: err });
   }
