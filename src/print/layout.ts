@@ -12,15 +12,38 @@ export const PAGE = { width: 595.28, height: 841.89, margin: 36 } as const;
 export const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 
 const FONT_DIR = new URL('../../../resources/fonts/', import.meta.url);
-let fonts: { regular: Buffer; bold: Buffer } | undefined;
 
-/** DejaVu Sans, regular and bold (resources/fonts, licence there): read once per process. */
-export function formFonts(): { regular: Buffer; bold: Buffer } {
+/** What pdfkit's registerFont takes: the TTF bytes, or a font it already parsed (fontkit). */
+type FontSource = Buffer | object;
+let fonts: { regular: FontSource; bold: FontSource } | undefined;
+
+/**
+ * DejaVu Sans, regular and bold (resources/fonts, licence there): the bytes,
+ * read once per process; once a document has parsed them, the parsed fonts
+ * (see keepParsedFonts).
+ */
+export function formFonts(): { regular: FontSource; bold: FontSource } {
   fonts ??= {
     regular: readFileSync(fileURLToPath(new URL('DejaVuSans.ttf', FONT_DIR))),
     bold: readFileSync(fileURLToPath(new URL('DejaVuSans-Bold.ttf', FONT_DIR))),
   };
   return fonts;
+}
+
+/**
+ * Keep the fonts a document parsed, for the next documents: parsing the TTF
+ * is most of a form's cost (about 75 ms of 80). pdfkit accepts a parsed
+ * (fontkit) font in registerFont and keeps the ones it opened in
+ * `_fontFamilies`, an internal field: when it is not there (another pdfkit
+ * version), nothing is kept and every document parses the bytes again.
+ * Each document still makes its own subset, so the output is unchanged.
+ */
+export function keepParsedFonts(doc: PDFKit.PDFDocument): void {
+  if (fonts === undefined || Buffer.isBuffer(fonts.regular) === false) return;
+  const families = (doc as unknown as { _fontFamilies?: Record<string, { font?: { layout?: unknown } } | undefined> })._fontFamilies;
+  const regular = families?.[REGULAR]?.font;
+  const bold = families?.[BOLD]?.font;
+  if (typeof regular?.layout === 'function' && typeof bold?.layout === 'function') fonts = { regular, bold };
 }
 
 export const REGULAR = 'DejaVuSans';

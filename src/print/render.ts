@@ -11,7 +11,7 @@
 import PDFDocument from 'pdfkit';
 import { identifierBarcode } from './barcode.js';
 import { PrintRenderError } from './errors.js';
-import { BOLD, CONTENT_WIDTH, FormPage, PAGE, REGULAR, formFonts, italianDate, italianDateTime, yesNo, type Cell } from './layout.js';
+import { BOLD, CONTENT_WIDTH, FormPage, PAGE, REGULAR, formFonts, italianDate, italianDateTime, keepParsedFonts, yesNo, type Cell } from './layout.js';
 import { FORM_TITLES, type PrintableAttestato, type PrintableCertificato, type PrintableForm, type PrintableRicovero, type PrintedPerson } from './model.js';
 import type { Address, Reperibilita } from '../domain/certificate.js';
 
@@ -49,8 +49,8 @@ function draw(form: PrintableForm, barcode: Buffer): Promise<Buffer> {
     },
   });
   const fonts = formFonts();
-  doc.registerFont(REGULAR, fonts.regular);
-  doc.registerFont(BOLD, fonts.bold);
+  doc.registerFont(REGULAR, fonts.regular as Buffer);
+  doc.registerFont(BOLD, fonts.bold as Buffer);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -67,6 +67,7 @@ function draw(form: PrintableForm, barcode: Buffer): Promise<Buffer> {
   footer(doc, form);
   if (form.state.kind !== 'attivo') stamp(doc, form.state.kind === 'annullato' ? 'ANNULLATO' : 'RETTIFICATO');
 
+  keepParsedFonts(doc);
   const pages = doc.bufferedPageRange().count;
   if (pages !== 1) throw new PrintRenderError(`l'allegato ${form.allegato} non sta in una pagina (${pages})`);
   doc.end();
@@ -123,7 +124,7 @@ function stateNotice(page: FormPage, form: PrintableForm): void {
   if (form.state.kind === 'annullato') {
     const on = form.state.dataAnnullamento ? ` il ${italianDateTime(form.state.dataAnnullamento)}` : '';
     const by = form.state.idAnnullamento ? ` (protocollo di annullamento ${form.state.idAnnullamento})` : '';
-    lines.push(`${what} ANNULLATO${on}${by}: non ha più valore.`);
+    lines.push(`${what} ANNULLATO${on}${by}`);
   } else if (form.state.kind === 'rettificato') {
     lines.push(`${what} RETTIFICATO: sostituito da un certificato di rettifica, le sue date non valgono più.`);
   }
