@@ -168,6 +168,8 @@ describe('printed copies from real documents', () => {
       for (const accented of [ACCENTED_WORKER.cognome, ACCENTED_WORKER.nome, 'Giosuè Carducci', 'Forlì']) {
         assert.ok(text.includes(accented), `Allegato ${allegato}: "${accented}" not intact in:\n${text}`);
       }
+      // The structure: the admission's on C, D (where the discharge was issued) and E.
+      if (allegato === 'C' || allegato === 'D' || allegato === 'E') assert.ok(text.includes('120901'), `Allegato ${allegato}: the structure is missing`);
       if (allegato !== 'E') {
         for (const accented of [ACCENTED_DOCTOR.cognome, "D'Angelo", 'Piazza della Libertà']) assert.ok(text.includes(accented), `Allegato ${allegato}: "${accented}" missing`);
       }

@@ -10,7 +10,7 @@
  * it even at run time.
  */
 import type { Malattia, Dimissione } from '../domain/certificate.js';
-import type { CertificateRecord, PersonRegistry, RicoveroRecord } from '../store/port.js';
+import type { CertificateRecord, CertificateStore, PersonRegistry, RicoveroRecord } from '../store/port.js';
 import type {
   PrintableAttestato,
   PrintableCertificato,
@@ -19,6 +19,13 @@ import type {
   PrintedPerson,
   PrintedState,
 } from './model.js';
+
+/**
+ * Where a form's names come from: the registry, and (optionally) the store's
+ * admissions, for the structure of a discharge certificate. The SQLite store
+ * is both.
+ */
+export type PrintSources = Pick<PersonRegistry, 'findPerson'> & Partial<Pick<CertificateStore, 'getRicovero'>>;
 
 /** A registry look-up: the person's printed identity. */
 export function printedPerson(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string, withBirth: boolean): PrintedPerson {
@@ -77,8 +84,9 @@ function absenceOf(record: CertificateRecord): PrintedAbsence {
   };
 }
 
-function certificateBase(record: CertificateRecord, registry: Pick<PersonRegistry, 'findPerson'>) {
+function certificateBase(record: CertificateRecord, registry: PrintSources) {
   const r = record.document.reperibilita;
+  const admission = record.idInizioRicovero ? registry.getRicovero?.(record.idInizioRicovero) : undefined;
   return {
     id: record.idCertificato,
     dataRicezione: record.dataRicezione,
@@ -91,11 +99,14 @@ function certificateBase(record: CertificateRecord, registry: Pick<PersonRegistr
     absence: absenceOf(record),
     ...(record.rettificaDi ? { rettificaDi: record.rettificaDi } : {}),
     ...(record.idInizioRicovero ? { idInizioRicovero: record.idInizioRicovero } : {}),
+    ...(admission
+      ? { struttura: { codiceRegione: admission.codiceRegione, codiceAsl: admission.codiceAsl, codiceStruttura: admission.codiceStruttura } }
+      : {}),
   };
 }
 
 /** Allegato A (sickness) or C (discharge): the certificato, with the diagnosis. */
-export function certificatoFrom(record: CertificateRecord, registry: Pick<PersonRegistry, 'findPerson'>): PrintableCertificato {
+export function certificatoFrom(record: CertificateRecord, registry: PrintSources): PrintableCertificato {
   const diagnosi = (record.document.malattia ?? record.document.dimissione).diagnosi;
   return {
     allegato: record.kind === 'malattia' ? 'A' : 'C',
@@ -108,7 +119,7 @@ export function certificatoFrom(record: CertificateRecord, registry: Pick<Person
 }
 
 /** Allegato B (sickness) or D (discharge): the attestato, without the diagnosis. */
-export function attestatoFrom(record: CertificateRecord, registry: Pick<PersonRegistry, 'findPerson'>): PrintableAttestato {
+export function attestatoFrom(record: CertificateRecord, registry: PrintSources): PrintableAttestato {
   return { allegato: record.kind === 'malattia' ? 'B' : 'D', ...certificateBase(record, registry) };
 }
 

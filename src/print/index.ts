@@ -3,8 +3,8 @@
  * Build a form from store records (fromStore), render it (renderForm).
  * Who may get which form is decided by the caller, not here.
  */
-export type { Allegato, PrintableAttestato, PrintableCertificato, PrintableForm, PrintableRicovero, PrintedPerson, PrintedState } from './model.js';
+export type { Allegato, PrintableAttestato, PrintableCertificato, PrintableForm, PrintableRicovero, PrintedPerson, PrintedState, PrintedStructure } from './model.js';
 export { FORM_TITLES } from './model.js';
-export { attestatoFrom, certificatoFrom, printedPerson, ricoveroFrom } from './fromStore.js';
+export { attestatoFrom, certificatoFrom, printedPerson, ricoveroFrom, type PrintSources } from './fromStore.js';
 export { renderForm } from './render.js';
 export { PrintRenderError } from './errors.js';

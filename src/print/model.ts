@@ -21,6 +21,13 @@ export interface PrintedPerson {
   readonly luogoNascita?: string;
 }
 
+/** A health structure: region, ASL and structure codes. */
+export interface PrintedStructure {
+  readonly codiceRegione: string;
+  readonly codiceAsl: string;
+  readonly codiceStruttura: string | null;
+}
+
 /** Where the document stands now. */
 export type PrintedState =
   | { readonly kind: 'attivo' }
@@ -69,6 +76,8 @@ interface PrintedCertificateBase extends PrintedCommon {
   readonly rettificaDi?: string;
   /** A discharge certificate: the admission (PUCIR) it closes. */
   readonly idInizioRicovero?: string;
+  /** A discharge certificate: the structure of its admission, where it was issued. */
+  readonly struttura?: PrintedStructure;
 }
 
 /** Allegato A (malattia) or C (dimissione): the worker's copy, with the diagnosis. */
@@ -86,7 +95,7 @@ export interface PrintableAttestato extends PrintedCertificateBase {
 export interface PrintableRicovero extends PrintedCommon {
   readonly allegato: 'E';
   readonly operatore: PrintedPerson;
-  readonly struttura: { readonly codiceRegione: string; readonly codiceAsl: string; readonly codiceStruttura: string | null };
+  readonly struttura: PrintedStructure;
   readonly dataRicovero: string;
   readonly giornataLavorata?: 'true' | 'false';
   readonly trauma?: 'true' | 'false';

@@ -195,8 +195,15 @@ function certificateBody(page: FormPage, form: PrintableCertificato | PrintableA
   addressRows(page, form.residenza);
   reperibilitaRows(page, form.reperibilita);
   page.gap(4);
-  page.section('Medico');
+  page.section(form.struttura ? 'Medico e struttura sanitaria' : 'Medico');
   page.row([...signerCells(form.medico, 'Medico'), { label: 'Ruolo', value: RUOLO[form.absence.ruoloMedico] }]);
+  if (form.struttura) {
+    page.row([
+      { label: 'Codice regione', value: form.struttura.codiceRegione },
+      { label: 'Codice ASL', value: form.struttura.codiceAsl },
+      { label: 'Codice struttura', value: form.struttura.codiceStruttura ?? '', span: 2 },
+    ]);
+  }
   page.gap(4);
   const a = form.absence;
   if (form.allegato === 'A' || form.allegato === 'B') {
