@@ -5,6 +5,7 @@
 #  - jaxws               wsimport and the JAX-WS runtime: the Java client of the same test
 #  - a JDK (javac+java)  Xerces validation via xsd-schema-validator, whose npm postinstall
 #                        compiles a helper class with javac: run this script before `npm ci`.
+#  - poppler-utils       pdftotext, pdfinfo, pdfimages: the printed copies in test/print.allegati.test.ts
 # Idempotent: installs only what is missing, and touches apt not at all when nothing is.
 set -euo pipefail
 
@@ -26,8 +27,12 @@ if ! command -v wsimport >/dev/null 2>&1 || [ ! -e /usr/share/jaxws/lib/jaxws-rt
   missing+=(jaxws)
 fi
 
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfimages >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  missing+=(poppler-utils)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws)"
+  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws, poppler-utils)"
   exit 0
 fi
 
@@ -43,4 +48,5 @@ export DEBIAN_FRONTEND=noninteractive
 php -r 'exit(class_exists("SoapClient") ? 0 : 1);'
 javac -version >/dev/null 2>&1
 wsimport -version >/dev/null 2>&1
+pdftotext -v >/dev/null 2>&1
 echo "install-test-deps: done"
