@@ -62,10 +62,12 @@ interface Worker {
 }
 const cf = (first15: string): string => first15 + checkCharacter(first15);
 /** Registry persons the demo set does not have, with accented names that come back from InterrogazioneLavoratore and RistampaMalattia. */
+// Registry names in the contract's form (cognome/nome: [a-zA-Z ']*, as the registry import writes them:
+// an accented letter is the letter and an apostrophe), so every receipt stays valid; accents travel in free text.
 const EXTRA: Person[] = [
-  { codiceFiscale: cf('DLANCL80A01H501'), cognome: "D'Alò", nome: 'Niccolò', sesso: 'M', dataNascita: '1980-01-01', comuneNascita: 'Roma', provinciaNascita: 'RM' },
-  { codiceFiscale: cf('CRTMSO75B02F205'), cognome: 'Carità', nome: 'Mosè', sesso: 'M', dataNascita: '1975-02-02', comuneNascita: 'Milano', provinciaNascita: 'MI' },
-  { codiceFiscale: cf('FRLGLI70C43L219'), cognome: 'Forlì', nome: 'Gioè', sesso: 'F', dataNascita: '1970-03-03', comuneNascita: 'Torino', provinciaNascita: 'TO' },
+  { codiceFiscale: cf('DLANCL80A01H501'), cognome: "D'Alo'", nome: "Niccolo'", sesso: 'M', dataNascita: '1980-01-01', comuneNascita: 'Roma', provinciaNascita: 'RM' },
+  { codiceFiscale: cf('CRTMSO75B02F205'), cognome: "Carita'", nome: "Mose'", sesso: 'M', dataNascita: '1975-02-02', comuneNascita: 'Milano', provinciaNascita: 'MI' },
+  { codiceFiscale: cf('FRLGLI70C43L219'), cognome: "Forli'", nome: "Gioe'", sesso: 'F', dataNascita: '1970-03-03', comuneNascita: 'Torino', provinciaNascita: 'TO' },
 ];
 const worker = (p: Person): Worker => ({ cf: p.codiceFiscale, cognome: p.cognome, nome: p.nome });
 const WORKERS = {
