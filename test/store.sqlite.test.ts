@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { checkCodiceFiscale, syntheticPersons } from '../src/domain/codiceFiscale.js';
-import { DuplicateKeyError, StoreUnavailableError, StoreWriteError, type CertificateRecord, type JournalStamp } from '../src/store/port.js';
+import { DuplicateKeyError, InvalidPersonError, StoreUnavailableError, StoreWriteError, type CertificateRecord, type JournalStamp } from '../src/store/port.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { privateSocketPath } from '../src/store/sqlite/socketWriter.js';
 import { STORE_FILE, SqliteStore, openDatabase } from '../src/store/sqlite/sqliteStore.js';
@@ -137,6 +137,32 @@ test('`sac-gateway seed --persons N` fills the registry with valid, distinct per
     }
     assert.equal(store.countUsers(), 6, 'demo users loaded once (issue 12 added the demo employer and worker)');
     assert.equal(store.countEmployments(), 2, "the demo employer's two employments, through the writer before the command returned");
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the registry takes names only in the contract's form (answers echo them): an accented or too long one is refused, nothing of its batch written", async () => {
+  const dir = tempDir();
+  try {
+    const store = SqliteStore.open(dir);
+    const base = { sesso: 'M' as const, dataNascita: '1980-01-01', comuneNascita: 'Roma', provinciaNascita: 'RM' };
+    const good = { ...base, codiceFiscale: 'DLANCL80A01H501Q', cognome: "D'Alo'", nome: "Niccolo'" };
+    assert.equal(store.putPersons([good]), 1);
+    assert.deepEqual(store.findPerson(good.codiceFiscale), good);
+    for (const bad of [
+      { cognome: "D'Alò", nome: 'Niccolo' },
+      { cognome: 'Rossi', nome: 'Niccolò' },
+      { cognome: 'Rossi-Bianchi', nome: 'Mario' },
+      { cognome: 'R', nome: 'Mario' },
+      { cognome: 'A'.repeat(25), nome: 'Mario' },
+      { cognome: 'Rossi', nome: 'M'.repeat(21) },
+    ]) {
+      const other = { ...base, codiceFiscale: 'RSSMRA80A01H501U', ...bad };
+      assert.throws(() => store.putPersons([other]), (err: unknown) => err instanceof InvalidPersonError && err.code === 'SAC_STORE_INVALID_PERSON', JSON.stringify(bad));
+      assert.equal(store.findPerson(other.codiceFiscale), undefined, `${JSON.stringify(bad)} was written`);
+    }
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

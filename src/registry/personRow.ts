@@ -13,6 +13,7 @@ import { checkCodiceFiscale, decodeOmocodia, MONTH_LETTERS } from '../domain/cod
 import { comuneMatches, findComune, COMUNE_MAX_LENGTH } from '../domain/comuni.js';
 import { isCalendarDate } from '../domain/dates.js';
 import type { Person } from '../store/port.js';
+import { contractName, personNameProblem } from '../domain/personName.js';
 
 export const PERSON_COLUMNS = ['codiceFiscale', 'cognome', 'nome', 'sesso', 'dataNascita', 'comuneNascita', 'provinciaNascita'] as const;
 type Column = (typeof PERSON_COLUMNS)[number];
@@ -44,29 +45,11 @@ export function columnMap(header: readonly string[]): ColumnMap | { readonly err
   return { ...(Object.fromEntries(at) as Record<Column, number>), width: header.length, ignored };
 }
 
-const NAME_RE = /^[A-Za-z' ]+$/;
 const PROVINCIA_RE = /^[A-Z]{2}$/;
 const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const IT_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const FIRST_BIRTH_DAY = '1900-01-01';
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Accented letters written as the letter and an apostrophe; hyphens as spaces; spaces collapsed. */
-function contractName(value: string): string {
-  return value
-    .normalize('NFD')
-    .replace(/([A-Za-z])[\u0300-\u036f]+/g, "$1'")
-    .replace(/-/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function nameProblem(label: string, value: string, max: number): string | undefined {
-  if (value.length < 2) return `${label}: almeno 2 caratteri`;
-  if (!NAME_RE.test(value)) return `${label}: solo lettere senza accento, spazi e apostrofo`;
-  if (value.length > max) return `${label}: più di ${max} caratteri (il contratto ne ammette ${max})`;
-  return undefined;
-}
 
 /** YYYY-MM-DD from YYYY-MM-DD or GG/MM/AAAA, or undefined when not a calendar day. */
 export function isoDay(value: string): string | undefined {
@@ -113,7 +96,7 @@ export function personFromFields(fields: readonly string[], columns: ColumnMap, 
   if (!check.ok) return { reason: CF_REASONS[check.reason] };
   const cognome = contractName(get('cognome'));
   const nome = contractName(get('nome'));
-  const problem = nameProblem('cognome', cognome, 24) ?? nameProblem('nome', nome, 20);
+  const problem = personNameProblem({ cognome, nome });
   if (problem) return { reason: problem };
   const sesso = get('sesso').toUpperCase();
   if (sesso !== 'M' && sesso !== 'F') return { reason: 'sesso: M o F' };

@@ -14,6 +14,13 @@ export class DuplicateKeyError extends GatewayError {
   readonly code = DuplicateKeyError.code;
 }
 
+/** A person whose cognome or nome is not in the contract's form (src/domain/personName.ts); nothing of its batch was written. */
+export class InvalidPersonError extends GatewayError {
+  static readonly code = 'SAC_STORE_INVALID_PERSON';
+  readonly name = 'InvalidPersonError';
+  readonly code = InvalidPersonError.code;
+}
+
 /** The store cannot take writes now (its writer is gone); nothing of the write was made. */
 export class StoreUnavailableError extends GatewayError {
   static readonly code = 'SAC_STORE_UNAVAILABLE';

@@ -148,7 +148,7 @@ export interface EarlierReceipt {
  */
 export type ClaimConflict = { readonly replay: EarlierReceipt } | { readonly messageReused: true };
 
-export { DuplicateKeyError, StoreUnavailableError, StoreWriteError } from './errors.js';
+export { DuplicateKeyError, InvalidPersonError, StoreUnavailableError, StoreWriteError } from './errors.js';
 
 /**
  * The access journal: who read or changed which health datum, when, from

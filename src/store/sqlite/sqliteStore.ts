@@ -29,6 +29,8 @@ import type {
   SandboxExchange,
   UserRecord,
 } from '../port.js';
+import { personNameProblem } from '../../domain/personName.js';
+import { InvalidPersonError } from '../errors.js';
 import { TtlCache } from '../ttlCache.js';
 import { EmploymentReads } from './employments.js';
 import { migrate } from './migrations.js';
@@ -354,6 +356,9 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
       for (const p of rows) this.stmt.putPerson.run(p);
     });
     for (const person of persons) {
+      // Answers echo these names: one outside the contract's form would make a receipt invalid.
+      const problem = personNameProblem(person);
+      if (problem !== undefined) throw new InvalidPersonError(`person not stored: ${problem}`);
       batch.push(person);
       if (batch.length === 10_000) {
         flush(batch);
