@@ -8,8 +8,7 @@
  * header, wrong columns, unreadable file) or a write failed part way (the
  * batches before it are written); 2 usage.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.js';
 import { checkCodiceFiscale } from '../domain/codiceFiscale.js';
@@ -20,7 +19,7 @@ import { isoDay } from '../registry/personRow.js';
 import type { Employment } from '../store/port.js';
 import { STORE_FILE, SqliteStore } from '../store/sqlite/sqliteStore.js';
 import { parseCommand, stringValue, usageError, type CommandSpec } from './command.js';
-import { EXIT_LINES_REFUSED } from './registryCommand.js';
+import { runCsvImport } from './csvImportCommand.js';
 
 const IMPORT: CommandSpec = {
   name: 'employment import',
@@ -74,41 +73,19 @@ export const EMPLOYMENT_USAGE = `usage: sac-gateway employment <command> ...
 Each command has --help.
 `;
 
-async function importCommand(args: readonly string[]): Promise<void> {
-  const parsed = parseCommand(IMPORT, args);
-  if (!parsed) return;
-  const file = parsed.positionals[0]!;
-  const dryRun = parsed.values['dry-run'] === true;
-  if (file !== '-') {
-    try {
-      await access(file, constants.R_OK);
-    } catch (err) {
-      throw usageError(IMPORT, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  const input = file === '-' ? process.stdin : createReadStream(file);
-  const store = SqliteStore.open(loadConfig().dataDir);
-  try {
-    const out: string[] = [];
-    const report = await importEmployments(input as AsyncIterable<Buffer>, store, {
-      dryRun,
-      onRefused: (lineNo, reason) => {
-        out.push(`riga ${lineNo}: ${reason}`);
-        if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
-      },
-    });
-    if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
-    const ignored = report.ignoredColumns.length > 0 ? `; colonne ignorate: ${report.ignoredColumns.join(', ')}` : '';
-    const written = dryRun
-      ? `${report.accepted} rapporti di lavoro validi (prova: nulla è stato scritto)`
-      : `${report.accepted} rapporti di lavoro scritti (${report.added} nuovi, ${report.accepted - report.added} già presenti o ripetuti nel file, sostituiti)`;
-    process.stdout.write(`${file}: ${report.lines} righe lette; ${written}; ${report.refused} righe rifiutate${ignored}\n`);
-    if (!dryRun) process.stdout.write(`il registro contiene ${store.countEmployments()} rapporti di lavoro\n`);
-    if (report.refused > 0) process.exitCode = EXIT_LINES_REFUSED;
-  } finally {
-    await store.close();
-  }
-}
+const importCommand = (args: readonly string[]): Promise<void> =>
+  runCsvImport(
+    {
+      spec: IMPORT,
+      run: (input, store, options) => importEmployments(input, store, options),
+      accepted: (report, dryRun) =>
+        dryRun
+          ? `${report.accepted} rapporti di lavoro validi (prova: nulla è stato scritto)`
+          : `${report.accepted} rapporti di lavoro scritti (${report.added} nuovi, ${report.accepted - report.added} già presenti o ripetuti nel file, sostituiti)`,
+      total: (store) => `il registro contiene ${store.countEmployments()} rapporti di lavoro`,
+    },
+    args,
+  );
 
 const FIRST = '0000-01-01';
 const LAST = '9999-12-31';

@@ -8,17 +8,12 @@
  * written); 1 nothing imported (no header, wrong columns, unreadable file) or
  * a write failed part way (the batches before it are written); 2 usage.
  */
-import { createReadStream } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
-import { loadConfig } from '../config.js';
 import { romeDate } from '../domain/dates.js';
 import { importPersons, MAX_LINE_BYTES, DEFAULT_IMPORT_BATCH } from '../registry/importPersons.js';
 import { PERSON_COLUMNS } from '../registry/personRow.js';
-import { SqliteStore } from '../store/sqlite/sqliteStore.js';
-import { parseCommand, usageError, type CommandSpec } from './command.js';
+import { usageError, type CommandSpec } from './command.js';
+import { runCsvImport } from './csvImportCommand.js';
 
-/** Exit status of an import that refused some lines (and wrote the others). */
-export const EXIT_LINES_REFUSED = 3;
 
 const IMPORT: CommandSpec = {
   name: 'registry import',
@@ -56,42 +51,19 @@ export const REGISTRY_USAGE = `usage: sac-gateway registry <command> ...
 Each command has --help.
 `;
 
-async function importCommand(args: readonly string[]): Promise<void> {
-  const parsed = parseCommand(IMPORT, args);
-  if (!parsed) return;
-  const file = parsed.positionals[0]!;
-  const dryRun = parsed.values['dry-run'] === true;
-  if (file !== '-') {
-    try {
-      await access(file, constants.R_OK);
-    } catch (err) {
-      throw usageError(IMPORT, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  const input = file === '-' ? process.stdin : createReadStream(file);
-  const store = SqliteStore.open(loadConfig().dataDir);
-  try {
-    const out: string[] = [];
-    const report = await importPersons(input as AsyncIterable<Buffer>, store, {
-      today: romeDate(new Date()),
-      dryRun,
-      onRefused: (lineNo, reason) => {
-        out.push(`riga ${lineNo}: ${reason}`);
-        if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
-      },
-    });
-    if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
-    const ignored = report.ignoredColumns.length > 0 ? `; colonne ignorate: ${report.ignoredColumns.join(', ')}` : '';
-    const written = dryRun
-      ? `${report.accepted} persone valide (prova: nulla è stato scritto)`
-      : `${report.accepted} persone scritte (${report.added} nuove, ${report.accepted - report.added} già presenti o ripetute nel file, sostituite)`;
-    process.stdout.write(`${file}: ${report.lines} righe lette; ${written}; ${report.refused} righe rifiutate${ignored}\n`);
-    if (!dryRun) process.stdout.write(`il registro contiene ${store.countPersons()} persone\n`);
-    if (report.refused > 0) process.exitCode = EXIT_LINES_REFUSED;
-  } finally {
-    await store.close();
-  }
-}
+const importCommand = (args: readonly string[]): Promise<void> =>
+  runCsvImport(
+    {
+      spec: IMPORT,
+      run: (input, store, options) => importPersons(input, store, { ...options, today: romeDate(new Date()) }),
+      accepted: (report, dryRun) =>
+        dryRun
+          ? `${report.accepted} persone valide (prova: nulla è stato scritto)`
+          : `${report.accepted} persone scritte (${report.added} nuove, ${report.accepted - report.added} già presenti o ripetute nel file, sostituite)`,
+      total: (store) => `il registro contiene ${store.countPersons()} persone`,
+    },
+    args,
+  );
 
 export async function registryCommand(args: readonly string[]): Promise<void> {
   const [action, ...rest] = args;
