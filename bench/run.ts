@@ -776,15 +776,20 @@ async function quickSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void>
 
 // ------------------------------------------------------------------ full suite
 
-async function scalingPoint(b: Bench, gw: Gateway, file: string, c: number): Promise<ScalingPoint> {
-  const wrkOptions = {
+/** wrk sending the request lines of `linesFile` to the gateway's endpoint over `connections`, one thread on the wrk CPUs. */
+function invioWrk(b: Bench, gw: Gateway, linesFile: string, connections = b.o.connections) {
+  return {
     url: `${gw.server.url}/CertServiceWeb/CertificatiMedici`,
     script: 'bodies.lua' as const,
-    linesFile: file,
-    connections: c,
+    linesFile,
+    connections,
     threads: 1,
     cpus: b.o.wrkCpus === '' ? undefined : b.o.wrkCpus,
   };
+}
+
+async function scalingPoint(b: Bench, gw: Gateway, file: string, c: number): Promise<ScalingPoint> {
+  const wrkOptions = invioWrk(b, gw, file, c);
   await waitForQuiet(b);
   await runWrk({ ...wrkOptions, durationS: 2 });
   const before = countCertificates(gw.dataDir);
@@ -874,14 +879,7 @@ async function fullSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void> 
 
   gw = await startGateway(o, dataDir);
   try {
-    const wrkBase = {
-      url: `${gw.server.url}/CertServiceWeb/CertificatiMedici`,
-      script: 'bodies.lua' as const,
-      linesFile: w.invioFile,
-      connections: o.connections,
-      threads: 1,
-      cpus: o.wrkCpus === '' ? undefined : o.wrkCpus,
-    };
+    const wrkBase = invioWrk(b, gw, w.invioFile);
     // The soak: InviaMalattia in 30-second chunks until --soak requests, RSS sampled every 2 s.
     log(`soak: ${o.soakRequests} InviaMalattia requests`);
     const sampler = new RssSampler(gw.server.pid, 2000).start();
@@ -989,14 +987,7 @@ async function profileRun(b: Bench, dataDir: string, cli: string): Promise<{ sum
   try {
     const w = buildWorkload(b, gw, `profile-${path.basename(dataDir)}`);
     await probe(gw.server.url, w.invioLines[0]!);
-    const run = {
-      url: `${gw.server.url}/CertServiceWeb/CertificatiMedici`,
-      script: 'bodies.lua' as const,
-      linesFile: w.invioFile,
-      connections: o.connections,
-      threads: 1,
-      cpus: o.wrkCpus === '' ? undefined : o.wrkCpus,
-    };
+    const run = invioWrk(b, gw, w.invioFile);
     await runWrk({ ...run, durationS: o.warmupS });
     await waitForQuiet(b);
     window.fromUs = Number(process.hrtime.bigint() / 1000n);
