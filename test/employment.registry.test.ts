@@ -147,7 +147,7 @@ describe('migration 9 on a store written before it', () => {
     }
     db.prepare(`INSERT INTO users VALUES ('MDCTST70A01H501K', 'medico', 'h', 'p', '120', '201', '120901')`).run();
     assert.throws(() => db.prepare(`INSERT INTO users VALUES ('12345678903', 'datore', 'h', NULL, NULL, NULL, NULL)`).run(), /CHECK/);
-    assert.deepEqual(migrate(db), [9]);
+    assert.deepEqual(migrate(db), [9, 10]);
     const epoch = () => db.prepare('SELECT epoch FROM users_epoch').pluck().get() as number;
     const before = epoch();
     db.prepare(`INSERT INTO users VALUES ('12345678903', 'datore', 'h', NULL, NULL, NULL, NULL)`).run();

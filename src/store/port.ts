@@ -267,6 +267,14 @@ export interface CertificateStore extends SandboxInspectStore {
   /** Certificates of one doctor for one worker, newest release first. */
   findCertificates(query: CertificateQuery): CertificateRecord[];
   countCertificates(): number;
+  /**
+   * A worker's certificates (every kind and state), oldest reception first,
+   * at most `limit` (the INPS side: the worker's own documents, an employer's
+   * export).
+   */
+  certificatesOfWorker(lavoratoreCf: string, limit: number): CertificateRecord[];
+  /** A worker's admissions, oldest reception first, at most `limit`. */
+  ricoveriOfWorker(lavoratoreCf: string, limit: number): RicoveroRecord[];
   /** Cancel an active certificate. */
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome>;
   /** Mark an active certificate rectified and store its rectification, in one transaction. */

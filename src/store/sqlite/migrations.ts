@@ -290,6 +290,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rapporti_by_datore ON rapporti_lavoro (datore_cf, lavoratore_cf, data_inizio);
     `,
   },
+  {
+    version: 10,
+    description: 'the INPS side reads by worker: certificates and admissions of one person',
+    // A worker's documents and an employer's export read certificates by worker. Instead of a
+    // second index on certificati (one more B-tree for the single writer on every InviaMalattia),
+    // migration 1's index is rebuilt with the worker first: RicercaMalattia names both the doctor
+    // and the worker, so it is served as before, and the worker's look-ups use its prefix. The
+    // cost moves to the operator's journal by doctor, which now scans certificati (an occasional
+    // audit). Admissions are rare writes: they get an index of their own.
+    sql: `
+      DROP INDEX certificati_by_medico_lavoratore;
+      CREATE INDEX certificati_by_lavoratore_medico ON certificati (lavoratore_cf, medico_cf, data_rilascio);
+      CREATE INDEX ricoveri_by_lavoratore ON ricoveri (lavoratore_cf);
+    `,
+  },
 ];
 
 /**

@@ -148,6 +148,12 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
            AND data_rilascio BETWEEN ? AND ? ORDER BY data_rilascio DESC, data_ricezione DESC`,
       ),
       getRicovero: db.prepare<[string], RicoveroRow>('SELECT * FROM ricoveri WHERE id_inizio_ricovero = ?'),
+      certificatesOfWorker: db.prepare<[string, number], CertificateRow>(
+        'SELECT * FROM certificati WHERE lavoratore_cf = ? ORDER BY data_ricezione, id_certificato LIMIT ?',
+      ),
+      ricoveriOfWorker: db.prepare<[string, number], RicoveroRow>(
+        'SELECT * FROM ricoveri WHERE lavoratore_cf = ? ORDER BY data_ricezione, id_inizio_ricovero LIMIT ?',
+      ),
       countCertificates: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM certificati'),
       findPerson: db.prepare<[string], Record<string, string>>('SELECT * FROM assistiti WHERE codice_fiscale = ?'),
       putPerson: db.prepare(
@@ -162,7 +168,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
            UNION ALL ${ADMISSION_CREATIONS} WHERE @kind = 'ricovero' AND id_inizio_ricovero = @id
          ) ${JOURNAL_ORDER}`,
       ),
-      // A doctor's own certificates through (medico_cf, ...); those a region sent through the partial index.
+      // A doctor's own certificates by a scan since migration 10 (an occasional audit); those a region sent through the partial index.
       journalByUser: db.prepare<{ user: string }, JournalRow>(
         `SELECT * FROM (
            SELECT ${JOURNAL_COLUMNS} FROM access_journal WHERE username = @user
@@ -172,7 +178,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
          ) ${JOURNAL_ORDER}`,
       ),
       // A person's own entries and those of every certificate and admission about them
-      // (certificati and ricoveri have no index by worker: a scan, fine for an occasional audit).
+      // (through the indexes by worker of migration 10).
       journalByPerson: db.prepare<{ cf: string }, JournalRow>(
         `SELECT * FROM (
            SELECT ${JOURNAL_COLUMNS} FROM access_journal WHERE subject_id IN (
@@ -265,6 +271,14 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.stmt.findCertificates
       .all(query.medicoCf, query.lavoratoreCf, query.kind, query.fromDay, query.toDay)
       .map(certificateFromRow);
+  }
+
+  certificatesOfWorker(lavoratoreCf: string, limit: number): CertificateRecord[] {
+    return this.stmt.certificatesOfWorker.all(lavoratoreCf, limit).map(certificateFromRow);
+  }
+
+  ricoveriOfWorker(lavoratoreCf: string, limit: number): RicoveroRecord[] {
+    return this.stmt.ricoveriOfWorker.all(lavoratoreCf, limit).map(ricoveroFromRow);
   }
 
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome> {
