@@ -4,7 +4,7 @@
  * docs/diagnostics.md is rendered from these tables (and a test keeps it so).
  *
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
- * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle, 8xxx the
+ * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle (7020-7029 the INPS side's documents), 8xxx the
  * service's schedule, load and resubmissions (8001 time bands, 8002-8009
  * maintenance windows and the paper fallback, 8010 resubmissions, 8011 failed look-ups), 9xxx
  * system. System notices (ricevutaInfo) take codes from the same ranges.
@@ -81,6 +81,8 @@ export const DIAGNOSTICS = {
   DATA_DIMISSIONE_PRIMA_RICOVERO: { code: '4009', sezione: 'dimissione/dataDimissione', testo: 'La data di dimissione ({dimissione}) è anteriore alla data di ricovero ({ricovero}).' },
   DATA_FINE_PRIMA_DIMISSIONE: { code: '4010', sezione: 'dimissione/dataFine', testo: 'La data di fine prognosi ({fine}) è anteriore alla data di dimissione ({dimissione}).' },
   DATA_DIMISSIONE_FUTURA: { code: '4011', sezione: 'dimissione/dataDimissione', testo: 'La data di dimissione ({dimissione}) è successiva alla data odierna ({oggi}).' },
+  PERIODO_INTERVALLO: { code: '4013', sezione: '{sezione}', testo: 'La data di fine periodo ({al}) è anteriore alla data di inizio ({dal}).' },
+  PERIODO_TROPPO_LUNGO: { code: '4014', sezione: '{sezione}', testo: 'Il periodo richiesto copre {giorni} giorni: il massimo è {massimo} giorni. Suddividere la richiesta in periodi più brevi.' },
   RICERCA_INTERVALLO: { code: '4012', sezione: 'dataFineRicerca', testo: 'La data di fine ricerca ({fine}) è anteriore alla data di inizio ricerca ({inizio}).' },
 
   // 5xxx: the diagnosis (never echoed back in a text).
@@ -108,6 +110,23 @@ export const DIAGNOSTICS = {
   DIMISSIONE_GIA_INVIATA: { code: '7011', sezione: 'idInizioRicovero', testo: 'Per questo ricovero è già stato inviato un certificato di dimissione.' },
   DIMISSIONE_DIVERSA_DAL_RICOVERO: { code: '7012', sezione: '{sezione}', testo: 'Il campo {sezione} deve coincidere con la comunicazione di inizio ricovero.' },
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
+
+  // 7020-7029: the INPS side's documents (src/inps/): attestati, notices, printed copies.
+  DOCUMENTO_NON_TROVATO: {
+    code: '7020',
+    sezione: '{sezione}',
+    testo: "Nessun documento con questo identificativo risulta consultabile con le credenziali o con il codice fiscale indicati. Controllare il numero di protocollo (PUC o PUCIR) e il codice fiscale del lavoratore.",
+  },
+  ALLEGATO_NON_SPETTANTE: {
+    code: '7021',
+    sezione: '{sezione}',
+    testo: "La copia stampabile {allegato} di questo documento non è consultabile da questo utente: sono disponibili {ammessi}.",
+  },
+  TROPPI_DOCUMENTI: {
+    code: '7022',
+    sezione: '{sezione}',
+    testo: 'La richiesta supera il numero massimo di documenti per lavoratore ({massimo}): rivolgersi al gestore del servizio.',
+  },
 
   // 8001: hours of service by kind of user (src/sac/timeBands.ts).
   FUORI_FASCIA_ORARIA: {

@@ -8,15 +8,15 @@
  * nothing is done. Other operations (InviaMalattia, RicercaMalattia, ...) are
  * never wrapped, so they cost nothing and are never refused by it.
  *
- * Written by hand: a leaky bucket per user is a few lines, and the refusal is
+ * The bucket is src/auth/failureThrottle.ts (keyed here by user); the refusal is
  * a diagnostic of the contract's response, not an HTTP status a rate-limit
  * plugin would give. Per process, like the rate limits (with SAC_WORKERS=N a
  * user may fail N times as often).
  */
-import { LRUCache } from 'lru-cache';
 import { diagnostic } from '../catalog/diagnostics.js';
 import type { LookupFailureLimit } from '../config.js';
 import type { OperationName } from '../contract/operations.js';
+import { FailureThrottle } from '../auth/failureThrottle.js';
 import { romeDateTime } from '../domain/dates.js';
 import type { Handler, HandlerTable } from './services.js';
 
@@ -33,57 +33,10 @@ export const LOOKUP_OPERATIONS: readonly OperationName[] = [
 /** "None with this number is yours": the answers a guess gets. */
 const NOT_FOUND: ReadonlySet<string> = new Set([diagnostic('CERTIFICATO_NON_TROVATO').tipoErrore, diagnostic('RICOVERO_NON_TROVATO', { sezione: '' }).tipoErrore]);
 
-/** Users tracked at most; the least recently failing is forgotten first (bounded memory). */
-const MAX_USERS = 100_000;
-
-interface Level {
-  /** Failures not yet leaked away. */
-  failures: number;
-  /** When `failures` was last brought up to date (ms since the epoch, the service's clock). */
-  at: number;
-}
-
-export class LookupThrottle {
-  private readonly levels = new LRUCache<string, Level>({ max: MAX_USERS });
-  /** Failures leaked per ms: the whole allowance over one window. */
-  private readonly leakPerMs: number;
-
-  constructor(private readonly limit: LookupFailureLimit) {
-    this.leakPerMs = limit.failures / limit.windowMs;
-  }
-
-  /** 0 when `username` may look up now, else the ms until it may. */
-  waitMs(username: string, now: number): number {
-    const level = this.current(username, now);
-    if (level === undefined || level.failures < this.limit.failures) return 0;
-    return Math.ceil((level.failures - this.limit.failures + 1) / this.leakPerMs);
-  }
-
-  /** One more failed look-up for `username`. */
-  failed(username: string, now: number): void {
-    const level = this.current(username, now);
-    if (level === undefined) this.levels.set(username, { failures: 1, at: now });
-    else level.failures += 1;
-  }
-
-  /** Users with failures on record (for tests). */
-  get size(): number {
-    return this.levels.size;
-  }
-
-  private current(username: string, now: number): Level | undefined {
-    const level = this.levels.get(username);
-    if (level === undefined) return undefined;
-    level.failures = Math.max(0, level.failures - Math.max(0, now - level.at) * this.leakPerMs);
-    level.at = now;
-    return level;
-  }
-}
-
 /** The handlers, with the look-up operations counting their 7001/7008 and refusing past the limit; the table itself when off. */
 export function withLookupThrottle(handlers: HandlerTable, limit: LookupFailureLimit | undefined): HandlerTable {
   if (limit === undefined) return handlers;
-  const throttle = new LookupThrottle(limit);
+  const throttle = new FailureThrottle(limit);
   const wrapped: HandlerTable = { ...handlers };
   for (const operation of LOOKUP_OPERATIONS) {
     const handler: Handler | undefined = handlers[operation];

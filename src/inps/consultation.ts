@@ -1,0 +1,208 @@
+/**
+ * The INPS side's reads, for every channel (the AttestatiMalattia SOAP
+ * service, the HTTP export and printed copies): one document by its protocol
+ * number, a worker's own documents, an employer's records over a period, and
+ * a printed form. Each read decides entitlement (entitlement.ts) and writes
+ * the access journal before anything is answered: no journal, no data.
+ *
+ * A reader who may not see a document is answered exactly as if it did not
+ * exist (same outcome, same work: a refused or missing look-up is journaled
+ * without being awaited, either way).
+ */
+import { GatewayError } from '../errors.js';
+import { renderForm } from '../print/render.js';
+import { attestatoFrom, certificatoFrom, ricoveroFrom } from '../print/fromStore.js';
+import type { Allegato } from '../print/model.js';
+import type {
+  CertificateRecord,
+  CertificateStore,
+  Employment,
+  EmploymentRegistry,
+  JournalSubjectKind,
+  PersonRegistry,
+  RicoveroRecord,
+} from '../store/port.js';
+import { absenceDays, documentId, entitledForms, formsOf, type InpsDocument, type InpsReader } from './entitlement.js';
+import type { EmployerRef, Lavoratore } from './attestato.js';
+import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, type ExportRecord } from './exportRecords.js';
+
+/** What the INPS side reads. The SQLite store is all three. */
+export interface InpsSources {
+  readonly store: Pick<CertificateStore, 'getCertificate' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker'>;
+  readonly registry: Pick<PersonRegistry, 'findPerson'>;
+  readonly employment: Pick<EmploymentRegistry, 'employs' | 'workersOf'>;
+}
+
+/** The access journal bound to one request (src/sac/journal.ts's RequestJournal is one). */
+export interface ReadJournal {
+  /** Resolves once the entries are committed: await it before answering. */
+  read(kind: JournalSubjectKind, ids: readonly string[]): Promise<void>;
+  /** A refused or missing look-up: recorded without delaying the answer. */
+  denied(kind: JournalSubjectKind, id: string): void;
+}
+
+/** More documents for one worker than any real one has (a bound on one read's memory). */
+export const MAX_DOCUMENTS_PER_WORKER = 5_000;
+
+/** The longest period an export or a list covers, in days (inclusive of both ends). */
+export const MAX_PERIOD_DAYS = 366;
+
+/** A read would exceed a bound of the INPS side (a period too long, a worker with too many documents). */
+export class InpsLimitError extends GatewayError {
+  readonly name = 'InpsLimitError';
+  readonly code = 'SAC_INPS_LIMIT';
+}
+
+/** A document the reader may see, with the forms they may get (the full one first). */
+export interface Entitled {
+  readonly doc: InpsDocument;
+  readonly forms: readonly Allegato[];
+}
+
+function journalKind(doc: InpsDocument): JournalSubjectKind {
+  return doc.tipo === 'certificato' ? 'certificato' : 'ricovero';
+}
+
+/** Days between two YYYY-MM-DD dates, inclusive of both (UTC arithmetic: whole days). */
+export function periodDays(dal: string, al: string): number {
+  return Math.round((Date.parse(`${al}T00:00:00Z`) - Date.parse(`${dal}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+function worker(registry: InpsSources['registry'], cf: string): Lavoratore {
+  const p = registry.findPerson(cf);
+  return { codiceFiscale: cf, cognome: p?.cognome ?? '', nome: p?.nome ?? '' };
+}
+
+export class InpsConsultation {
+  constructor(private readonly sources: InpsSources) {}
+
+  /**
+   * The documents a protocol number names (a PUC and a PUCIR live in two
+   * tables: in the rare case both exist, both are candidates).
+   */
+  private candidates(id: string): InpsDocument[] {
+    const out: InpsDocument[] = [];
+    const certificate = this.sources.store.getCertificate(id);
+    if (certificate) out.push({ tipo: 'certificato', record: certificate });
+    const ricovero = this.sources.store.getRicovero(id);
+    if (ricovero) out.push({ tipo: 'ricovero', record: ricovero });
+    return out;
+  }
+
+  /**
+   * One document by its protocol number, if `reader` may see it: journaled
+   * as read (awaited) when found; otherwise journaled as refused (not
+   * awaited) whether or not it exists, and undefined.
+   */
+  async lookUp(reader: InpsReader, id: string, journal: ReadJournal): Promise<Entitled | undefined> {
+    for (const doc of this.candidates(id)) {
+      const forms = entitledForms(reader, doc, (e, w, from, to) => this.sources.employment.employs(e, w, from, to));
+      if (forms.length > 0) {
+        await journal.read(journalKind(doc), [id]);
+        return { doc, forms };
+      }
+    }
+    journal.denied('certificato', id);
+    return undefined;
+  }
+
+  /** A worker's own documents (certificates with the diagnosis, and admissions), oldest reception first. */
+  async workerDocuments(workerCf: string, journal: ReadJournal): Promise<{ certificati: CertificateRecord[]; ricoveri: RicoveroRecord[] }> {
+    const certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+    const ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+    if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
+      throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
+    }
+    await Promise.all([
+      journal.read('certificato', certificati.map((c) => c.idCertificato)),
+      journal.read('ricovero', ricoveri.map((r) => r.idInizioRicovero)),
+    ]);
+    return { certificati, ricoveri };
+  }
+
+  /**
+   * An employer's records received on the days dal..al (inclusive, at most
+   * MAX_PERIOD_DAYS): attestati, cancellations, admissions and discharges of
+   * its workers, for absences overlapping an employment with it. Unsorted
+   * (the renderings sort: exportRecords.ts inDateOrder). Every certificate and
+   * admission answered is journaled before it returns.
+   */
+  async employerRecords(employerCf: string, dal: string, al: string, journal: ReadJournal): Promise<{ header: ExportHeader; records: ExportRecord[] }> {
+    const days = periodDays(dal, al);
+    if (!(days >= 1 && days <= MAX_PERIOD_DAYS)) throw new InpsLimitError(`period of ${days} days`);
+    // Every employment the employer ever had: a certificate received in the
+    // period may be about an absence in an employment that has since ended.
+    const employments = this.sources.employment.workersOf(employerCf, '0001-01-01', '9999-12-31');
+    const byWorker = new Map<string, Employment[]>();
+    for (const e of employments) {
+      const list = byWorker.get(e.workerCf);
+      if (list) list.push(e);
+      else byWorker.set(e.workerCf, [e]);
+    }
+    const latest = employments.reduce<Employment | undefined>((a, e) => (a === undefined || e.from > a.from ? e : a), undefined);
+    const employer: EmployerRef = { codiceFiscale: employerCf, matricolaInps: latest?.matricolaInps ?? '', codSede: latest?.codSede ?? '' };
+    const header: ExportHeader = { employer, dal, al };
+    const period = { dal, al };
+    const records: ExportRecord[] = [];
+    const certificateIds: string[] = [];
+    const ricoveroIds: string[] = [];
+    let seen = 0;
+    for (const [workerCf, jobs] of byWorker) {
+      // Many workers: let other requests run between chunks of reads.
+      if (++seen % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+      const ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+      if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
+        throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
+      }
+      let lavoratore: Lavoratore | undefined;
+      const docs: InpsDocument[] = [
+        ...certificati.map((record): InpsDocument => ({ tipo: 'certificato', record })),
+        ...ricoveri.map((record): InpsDocument => ({ tipo: 'ricovero', record })),
+      ];
+      for (const doc of docs) {
+        const absence = absenceDays(doc);
+        const job = jobs.find((e) => e.from <= absence.to && (e.to === null || e.to >= absence.from));
+        if (job === undefined) continue;
+        lavoratore ??= worker(this.sources.registry, workerCf);
+        const events =
+          doc.tipo === 'certificato'
+            ? recordsOfCertificate(doc.record, lavoratore, sameRef(job, employer) ? undefined : refOf(job))
+            : recordsOfRicovero(doc.record, lavoratore);
+        const inside = events.filter((r) => inPeriod(r, period));
+        if (inside.length === 0) continue;
+        records.push(...inside);
+        (doc.tipo === 'certificato' ? certificateIds : ricoveroIds).push(documentId(doc));
+      }
+    }
+    await Promise.all([journal.read('certificato', certificateIds), journal.read('ricovero', ricoveroIds)]);
+    return { header, records };
+  }
+
+  /**
+   * A printed form of a document the reader may see: undefined when they may
+   * not see the document, 'non_spettante' when they may see it but not this
+   * form (an employer asking for the certificato), else the PDF.
+   */
+  async print(reader: InpsReader, id: string, form: Allegato | undefined, journal: ReadJournal): Promise<{ form: Allegato; pdf: Buffer } | 'non_spettante' | undefined> {
+    const found = await this.lookUp(reader, id, journal);
+    if (found === undefined) return undefined;
+    const chosen = form ?? found.forms[0]!;
+    if (!found.forms.includes(chosen)) return 'non_spettante';
+    return { form: chosen, pdf: await renderForm(this.printable(found.doc, chosen)) };
+  }
+
+  private printable(doc: InpsDocument, form: Allegato) {
+    const sources = { findPerson: (cf: string) => this.sources.registry.findPerson(cf), getRicovero: (id: string) => this.sources.store.getRicovero(id) };
+    if (doc.tipo === 'ricovero') return ricoveroFrom(doc.record, sources);
+    return form === formsOf(doc).full ? certificatoFrom(doc.record, sources) : attestatoFrom(doc.record, sources);
+  }
+}
+
+function refOf(e: Employment): EmployerRef {
+  return { codiceFiscale: e.employerCf, matricolaInps: e.matricolaInps, codSede: e.codSede };
+}
+
+function sameRef(e: Employment, ref: EmployerRef): boolean {
+  return e.matricolaInps === ref.matricolaInps && e.codSede === ref.codSede;
+}
