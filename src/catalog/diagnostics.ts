@@ -125,7 +125,7 @@ export const DIAGNOSTICS = {
   TROPPI_DOCUMENTI: {
     code: '7022',
     sezione: '{sezione}',
-    testo: 'La richiesta supera il numero massimo di documenti per lavoratore ({massimo}): rivolgersi al gestore del servizio.',
+    testo: 'La richiesta supera il numero massimo di documenti consultabili in una sola volta ({massimo}): suddividere il periodo richiesto.',
   },
 
   // 8001: hours of service by kind of user (src/sac/timeBands.ts).

@@ -28,7 +28,10 @@ import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, t
 
 /** What the INPS side reads. The SQLite store is all three. */
 export interface InpsSources {
-  readonly store: Pick<CertificateStore, 'getCertificate' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker'>;
+  readonly store: Pick<
+    CertificateStore,
+    'getCertificate' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker' | 'certificatesForEmployer' | 'ricoveriForEmployer'
+  >;
   readonly registry: Pick<PersonRegistry, 'findPerson'>;
   readonly employment: Pick<EmploymentRegistry, 'employs' | 'workersOf'>;
 }
@@ -43,6 +46,9 @@ export interface ReadJournal {
 
 /** More documents for one worker than any real one has (a bound on one read's memory). */
 export const MAX_DOCUMENTS_PER_WORKER = 5_000;
+
+/** The most documents one export reads (a bound on one request's memory: about 2 KB each). */
+export const MAX_DOCUMENTS_PER_EXPORT = 100_000;
 
 /** The longest period an export or a list covers, in days (inclusive of both ends). */
 export const MAX_PERIOD_DAYS = 366;
@@ -130,8 +136,13 @@ export class InpsConsultation {
   async employerRecords(employerCf: string, dal: string, al: string, journal: ReadJournal): Promise<{ header: ExportHeader; records: ExportRecord[] }> {
     const days = periodDays(dal, al);
     if (!(days >= 1 && days <= MAX_PERIOD_DAYS)) throw new InpsLimitError(`period of ${days} days`);
-    // Every employment the employer ever had: a certificate received in the
+    // Two statements, whatever the number of workers: the store joins the
+    // employment registry with the documents received in the period. Every
+    // employment the employer ever had counts: a certificate received in the
     // period may be about an absence in an employment that has since ended.
+    const certificati = this.sources.store.certificatesForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
+    const ricoveri = this.sources.store.ricoveriForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
+    if (certificati.length + ricoveri.length > MAX_DOCUMENTS_PER_EXPORT) throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_EXPORT} documents in one export`);
     const employments = this.sources.employment.workersOf(employerCf, '0001-01-01', '9999-12-31');
     const byWorker = new Map<string, Employment[]>();
     for (const e of employments) {
@@ -146,34 +157,26 @@ export class InpsConsultation {
     const records: ExportRecord[] = [];
     const certificateIds: string[] = [];
     const ricoveroIds: string[] = [];
-    let seen = 0;
-    for (const [workerCf, jobs] of byWorker) {
-      // Many workers: let other requests run between chunks of reads.
-      if (++seen % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
-      const ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
-      if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
-        throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
-      }
-      let lavoratore: Lavoratore | undefined;
-      const docs: InpsDocument[] = [
-        ...certificati.map((record): InpsDocument => ({ tipo: 'certificato', record })),
-        ...ricoveri.map((record): InpsDocument => ({ tipo: 'ricovero', record })),
-      ];
-      for (const doc of docs) {
-        const absence = absenceDays(doc);
-        const job = jobs.find((e) => e.from <= absence.to && (e.to === null || e.to >= absence.from));
-        if (job === undefined) continue;
-        lavoratore ??= worker(this.sources.registry, workerCf);
-        const events =
-          doc.tipo === 'certificato'
-            ? recordsOfCertificate(doc.record, lavoratore, sameRef(job, employer) ? undefined : refOf(job))
-            : recordsOfRicovero(doc.record, lavoratore);
-        const inside = events.filter((r) => inPeriod(r, period));
-        if (inside.length === 0) continue;
-        records.push(...inside);
-        (doc.tipo === 'certificato' ? certificateIds : ricoveroIds).push(documentId(doc));
-      }
+    const names = new Map<string, Lavoratore>();
+    const docs: InpsDocument[] = [
+      ...certificati.map((record): InpsDocument => ({ tipo: 'certificato', record })),
+      ...ricoveri.map((record): InpsDocument => ({ tipo: 'ricovero', record })),
+    ];
+    for (const doc of docs) {
+      const workerCf = doc.record.lavoratoreCf;
+      const absence = absenceDays(doc);
+      const job = byWorker.get(workerCf)?.find((e) => e.from <= absence.to && (e.to === null || e.to >= absence.from));
+      if (job === undefined) continue;
+      let lavoratore = names.get(workerCf);
+      if (lavoratore === undefined) names.set(workerCf, (lavoratore = worker(this.sources.registry, workerCf)));
+      const events =
+        doc.tipo === 'certificato'
+          ? recordsOfCertificate(doc.record, lavoratore, sameRef(job, employer) ? undefined : refOf(job))
+          : recordsOfRicovero(doc.record, lavoratore);
+      const inside = events.filter((r) => inPeriod(r, period));
+      if (inside.length === 0) continue;
+      records.push(...inside);
+      (doc.tipo === 'certificato' ? certificateIds : ricoveroIds).push(documentId(doc));
     }
     await Promise.all([journal.read('certificato', certificateIds), journal.read('ricovero', ricoveroIds)]);
     return { header, records };

@@ -275,6 +275,15 @@ export interface CertificateStore extends SandboxInspectStore {
   certificatesOfWorker(lavoratoreCf: string, limit: number): CertificateRecord[];
   /** A worker's admissions, oldest reception first, at most `limit`. */
   ricoveriOfWorker(lavoratoreCf: string, limit: number): RicoveroRecord[];
+  /**
+   * The certificates of every worker the employer ever employed (the
+   * employment registry) received or cancelled on the days dal..al
+   * (YYYY-MM-DD, Europe/Rome, inclusive), at most `limit`, in no order.
+   * Whether each absence falls in an employment is the caller's check.
+   */
+  certificatesForEmployer(employerCf: string, dal: string, al: string, limit: number): CertificateRecord[];
+  /** The same for admissions. */
+  ricoveriForEmployer(employerCf: string, dal: string, al: string, limit: number): RicoveroRecord[];
   /** Cancel an active certificate. */
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome>;
   /** Mark an active certificate rectified and store its rectification, in one transaction. */

@@ -151,6 +151,18 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
       certificatesOfWorker: db.prepare<[string, number], CertificateRow>(
         'SELECT * FROM certificati WHERE lavoratore_cf = ? ORDER BY data_ricezione, id_certificato LIMIT ?',
       ),
+      // Through rapporti_by_datore, then each worker's certificates by migration 10's index; the
+      // day of a reception or cancellation is its first ten characters (written with Rome's offset).
+      certificatesForEmployer: db.prepare<{ employer: string; dal: string; al: string; limit: number }, CertificateRow>(
+        `SELECT * FROM certificati WHERE lavoratore_cf IN (SELECT lavoratore_cf FROM rapporti_lavoro WHERE datore_cf = @employer)
+           AND (substr(data_ricezione, 1, 10) BETWEEN @dal AND @al OR substr(data_annullamento, 1, 10) BETWEEN @dal AND @al)
+           LIMIT @limit`,
+      ),
+      ricoveriForEmployer: db.prepare<{ employer: string; dal: string; al: string; limit: number }, RicoveroRow>(
+        `SELECT * FROM ricoveri WHERE lavoratore_cf IN (SELECT lavoratore_cf FROM rapporti_lavoro WHERE datore_cf = @employer)
+           AND (substr(data_ricezione, 1, 10) BETWEEN @dal AND @al OR substr(data_annullamento, 1, 10) BETWEEN @dal AND @al)
+           LIMIT @limit`,
+      ),
       ricoveriOfWorker: db.prepare<[string, number], RicoveroRow>(
         'SELECT * FROM ricoveri WHERE lavoratore_cf = ? ORDER BY data_ricezione, id_inizio_ricovero LIMIT ?',
       ),
@@ -279,6 +291,14 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
 
   ricoveriOfWorker(lavoratoreCf: string, limit: number): RicoveroRecord[] {
     return this.stmt.ricoveriOfWorker.all(lavoratoreCf, limit).map(ricoveroFromRow);
+  }
+
+  certificatesForEmployer(employerCf: string, dal: string, al: string, limit: number): CertificateRecord[] {
+    return this.stmt.certificatesForEmployer.all({ employer: employerCf, dal, al, limit }).map(certificateFromRow);
+  }
+
+  ricoveriForEmployer(employerCf: string, dal: string, al: string, limit: number): RicoveroRecord[] {
+    return this.stmt.ricoveriForEmployer.all({ employer: employerCf, dal, al, limit }).map(ricoveroFromRow);
   }
 
   cancelCertificate(idCertificato: string, idAnnullamento: string, dataAnnullamento: string, by: JournalStamp): Promise<CancelOutcome> {
