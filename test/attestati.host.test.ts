@@ -125,3 +125,20 @@ test("the access log's metrics carry the service's operations", async () => {
   assert.match(metrics, /sac_requests_total\{operation="ConsultaDocumento",outcome="RATE_LIMITED"\}|sac_requests_total\{operation="unknown",outcome="RATE_LIMITED"\}/);
   assert.equal(operationOf('ConsultaAttestato').soapAction, 'http://ws.attestati.inps.sac-gateway.org/ConsultaAttestato');
 });
+
+test("SAC_TIME_BANDS applies to the service's calls, per kind of user, as to CertificatiMedici's", async () => {
+  const banded = await startGateway({ SAC_TIME_BANDS: 'lavoratore=08:00-09:00' });
+  try {
+    // 10:00 in Rome: outside the workers' band; the employers have none.
+    banded.clock.set('2026-11-25T09:00:00.000Z');
+    const refused = parseAnswer(await call(banded.url, 'ElencoDocumentiLavoratore', {}, LAVORATORE), 'ElencoDocumentiLavoratore');
+    assert.equal(errorCode(refused), '8001');
+    assert.match(refused.errors[0]!.descrizione, /08:00-09:00/);
+    const served = parseAnswer(await call(banded.url, 'ElencoDocumentiDatore', { dal: '2026-11-25', al: '2026-11-25' }, DATORE), 'ElencoDocumentiDatore');
+    assert.equal(served.ok, true);
+    banded.clock.set('2026-11-25T07:30:00.000Z');
+    assert.equal(parseAnswer(await call(banded.url, 'ElencoDocumentiLavoratore', {}, LAVORATORE), 'ElencoDocumentiLavoratore').ok, true);
+  } finally {
+    await banded.stop();
+  }
+});
