@@ -16,6 +16,9 @@ import { journalLoginFailure } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { certificatiMediciService } from './sac/service.js';
+import { ATTESTATI_XSD_PATH } from './attestati/contract.js';
+import { attestatiMalattiaService } from './attestati/service.js';
+import { InpsConsultation } from './inps/consultation.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
@@ -34,7 +37,7 @@ export interface GatewayOptions {
   /** What GET /metrics answers: this gateway's own metrics by default, the cluster's aggregate in a worker. */
   readonly metricsSource?: (own: GatewayMetrics) => MetricsSource;
   /**
-   * More SOAP services hosted after CertificatiMedici, each a descriptor run
+   * More SOAP services hosted after CertificatiMedici and AttestatiMalattia, each a descriptor run
    * by its own SoapPipeline (src/soap/service.ts). Their owner disposes of
    * their schemas.
    */
@@ -157,8 +160,25 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     annotate: inspector?.annotate,
     clockFor: sandbox && ((username: string) => sandbox.clockFor(username)),
   });
+  // The INPS side (issue 12): attestati, consultation and printed copies, read through InpsConsultation only.
+  const attestatiSchema = ContractSchema.load(ATTESTATI_XSD_PATH);
+  const attestati = attestatiMalattiaService({
+    schema: attestatiSchema,
+    consultation: new InpsConsultation({ store, registry: store, employment: store }),
+    store,
+    registry: store,
+    clock,
+    xmlLimits: config.xmlLimits,
+    // Failed look-ups by CF and protocol number, per user and per client address (SAC_LOOKUP_FAILURES).
+    lookupFailures: config.lookupFailures,
+    timeBands: config.admission.timeBands,
+  });
   // The services this gateway hosts: each a descriptor, all behind the same login, admission control and limits.
-  const hosted: HostedService[] = [{ contract: certificatiMedici.contract, pipeline: new SoapPipeline(certificatiMedici) }, ...(options.moreServices ?? [])];
+  const hosted: HostedService[] = [
+    { contract: certificatiMedici.contract, pipeline: new SoapPipeline(certificatiMedici) },
+    { contract: attestati.contract, pipeline: new SoapPipeline(attestati) },
+    ...(options.moreServices ?? []),
+  ];
   const metrics = new GatewayMetrics();
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
@@ -198,6 +218,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       if (outcome.forced) logger.warn({ deadlineMs: config.edge.shutdownDeadlineMs }, 'shutdown deadline reached: open connections closed');
       if (outcome.abandoned > 0) logger.warn({ calls: outcome.abandoned }, 'calls still running at shutdown');
       schema.dispose();
+      attestatiSchema.dispose();
       await store.close();
     },
   };

@@ -6,7 +6,7 @@
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
  * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle (7020-7029 the INPS side's documents), 8xxx the
  * service's schedule, load and resubmissions (8001 time bands, 8002-8009
- * maintenance windows and the paper fallback, 8010 resubmissions, 8011 failed look-ups), 9xxx
+ * maintenance windows and the paper fallback, 8010 resubmissions, 8011-8012 failed look-ups), 9xxx
  * system. System notices (ricevutaInfo) take codes from the same ranges.
  */
 import { GatewayError } from '../errors.js';
@@ -41,7 +41,7 @@ export const DIAGNOSTICS = {
   SCHEMA_LUNGHEZZA_MINIMA: { code: '1005', sezione: VARIABLE, testo: 'La lunghezza del campo {campo} è {lunghezza}: il minimo è {limite} caratteri.' },
   SCHEMA_TESTO_NON_AMMESSO: { code: '1006', sezione: VARIABLE, testo: "L'elemento {campo} deve contenere solo altri elementi, non testo." },
   SCHEMA_ATTRIBUTO_NON_AMMESSO: { code: '1007', sezione: VARIABLE, testo: "L'elemento {campo} non ammette attributi ({attributo})." },
-  SCHEMA_NAMESPACE_NON_AMMESSO: { code: '1008', sezione: VARIABLE, testo: "L'elemento {campo} va scritto senza namespace: solo l'elemento radice della richiesta appartiene a http://cert.sanita.finanze.it/." },
+  SCHEMA_NAMESPACE_NON_AMMESSO: { code: '1008', sezione: VARIABLE, testo: "L'elemento {campo} va scritto senza namespace: solo l'elemento radice della richiesta appartiene a {namespace}." },
   SCHEMA_NON_CONFORME: { code: '1099', sezione: VARIABLE, testo: 'Il campo {campo} non è conforme allo schema del servizio.' },
 
   // 2xxx: who is asking, and whether they may.
@@ -143,6 +143,12 @@ export const DIAGNOSTICS = {
     sezione: '{operazione}',
     testo: 'Troppe richieste recenti di questo utente indicavano un identificativo (PUC o PUCIR) inesistente o non proprio: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo.',
   },
+  // 8012: the same, counted per client address (the AttestatiMalattia service's look-ups by CF and protocol number, src/attestati/lookupThrottle.ts).
+  TROPPE_RICERCHE_FALLITE_INDIRIZZO: {
+    code: '8012',
+    sezione: '{operazione}',
+    testo: "Troppe richieste recenti da questo indirizzo di rete indicavano un identificativo (PUC o PUCIR) inesistente o non consultabile: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo e il codice fiscale.",
+  },
   // 8010: resubmissions (src/sac/idempotency.ts).
   MESSAGE_ID_RIUSATO: {
     code: '8010',
@@ -218,7 +224,7 @@ export const FAULTS = {
   SOAP_VERSION: { faultcode: 'VersionMismatch', faultstring: 'Il servizio accetta solo SOAP 1.1 (namespace http://schemas.xmlsoap.org/soap/envelope/).', httpStatus: 500 },
   ENVELOPE_STRUCTURE: { faultcode: 'Client', faultstring: 'Envelope SOAP non valido: {dettaglio}.', httpStatus: 500 },
   MUST_UNDERSTAND: { faultcode: 'MustUnderstand', faultstring: "L'intestazione {header} è marcata mustUnderstand ma il servizio non la gestisce.", httpStatus: 500 },
-  UNKNOWN_OPERATION: { faultcode: 'Client', faultstring: "Operazione sconosciuta: l'elemento {elemento} non corrisponde a nessuna operazione di CertificatiMedici.", httpStatus: 500 },
+  UNKNOWN_OPERATION: { faultcode: 'Client', faultstring: "Operazione sconosciuta: l'elemento {elemento} non corrisponde a nessuna operazione di {servizio}.", httpStatus: 500 },
   SOAPACTION_MISMATCH: { faultcode: 'Client', faultstring: "La SOAPAction '{action}' non corrisponde al contenuto del messaggio ({operazione}).", httpStatus: 500 },
   NOT_IMPLEMENTED: { faultcode: 'Server', faultstring: "L'operazione {operazione} non è ancora disponibile in questa versione del servizio.", httpStatus: 500 },
   INTERNAL: { faultcode: 'Server', faultstring: 'Errore interno del servizio: la richiesta non è stata registrata. Riprovare.', httpStatus: 500 },

@@ -5,6 +5,7 @@
  * or external assets, every interpolated value escaped. Written by hand: a
  * template engine would be a dependency for one page.
  */
+import { ATTESTATI_PATH, ATTESTATI_SERVICE_NAME, ATTESTATI_XSD_FILE_NAME } from '../attestati/contract.js';
 import type { FastifyInstance } from 'fastify';
 import { CERT_NS, OPERATIONS, soapActionOf, type OperationName } from '../contract/operations.js';
 import { readFileSync } from 'node:fs';
@@ -144,6 +145,8 @@ Le operazioni si inviano in <code>POST</code> a <code>${e(SERVICE_PATH)}</code> 
 <ul>
 <li><a href="${e(`${SERVICE_PATH}?wsdl`)}">WSDL</a></li>
 <li><a href="${e(`${SERVICE_PATH}?xsd=${XSD_FILE_NAME}`)}">XSD (${e(XSD_FILE_NAME)})</a></li>
+<li>Servizio <strong>${e(ATTESTATI_SERVICE_NAME)}</strong> (lato INPS: attestati, consultazione, copie stampabili), in <code>POST</code> a <code>${e(ATTESTATI_PATH)}</code>:
+<a href="${e(`${ATTESTATI_PATH}?wsdl`)}">WSDL</a>, <a href="${e(`${ATTESTATI_PATH}?xsd=${ATTESTATI_XSD_FILE_NAME}`)}">XSD (${e(ATTESTATI_XSD_FILE_NAME)})</a></li>
 <li>Certificato per cifrare il pincode: <a href="${e(CERT_PEM_PATH)}">PEM</a>, <a href="${e(CERT_DER_PATH)}">DER</a></li>
 <li><a href="${e(DIAGNOSTICS_PATH)}">Diagnostiche e fault</a> (catalogo completo)</li>
 <li><a href="${e(SOAPUI_PATH)}" download>Progetto SoapUI 5</a>: una suite di test per operazione, con richieste valide e non valide

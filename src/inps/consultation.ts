@@ -112,12 +112,28 @@ export class InpsConsultation {
     return undefined;
   }
 
-  /** A worker's own documents (certificates with the diagnosis, and admissions), oldest reception first. */
-  async workerDocuments(workerCf: string, journal: ReadJournal): Promise<{ certificati: CertificateRecord[]; ricoveri: RicoveroRecord[] }> {
-    const certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
-    const ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+  /**
+   * A worker's own documents (certificates with the diagnosis, and admissions), oldest reception first.
+   * With `period`, only those whose absence (absenceDays) touches one of its days (either end may be
+   * open): only what is answered is journaled.
+   */
+  async workerDocuments(
+    workerCf: string,
+    journal: ReadJournal,
+    period: { readonly dal?: string | undefined; readonly al?: string | undefined } = {},
+  ): Promise<{ certificati: CertificateRecord[]; ricoveri: RicoveroRecord[] }> {
+    let certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+    let ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
       throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
+    }
+    if (period.dal !== undefined || period.al !== undefined) {
+      const touches = (doc: InpsDocument): boolean => {
+        const days = absenceDays(doc);
+        return (period.dal === undefined || days.to >= period.dal) && (period.al === undefined || days.from <= period.al);
+      };
+      certificati = certificati.filter((record) => touches({ tipo: 'certificato', record }));
+      ricoveri = ricoveri.filter((record) => touches({ tipo: 'ricovero', record }));
     }
     await Promise.all([
       journal.read('certificato', certificati.map((c) => c.idCertificato)),
@@ -192,7 +208,17 @@ export class InpsConsultation {
     if (found === undefined) return undefined;
     const chosen = form ?? found.forms[0]!;
     if (!found.forms.includes(chosen)) return 'non_spettante';
-    return { form: chosen, pdf: await renderForm(this.printable(found.doc, chosen)) };
+    return { form: chosen, pdf: await this.printEntitled(found, chosen) };
+  }
+
+  /**
+   * The PDF of a form of a document lookUp answered (already journaled), for
+   * a caller that must say which forms the reader may get when it asks for
+   * another (the SOAP service's 7021). `form` must be one of `found.forms`.
+   */
+  async printEntitled(found: Entitled, form: Allegato): Promise<Buffer> {
+    if (!found.forms.includes(form)) throw new Error(`form ${form} is not among the reader's (${found.forms.join(', ')})`);
+    return renderForm(this.printable(found.doc, form));
   }
 
   private printable(doc: InpsDocument, form: Allegato) {

@@ -174,7 +174,7 @@ export function readEnvelope<Op extends SoapOperation>(doc: XmlDocument, operati
   const operation = operations.find(payloadNs, localName(payload));
   if (!operation) {
     const ns = payloadNs ? `{${payloadNs}}` : '';
-    throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200) });
+    throw new SoapFault('UNKNOWN_OPERATION', { elemento: `${ns}${localName(payload)}`.slice(0, 200), servizio: operations.serviceName });
   }
   return { operation, payload, messageId };
 }

@@ -107,6 +107,11 @@ export class OperationIndex<Op extends SoapOperation> {
     return this.contract.namespace;
   }
 
+  /** The service's name, as its faults name it (an unknown operation "of" this service). */
+  get serviceName(): string {
+    return this.contract.name;
+  }
+
   find(namespace: string, localName: string): Op | undefined {
     return namespace === this.contract.namespace ? this.byRequestElement.get(localName) : undefined;
   }

@@ -237,7 +237,8 @@ function translate(rawMessage: string, payload: NodePtr, node: NodePtr, path: st
   if ((m = /^This element is not expected\.(?: Expected is(?: one of)? \( ([^)]*) \))?/.exec(text))) {
     const expected = expectedList(m[1]);
     if (isElement && namespaceUri(node) && expected.includes(localName(node))) {
-      return diagnostic('SCHEMA_NAMESPACE_NON_AMMESSO', { campo }, campo);
+      // The namespace named is the payload root's: the validated service's own, whichever it is.
+      return diagnostic('SCHEMA_NAMESPACE_NON_AMMESSO', { campo, namespace: namespaceUri(payload) }, campo);
     }
     // A missing element only when this one is declared after it (a gap before a known field);
     // a stray or undeclared element is reported as itself, at its own path.
