@@ -61,6 +61,11 @@ class BoundJournal implements RequestJournal {
   }
 }
 
+/** The access journal bound to one request's caller (also for channels other than the SOAP pipeline: the INPS side's HTTP routes). */
+export function bindJournal(store: CertificateStore, clock: Clock, actor: Actor): RequestJournal {
+  return new BoundJournal(store, clock, actor);
+}
+
 /** The services one request's handler gets: the shared ones and the journal bound to its caller. */
 export function requestServices(shared: SharedServices, actor: Actor, clock: Clock = shared.clock): Services {
   // Field by field, not a spread: measured 0.65 µs for the spread, next to nothing for the literal.
