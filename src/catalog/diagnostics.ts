@@ -143,6 +143,15 @@ export const DIAGNOSTICS = {
     sezione: '{operazione}',
     testo: 'Troppe richieste recenti di questo utente indicavano un identificativo (PUC o PUCIR) inesistente o non proprio: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo.',
   },
+  // 7026-7028 and 8015: the INPS side's HTTP routes (src/http/inpsRoutes.ts): query parameters, failed look-ups by address.
+  PARAMETRO_NON_PREVISTO: { code: '7026', sezione: '{parametro}', testo: "Il parametro {parametro} non è previsto (o è ripetuto): sono ammessi solo {ammessi}, una volta ciascuno." },
+  PARAMETRO_MANCANTE: { code: '7027', sezione: '{parametro}', testo: 'Manca il parametro obbligatorio {parametro} ({formato}).' },
+  PARAMETRO_NON_VALIDO: { code: '7028', sezione: '{parametro}', testo: "Il valore del parametro {parametro} non rispetta il formato previsto ({formato})." },
+  TROPPE_RICERCHE_FALLITE_INDIRIZZO: {
+    code: '8015',
+    sezione: '{operazione}',
+    testo: 'Troppe richieste recenti da questo indirizzo indicavano un documento inesistente o non consultabile: la richiesta non è stata eseguita. Riprovare tra {secondi} secondi, controllando il numero di protocollo.',
+  },
   // 8010: resubmissions (src/sac/idempotency.ts).
   MESSAGE_ID_RIUSATO: {
     code: '8010',
