@@ -12,7 +12,8 @@ import { GatewayMetrics } from './http/metrics.js';
 import type { MetricsSource } from './http/metricsRoute.js';
 import { explainListenFailure } from './http/listenError.js';
 import { buildServer, type HostedService } from './http/server.js';
-import { journalLoginFailure } from './sac/journal.js';
+import { bindJournal, journalLoginFailure } from './sac/journal.js';
+import { InpsConsultation } from './inps/consultation.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { certificatiMediciService } from './sac/service.js';
@@ -163,7 +164,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox });
+  // The INPS side over HTTP: every read through InpsConsultation, journaled as the caller, from the caller's address.
+  const inps = {
+    consultation: new InpsConsultation({ store, registry: store, employment: store }),
+    journal: (actor: { username: string; clientAddress: string; operation: string }) => bindJournal(store, clock, actor),
+    lookupFailures: config.lookupFailures,
+  };
+  const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox, inps });
   const server = edge.app;
 
   const gateway: Gateway = {
