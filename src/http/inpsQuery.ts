@@ -28,12 +28,13 @@ export type QueryResult<N extends string> = { readonly ok: true; readonly values
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ALLEGATO = /^[A-E]$/;
 
-/** Longest parameter name echoed back in a refusal (a hostile client's name is bounded and printable). */
+/** Longest parameter name echoed back in a refusal (a hostile client's name is bounded and made harmless). */
 const NAME_MAX = 32;
 
 function shown(name: string): string {
   const bounded = name.length > NAME_MAX ? `${name.slice(0, NAME_MAX)}…` : name;
-  return bounded.replace(/[^\x20-\x7e\u00a0-\u00ff]/g, '?');
+  // Letters, digits and a few marks only: the text may be shown on a page or a terminal.
+  return bounded.replace(/[^A-Za-z0-9_.\-[\]]/g, '?');
 }
 
 function valid(kind: ParameterKind, value: string): boolean {
