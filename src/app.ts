@@ -12,7 +12,7 @@ import { GatewayMetrics } from './http/metrics.js';
 import type { MetricsSource } from './http/metricsRoute.js';
 import { explainListenFailure } from './http/listenError.js';
 import { buildServer, type HostedService } from './http/server.js';
-import { bindJournal, journalLoginFailure } from './sac/journal.js';
+import { journalLoginFailure, requestJournal } from './sac/journal.js';
 import { InpsConsultation } from './inps/consultation.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
@@ -167,7 +167,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   // The INPS side over HTTP: every read through InpsConsultation, journaled as the caller, from the caller's address.
   const inps = {
     consultation: new InpsConsultation({ store, registry: store, employment: store }),
-    journal: (actor: { username: string; clientAddress: string; operation: string }) => bindJournal(store, clock, actor),
+    journal: (actor: { username: string; clientAddress: string; operation: string }) => requestJournal(store, clock, actor),
     lookupFailures: config.lookupFailures,
   };
   const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox, inps });

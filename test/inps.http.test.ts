@@ -211,12 +211,14 @@ describe('GET /inps/lavoratore/documenti.json', () => {
     for (const other of [ids.c2, ids.c3, LAVORATORE2.user, VERDI]) assert.ok(!text.includes(other), `another worker's ${other}`);
   });
 
-  test('the other worker: only theirs; a reception-day filter; other kinds refused', async () => {
+  test('the other worker: only theirs; a period filter; other kinds refused', async () => {
     const docs = (await (await world.get('/inps/lavoratore/documenti.json', LAVORATORE2)).json()) as Documents;
     assert.deepEqual(docs.certificati.map((c) => `${c.idCertificato}:${c.stato}`), [`${world.ids.c2}:annullato`]);
     assert.deepEqual(docs.ricoveri, []);
+    // The filter is on the absence (as AttestatiMalattia's): up to 24 Nov, the sickness of that day and the
+    // discharge whose convalescence runs from the admission on 20 Nov; not the sickness starting on 25 Nov.
     const yesterday = (await (await world.get(`/inps/lavoratore/documenti.json?al=${YESTERDAY}`, LAVORATORE)).json()) as Documents;
-    assert.deepEqual(yesterday.certificati.map((c) => c.idCertificato), [world.ids.c0]);
+    assert.deepEqual(yesterday.certificati.map((c) => c.idCertificato).sort(), [world.ids.c0, world.ids.d1].sort());
     const today = (await (await world.get(`/inps/lavoratore/documenti.json?dal=${TODAY}&al=${TODAY}`, LAVORATORE)).json()) as Documents;
     assert.equal(today.certificati.length, 3);
     await problem(await world.get(`/inps/lavoratore/documenti.json?dal=${TODAY}&al=${YESTERDAY}`, LAVORATORE), 400, '4013');

@@ -230,7 +230,7 @@ describe('failed look-ups throttled (SAC_LOOKUP_FAILURES=3/10m: 3 per user, 15 p
     await other.arrayBuffer();
   });
 
-  test('past the address\'s allowance: every user from it gets 429 8015', async () => {
+  test('past the address\'s allowance: every user from it gets 429 8012', async () => {
     // 3 failures so far from 127.0.0.1; 12 more from users with allowance left.
     const users = [MEDICO, MEDICO2, OPERATORE, REGIONE];
     for (const who of users) {
@@ -243,6 +243,6 @@ describe('failed look-ups throttled (SAC_LOOKUP_FAILURES=3/10m: 3 per user, 15 p
     const throttled = await small.get(stampa(small.ids.c1), DATORE);
     assert.equal(throttled.status, 429);
     assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
-    assert.equal(((await throttled.json()) as { codice: string }).codice, '8015');
+    assert.equal(((await throttled.json()) as { codice: string }).codice, '8012');
   });
 });

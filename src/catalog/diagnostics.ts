@@ -6,7 +6,7 @@
  * Code ranges: 1xxx schema, 2xxx identity, 3xxx worker, 4xxx dates,
  * 5xxx diagnosis, 6xxx addresses, 7xxx certificate lifecycle (7020-7029 the INPS side's documents), 8xxx the
  * service's schedule, load and resubmissions (8001 time bands, 8002-8009
- * maintenance windows and the paper fallback, 8010 resubmissions, 8011 failed look-ups), 9xxx
+ * maintenance windows and the paper fallback, 8010 resubmissions, 8011-8012 failed look-ups), 9xxx
  * system. System notices (ricevutaInfo) take codes from the same ranges.
  */
 import { GatewayError } from '../errors.js';
@@ -112,6 +112,10 @@ export const DIAGNOSTICS = {
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
 
   // 7020-7029: the INPS side's documents (src/inps/): attestati, notices, printed copies.
+  // 7026-7028: query parameters of the INPS side's HTTP routes (src/http/inpsQuery.ts).
+  PARAMETRO_NON_PREVISTO: { code: '7026', sezione: '{parametro}', testo: "Il parametro {parametro} non è previsto (o è ripetuto): sono ammessi solo {ammessi}, una volta ciascuno." },
+  PARAMETRO_MANCANTE: { code: '7027', sezione: '{parametro}', testo: 'Manca il parametro obbligatorio {parametro} ({formato}).' },
+  PARAMETRO_NON_VALIDO: { code: '7028', sezione: '{parametro}', testo: "Il valore del parametro {parametro} non rispetta il formato previsto ({formato})." },
   DOCUMENTO_NON_TROVATO: {
     code: '7020',
     sezione: '{sezione}',
@@ -143,14 +147,11 @@ export const DIAGNOSTICS = {
     sezione: '{operazione}',
     testo: 'Troppe richieste recenti di questo utente indicavano un identificativo (PUC o PUCIR) inesistente o non proprio: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo.',
   },
-  // 7026-7028 and 8015: the INPS side's HTTP routes (src/http/inpsRoutes.ts): query parameters, failed look-ups by address.
-  PARAMETRO_NON_PREVISTO: { code: '7026', sezione: '{parametro}', testo: "Il parametro {parametro} non è previsto (o è ripetuto): sono ammessi solo {ammessi}, una volta ciascuno." },
-  PARAMETRO_MANCANTE: { code: '7027', sezione: '{parametro}', testo: 'Manca il parametro obbligatorio {parametro} ({formato}).' },
-  PARAMETRO_NON_VALIDO: { code: '7028', sezione: '{parametro}', testo: "Il valore del parametro {parametro} non rispetta il formato previsto ({formato})." },
+  // 8012: the same, counted per client address (the AttestatiMalattia service's look-ups by CF and protocol number, src/attestati/lookupThrottle.ts).
   TROPPE_RICERCHE_FALLITE_INDIRIZZO: {
-    code: '8015',
+    code: '8012',
     sezione: '{operazione}',
-    testo: 'Troppe richieste recenti da questo indirizzo indicavano un documento inesistente o non consultabile: la richiesta non è stata eseguita. Riprovare tra {secondi} secondi, controllando il numero di protocollo.',
+    testo: "Troppe richieste recenti da questo indirizzo di rete indicavano un identificativo (PUC o PUCIR) inesistente o non consultabile: la richiesta non è stata eseguita. Riprovare dopo le {ora} (ora italiana), controllando il numero di protocollo e il codice fiscale.",
   },
   // 8010: resubmissions (src/sac/idempotency.ts).
   MESSAGE_ID_RIUSATO: {

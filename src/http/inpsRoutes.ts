@@ -5,7 +5,7 @@
  *
  *   GET /inps/datore/attestati.xml?dal=&al=   the employer's listaAttestati (ISO-8859-1)
  *   GET /inps/datore/attestati.csv?dal=&al=   the same records as CSV
- *   GET /inps/lavoratore/documenti.json[?dal=&al=]   the worker's own documents, with links to their PDFs
+ *   GET /inps/lavoratore/documenti.json[?dal=&al=]   the worker's own documents (those whose absence touches the period), with links to their PDFs
  *   GET /inps/stampa/{id}.pdf[?allegato=A..E] a printed copy the user is entitled to
  *
  * Every read goes through InpsConsultation (src/inps/consultation.ts: who
@@ -95,7 +95,7 @@ function tooMany(reply: FastifyReply, massimo: number): FastifyReply {
   return sendDiagnosticProblem(privateAnswer(reply), 400, 'TROPPI_DOCUMENTI', { massimo, sezione: 'periodo' });
 }
 
-/** The Europe/Rome time (HH:MM) `waitMs` from now, rounded up to the minute, for the 8011 text. */
+/** The Europe/Rome time (HH:MM) `waitMs` from now, rounded up to the minute, for the 8011 and 8012 texts. */
 function romeTimeIn(waitMs: number): string {
   return romeDateTime(new Date(Math.ceil((Date.now() + waitMs) / 60_000) * 60_000)).slice(11, 16);
 }
@@ -286,7 +286,7 @@ export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOption
           const secondi = Math.max(1, Math.ceil(Math.max(userWait, addressWait) / 1000));
           return userWait >= addressWait
             ? sendDiagnosticProblem(privateAnswer(reply), 429, 'TROPPE_RICERCHE_FALLITE', { operazione: operation, ora: romeTimeIn(userWait) }, { retryAfterS: secondi })
-            : sendDiagnosticProblem(privateAnswer(reply), 429, 'TROPPE_RICERCHE_FALLITE_INDIRIZZO', { operazione: operation, secondi }, { retryAfterS: secondi });
+            : sendDiagnosticProblem(privateAnswer(reply), 429, 'TROPPE_RICERCHE_FALLITE_INDIRIZZO', { operazione: operation, ora: romeTimeIn(addressWait) }, { retryAfterS: secondi });
         }
       }
       const failed = (): FastifyReply => {
@@ -308,14 +308,16 @@ export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOption
         }
         const found = await consultation.lookUp({ by: 'utente', user }, id, journal);
         if (found === undefined) return failed();
-        const printed = await consultation.printEntitled(found, form);
-        if (printed === 'non_spettante') {
-          return sendDiagnosticProblem(privateAnswer(reply), 403, 'ALLEGATO_NON_SPETTANTE', { allegato: form ?? '', ammessi: found.forms.join(', '), sezione: 'allegato' });
+        // The forms are the consultation's answer (the full one first): the default is the first.
+        const chosen = form ?? found.forms[0]!;
+        if (!found.forms.includes(chosen)) {
+          return sendDiagnosticProblem(privateAnswer(reply), 403, 'ALLEGATO_NON_SPETTANTE', { allegato: chosen, ammessi: found.forms.join(', '), sezione: 'allegato' });
         }
+        const pdf = await consultation.printEntitled(found, chosen);
         return privateAnswer(reply)
           .type('application/pdf')
-          .header('content-disposition', `inline; filename="allegato-${printed.form}_${id}.pdf"`)
-          .send(printed.pdf);
+          .header('content-disposition', `inline; filename="allegato-${chosen}_${id}.pdf"`)
+          .send(pdf);
       });
     });
   }

@@ -24,7 +24,7 @@ import type {
 } from '../store/port.js';
 import { absenceDays, documentId, entitledForms, formsOf, type InpsDocument, type InpsReader } from './entitlement.js';
 import type { EmployerRef, Lavoratore } from './attestato.js';
-import { dayOf, inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, type ExportRecord } from './exportRecords.js';
+import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, type ExportRecord } from './exportRecords.js';
 
 /** What the INPS side reads. The SQLite store is all three. */
 export interface InpsSources {
@@ -107,25 +107,27 @@ export class InpsConsultation {
   }
 
   /**
-   * A worker's own documents (certificates with the diagnosis, and admissions), oldest reception first;
-   * with `received`, only those received on those days (Europe/Rome, inclusive; either end may be open).
-   * Only what is answered is journaled.
+   * A worker's own documents (certificates with the diagnosis, and admissions), oldest reception first.
+   * With `period`, only those whose absence (absenceDays) touches one of its days (either end may be
+   * open): only what is answered is journaled.
    */
   async workerDocuments(
     workerCf: string,
     journal: ReadJournal,
-    received: { readonly dal?: string | undefined; readonly al?: string | undefined } = {},
+    period: { readonly dal?: string | undefined; readonly al?: string | undefined } = {},
   ): Promise<{ certificati: CertificateRecord[]; ricoveri: RicoveroRecord[] }> {
     let certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     let ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
       throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
     }
-    const { dal, al } = received;
-    if (dal !== undefined || al !== undefined) {
-      const inside = (at: string): boolean => (dal === undefined || dayOf(at) >= dal) && (al === undefined || dayOf(at) <= al);
-      certificati = certificati.filter((c) => inside(c.dataRicezione));
-      ricoveri = ricoveri.filter((r) => inside(r.dataRicezione));
+    if (period.dal !== undefined || period.al !== undefined) {
+      const touches = (doc: InpsDocument): boolean => {
+        const days = absenceDays(doc);
+        return (period.dal === undefined || days.to >= period.dal) && (period.al === undefined || days.from <= period.al);
+      };
+      certificati = certificati.filter((record) => touches({ tipo: 'certificato', record }));
+      ricoveri = ricoveri.filter((record) => touches({ tipo: 'ricovero', record }));
     }
     await Promise.all([
       journal.read('certificato', certificati.map((c) => c.idCertificato)),
@@ -201,18 +203,19 @@ export class InpsConsultation {
   async print(reader: InpsReader, id: string, form: Allegato | undefined, journal: ReadJournal): Promise<{ form: Allegato; pdf: Buffer } | 'non_spettante' | undefined> {
     const found = await this.lookUp(reader, id, journal);
     if (found === undefined) return undefined;
-    return this.printEntitled(found, form);
+    const chosen = form ?? found.forms[0]!;
+    if (!found.forms.includes(chosen)) return 'non_spettante';
+    return { form: chosen, pdf: await this.printEntitled(found, chosen) };
   }
 
   /**
-   * A printed form of a document lookUp found (for a channel that must also
-   * name the forms the reader may get when refusing one): 'non_spettante'
-   * unless `form` (default: the first) is among `found.forms`.
+   * The PDF of a form of a document lookUp answered (already journaled), for
+   * a caller that must say which forms the reader may get when it asks for
+   * another (the SOAP service's 7021). `form` must be one of `found.forms`.
    */
-  async printEntitled(found: Entitled, form: Allegato | undefined): Promise<{ form: Allegato; pdf: Buffer } | 'non_spettante'> {
-    const chosen = form ?? found.forms[0]!;
-    if (!found.forms.includes(chosen)) return 'non_spettante';
-    return { form: chosen, pdf: await renderForm(this.printable(found.doc, chosen)) };
+  async printEntitled(found: Entitled, form: Allegato): Promise<Buffer> {
+    if (!found.forms.includes(form)) throw new Error(`form ${form} is not among the reader's (${found.forms.join(', ')})`);
+    return renderForm(this.printable(found.doc, form));
   }
 
   private printable(doc: InpsDocument, form: Allegato) {

@@ -61,8 +61,8 @@ class BoundJournal implements RequestJournal {
   }
 }
 
-/** The access journal bound to one request's caller (also for channels other than the SOAP pipeline: the INPS side's HTTP routes). */
-export function bindJournal(store: CertificateStore, clock: Clock, actor: Actor): RequestJournal {
+/** The access journal bound to one request's user, client address and operation (for a service that needs no more of src/sac). */
+export function requestJournal(store: CertificateStore, clock: Clock, actor: Actor): RequestJournal {
   return new BoundJournal(store, clock, actor);
 }
 
