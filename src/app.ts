@@ -12,7 +12,7 @@ import { GatewayMetrics } from './http/metrics.js';
 import type { MetricsSource } from './http/metricsRoute.js';
 import { explainListenFailure } from './http/listenError.js';
 import { buildServer, type HostedService } from './http/server.js';
-import { journalLoginFailure } from './sac/journal.js';
+import { journalLoginFailure, requestJournal } from './sac/journal.js';
 import { MaintenanceSchedule } from './sac/maintenance.js';
 import { protocolNumberSource } from './sac/puc.js';
 import { certificatiMediciService } from './sac/service.js';
@@ -160,11 +160,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     annotate: inspector?.annotate,
     clockFor: sandbox && ((username: string) => sandbox.clockFor(username)),
   });
-  // The INPS side (issue 12): attestati, consultation and printed copies, read through InpsConsultation only.
+  // The INPS side (issue 12): attestati, consultation and printed copies, read through one InpsConsultation by both channels.
+  const consultation = new InpsConsultation({ store, registry: store, employment: store });
   const attestatiSchema = ContractSchema.load(ATTESTATI_XSD_PATH);
   const attestati = attestatiMalattiaService({
     schema: attestatiSchema,
-    consultation: new InpsConsultation({ store, registry: store, employment: store }),
+    consultation,
     store,
     registry: store,
     clock,
@@ -183,7 +184,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   registerLoginAndStoreMetrics(metrics, logins, store);
   const metricsSource = options.metricsSource?.(metrics) ?? (() => metrics.text());
   // The SOAP scope's onRequest hook asks the login guard before any byte of the body is read.
-  const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox });
+  // The INPS side over HTTP: every read through InpsConsultation, journaled as the caller, from the caller's address.
+  const inps = {
+    consultation,
+    journal: (actor: { username: string; clientAddress: string; operation: string }) => requestJournal(store, clock, actor),
+    lookupFailures: config.lookupFailures,
+  };
+  const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox, inps });
   const server = edge.app;
 
   const gateway: Gateway = {

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlDocument, XmlElement, type XmlNode } from 'libxml2-wasm';
+import { XmlDocument } from 'libxml2-wasm';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { attestatoOf, dimissioniOf, ricoveroOf, type EmployerRef, type Lavoratore } from '../src/inps/attestato.js';
@@ -17,6 +17,7 @@ import { CSV_COLUMNS, csvCell, listaAttestatiCsvBuffer } from '../src/inps/expor
 import { inDateOrder, inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportRecord } from '../src/inps/exportRecords.js';
 import { escapeLatin1Xml, listaAttestatiXml, listaAttestatiXmlBuffer } from '../src/inps/exportXml.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
+import { importXml, parseCsv } from './support/listaAttestati.js';
 import { defaultResidenza, envelope, invioDimissione, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -156,72 +157,7 @@ function periodRecords(): ExportRecord[] {
   return storedRecords().filter((r) => inPeriod(r, PERIOD));
 }
 
-// ---------------------------------------------------------------- the importer
-
-interface Imported {
-  /** Lower-cased element name of the record. */
-  readonly tipo: string;
-  /** Each text element as "parent/name", lower-cased. */
-  readonly fields: Record<string, string>;
-}
-
-function elementChildren(element: XmlElement): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (let n: XmlNode | null = element.firstChild; n; n = (n as XmlElement).next) if (n instanceof XmlElement) out.push(n);
-  return out;
-}
-
-function collect(element: XmlElement, into: Record<string, string>): void {
-  for (const child of elementChildren(element)) {
-    const kids = elementChildren(child);
-    if (kids.length === 0) {
-      const key = `${element.name}/${child.name}`.toLowerCase();
-      assert.equal(into[key], undefined, `${key} twice in one record`);
-      into[key] = child.content;
-    } else collect(child, into);
-  }
-}
-
-/** Reads the document as the public importer does; only the records of one worker when `cf` is given. */
-function importXml(bytes: Buffer, cf?: string): Imported[] {
-  const doc = XmlDocument.fromBuffer(bytes);
-  try {
-    assert.equal(doc.root.name.toLowerCase(), 'listaattestati');
-    const out: Imported[] = [];
-    for (const record of elementChildren(doc.root)) {
-      const fields: Record<string, string> = {};
-      collect(record, fields);
-      if (cf === undefined || fields['lavoratore/codicefiscale'] === cf) out.push({ tipo: record.name.toLowerCase(), fields });
-    }
-    return out;
-  } finally {
-    doc.dispose();
-  }
-}
-
-/** RFC 4180 reader (quoted cells, doubled quotes, CRLF), for the test only. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      (row = []), (cell = ''), i++;
-    } else cell += c;
-  }
-  assert.equal(cell + row.join(''), '', 'CSV ends with CRLF');
-  return rows;
-}
+// ---------------------------------------------------------------- the importer (test/support/listaAttestati.ts)
 
 /** The CSV column of an importer key ("parent/name", lower-cased) of a record of this kind. */
 function csvColumnOf(key: string, tipo: string): string {

@@ -8,7 +8,7 @@
  * not exist: 7020 on idCertificato, the same bytes (lookUp did the same work).
  */
 import { diagnostic, type Diagnostic } from '../catalog/diagnostics.js';
-import { InpsLimitError, MAX_DOCUMENTS_PER_WORKER, MAX_PERIOD_DAYS, periodDays, type InpsConsultation, type ReadJournal } from '../inps/consultation.js';
+import { InpsLimitError, MAX_PERIOD_DAYS, periodDays, type InpsConsultation, type ReadJournal } from '../inps/consultation.js';
 import type { InpsReader } from '../inps/entitlement.js';
 import { inDateOrder } from '../inps/exportRecords.js';
 import type { Allegato } from '../print/model.js';
@@ -41,7 +41,7 @@ function text(request: XmlObject, name: string): string | undefined {
 
 const notFound = (): Outcome => ({ errors: [diagnostic('DOCUMENTO_NON_TROVATO', { sezione: 'idCertificato' })] });
 
-const tooMany = (): Outcome => ({ errors: [diagnostic('TROPPI_DOCUMENTI', { sezione: 'idCertificato', massimo: MAX_DOCUMENTS_PER_WORKER })] });
+const tooMany = (err: InpsLimitError): Outcome => ({ errors: [diagnostic('TROPPI_DOCUMENTI', { sezione: 'idCertificato', massimo: err.massimo })] });
 
 /** A period's errors: its end before its start (4013), longer than `maxDays` (4014). */
 function periodErrors(dal: string, al: string, maxDays: number | undefined): Diagnostic[] {
@@ -72,7 +72,7 @@ const elencoDocumentiDatore: Handler = async (request, caller, services) => {
     const { header, records } = await services.consultation.employerRecords(caller.username, dal, al, services.journal);
     return { ok: elencoDatoreOut(header, inDateOrder(records)) };
   } catch (err) {
-    if (err instanceof InpsLimitError) return tooMany();
+    if (err instanceof InpsLimitError) return tooMany(err);
     throw err;
   }
 };
@@ -99,7 +99,7 @@ const elencoDocumentiLavoratore: Handler = async (request, caller, services) => 
       },
     };
   } catch (err) {
-    if (err instanceof InpsLimitError) return tooMany();
+    if (err instanceof InpsLimitError) return tooMany(err);
     throw err;
   }
 };

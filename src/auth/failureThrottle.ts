@@ -32,7 +32,9 @@ export class FailureThrottle {
   /** 0 when `key` may look up now, else the ms until it may. */
   waitMs(key: string, now: number): number {
     const level = this.current(key, now);
-    if (level === undefined || level.failures < this.limit.failures) return 0;
+    // At most `failures` in a row: the level after them has already leaked a little (a real
+    // clock moves between requests), so it is compared with failures - 1, as the wait below is.
+    if (level === undefined || level.failures <= this.limit.failures - 1) return 0;
     return Math.ceil((level.failures - this.limit.failures + 1) / this.leakPerMs);
   }
 

@@ -112,6 +112,10 @@ export const DIAGNOSTICS = {
   DIMISSIONE_FLAG_RICOVERO: { code: '7013', sezione: 'dimissione/{campo}', testo: 'Nella comunicazione di inizio ricovero {campo} vale true: deve valere true anche nel certificato di dimissione.' },
 
   // 7020-7029: the INPS side's documents (src/inps/): attestati, notices, printed copies.
+  // 7026-7028: query parameters of the INPS side's HTTP routes (src/http/inpsQuery.ts).
+  PARAMETRO_NON_PREVISTO: { code: '7026', sezione: '{parametro}', testo: "Il parametro {parametro} non è previsto (o è ripetuto): sono ammessi solo {ammessi}, una volta ciascuno." },
+  PARAMETRO_MANCANTE: { code: '7027', sezione: '{parametro}', testo: 'Manca il parametro obbligatorio {parametro} ({formato}).' },
+  PARAMETRO_NON_VALIDO: { code: '7028', sezione: '{parametro}', testo: "Il valore del parametro {parametro} non rispetta il formato previsto ({formato})." },
   DOCUMENTO_NON_TROVATO: {
     code: '7020',
     sezione: '{sezione}',

@@ -20,6 +20,10 @@ declare module 'fastify' {
     sacOperation: string | null;
     /** tipoErrore codes of a ricevutaNonOk answer. */
     sacErrors: readonly string[] | null;
+    /** Set by the INPS side's HTTP routes (inpsRoutes.ts): the operation (one per route); null elsewhere. */
+    inpsOperation: string | null;
+    /** The codice of the problem document an INPS route answered (problem.ts). */
+    inpsCodice: string | null;
   }
 }
 
@@ -41,6 +45,16 @@ export function noteAnswer(request: FastifyRequest, operation: string, tipiError
   request.sacErrors = tipiErrore;
 }
 
+/** Mark a request as one of the INPS side's HTTP routes. */
+export function noteInpsRead(request: FastifyRequest, operation: string): void {
+  request.inpsOperation = operation;
+}
+
+/** The codice of a problem document answered (problem.ts). */
+export function noteProblem(reply: FastifyReply, codice: string): void {
+  reply.request.inpsCodice = codice;
+}
+
 function outcomeOf(request: FastifyRequest, status: number): string {
   const fault = request.sacFault;
   if (fault !== null) return fault;
@@ -53,6 +67,8 @@ export function registerAccessLog(app: FastifyInstance, metrics: GatewayMetrics)
   app.decorateRequest('sacFault', null);
   app.decorateRequest('sacOperation', null);
   app.decorateRequest('sacErrors', null);
+  app.decorateRequest('inpsOperation', null);
+  app.decorateRequest('inpsCodice', null);
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const ms = reply.elapsedTime;
     const status = reply.statusCode;
@@ -76,6 +92,8 @@ export function registerAccessLog(app: FastifyInstance, metrics: GatewayMetrics)
         },
         'soap call',
       );
+    } else if (request.inpsOperation !== null) {
+      inpsLine(request, metrics, status, ms);
     } else {
       request.log.info({ method: request.method, route: request.routeOptions.url ?? '(none)', status, outcome: fault ?? undefined, ms: Math.round(ms * 100) / 100 }, 'http request');
     }
@@ -84,3 +102,27 @@ export function registerAccessLog(app: FastifyInstance, metrics: GatewayMetrics)
 }
 
 export { UNAUTHORIZED };
+
+/**
+ * The INPS side's access line: the operation (the route, never its query),
+ * the user (not for a worker: their username is their codice fiscale; the
+ * access journal names them), the kind, the status, the outcome (ok, the
+ * problem's codice, or the refusal's key) and the duration.
+ */
+function inpsLine(request: FastifyRequest, metrics: GatewayMetrics, status: number, ms: number): void {
+  const operation = request.inpsOperation!;
+  const outcome = request.sacFault ?? request.inpsCodice ?? (status < 400 ? 'ok' : `status_${status}`);
+  metrics.recordInpsRead(operation, outcome, ms / 1000);
+  const caller = request.caller;
+  request.log.info(
+    {
+      operation,
+      user: caller === null || caller === undefined || caller.kind === 'lavoratore' ? undefined : caller.username,
+      kind: caller?.kind,
+      outcome,
+      status,
+      ms: Math.round(ms * 100) / 100,
+    },
+    'inps read',
+  );
+}

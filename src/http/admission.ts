@@ -39,6 +39,14 @@ interface Backlog {
   pendingWrites(): number;
 }
 
+/** How a scope answers an overload (the OVERLOADED fault, with its Retry-After). */
+export type OverloadAnswer = (reply: FastifyReply, fault: SoapFault, retryAfterS: number) => void;
+
+/** The SOAP scope's answer: the fault; the body is not read, so the connection ends with the answer. */
+const soapOverload: OverloadAnswer = (reply, fault, retryAfterS) => {
+  sendFault(reply, fault, { retryAfterS, close: true });
+};
+
 /** A refusal this long after the previous one starts a new spell of overload (logged at warn). */
 const OVERLOAD_SPELL_GAP_MS = 5_000;
 
@@ -78,28 +86,33 @@ export class Admission {
   }
 
   /**
-   * Register the checks in the SOAP scope (before its login hook).
-   * under-pressure samples the event loop (delay histogram, utilisation); the
-   * verdict is taken here, on SUSTAINED_SAMPLES samples in a row, so that one
-   * pause (a long GC, a start-up step) does not refuse a whole sample's calls.
+   * Register the checks in a scope (before its login hook): the SOAP scope,
+   * and the INPS side's HTTP routes, each answering an overload in its own
+   * words (`refuse`; a SOAP fault by default). The event loop is sampled once
+   * however many scopes register. under-pressure samples the event loop
+   * (delay histogram, utilisation); the verdict is taken here, on
+   * SUSTAINED_SAMPLES samples in a row, so that one pause (a long GC, a
+   * start-up step) does not refuse a whole sample's calls.
    */
-  async register(app: FastifyInstance): Promise<void> {
+  async register(app: FastifyInstance, refuse: OverloadAnswer = soapOverload): Promise<void> {
     const s = this.settings;
-    // No thresholds given to the plugin: it samples, and installs no hook of its own.
-    await app.register(underPressure, { sampleInterval: s.sampleIntervalMs, eventLoopUtilizationMode: 'interval' });
-    this.pressure = app;
-    if (s.maxEventLoopDelayMs > 0 || s.maxEventLoopUtilization > 0) {
-      const timer = setInterval(() => this.readSample(), s.sampleIntervalMs);
-      timer.unref();
-      app.addHook('onClose', (_instance, done) => {
-        clearInterval(timer);
-        done();
-      });
+    if (this.pressure === undefined) {
+      // No thresholds given to the plugin: it samples, and installs no hook of its own.
+      await app.register(underPressure, { sampleInterval: s.sampleIntervalMs, eventLoopUtilizationMode: 'interval' });
+      this.pressure = app;
+      if (s.maxEventLoopDelayMs > 0 || s.maxEventLoopUtilization > 0) {
+        const timer = setInterval(() => this.readSample(), s.sampleIntervalMs);
+        timer.unref();
+        app.addHook('onClose', (_instance, done) => {
+          clearInterval(timer);
+          done();
+        });
+      }
     }
     app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      if (this.loopPressure !== undefined) return this.refuse(request, reply, this.loopPressure);
-      if (this.inFlight >= s.maxInFlight) return this.refuse(request, reply, 'in_flight');
-      if (this.store.pendingWrites() >= s.maxWriteBacklog) return this.refuse(request, reply, 'write_backlog');
+      if (this.loopPressure !== undefined) return this.refuse(request, reply, this.loopPressure, refuse);
+      if (this.inFlight >= s.maxInFlight) return this.refuse(request, reply, 'in_flight', refuse);
+      if (this.store.pendingWrites() >= s.maxWriteBacklog) return this.refuse(request, reply, 'write_backlog', refuse);
       this.inFlight++;
       // 'close' comes once per response, answered or abandoned.
       reply.raw.once('close', this.leave);
@@ -124,15 +137,14 @@ export class Admission {
     this.loopPressure = this.highSamples >= SUSTAINED_SAMPLES ? reason : undefined;
   }
 
-  private refuse(request: FastifyRequest, reply: FastifyReply, reason: RefusalReason): void {
+  private refuse(request: FastifyRequest, reply: FastifyReply, reason: RefusalReason, answer: OverloadAnswer): void {
     this.refused[reason]++;
     const retryAfterS = this.retryAfterS();
     // Each refusal is in its access line (outcome OVERLOADED) and in /metrics; the log says when a spell of refusals begins.
     const now = performance.now();
     if (now - this.lastRefusalAt > OVERLOAD_SPELL_GAP_MS) request.log.warn({ reason, ...this.state() }, 'overload: refusing calls');
     this.lastRefusalAt = now;
-    // The body is not read: the connection ends with the answer.
-    sendFault(reply, new SoapFault('OVERLOADED', { secondi: retryAfterS }), { retryAfterS, close: true });
+    answer(reply, new SoapFault('OVERLOADED', { secondi: retryAfterS }), retryAfterS);
   }
 
   /** Why this process should get no new calls now (for /readyz), or undefined. */

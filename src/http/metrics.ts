@@ -49,6 +49,9 @@ export class GatewayMetrics {
   private readonly duration: Histogram<'operation'>;
   private readonly refusals: Counter<'reason'>;
   private readonly diagnostics: Counter<'tipoErrore'>;
+  private readonly inpsRequests: Counter<'operation' | 'outcome'>;
+  private readonly inpsDuration: Histogram<'operation'>;
+  private readonly byInpsOperation = new Map<string, OperationInstruments>();
   private readonly byOperation = new Map<string, OperationInstruments>();
   private readonly byReason = new Map<string, CounterChild>();
   private readonly byTipoErrore = new Map<string, CounterChild>();
@@ -74,12 +77,41 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.inpsRequests = new Counter({
+      name: 'sac_inps_requests_total',
+      help: "Requests of the INPS side's HTTP routes (export, worker documents, printed copies), by operation and outcome (ok, the problem's codice, or the refusal's key).",
+      labelNames: ['operation', 'outcome'],
+      registers,
+    });
+    this.inpsDuration = new Histogram({
+      name: 'sac_inps_request_duration_seconds',
+      help: "Time to answer a request of the INPS side's HTTP routes, by operation.",
+      labelNames: ['operation'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.diagnostics = new Counter({
       name: 'sac_diagnostics_total',
       help: 'Diagnostics answered in ricevutaNonOk, by tipoErrore.',
       labelNames: ['tipoErrore'],
       registers,
     });
+  }
+
+  /** A request of the INPS side's HTTP routes is answered (operation: one per route; outcome: ok, a codice, a fault key). */
+  recordInpsRead(operation: string, outcome: string, seconds: number): void {
+    let op = this.byInpsOperation.get(operation);
+    if (op === undefined) {
+      op = { duration: this.inpsDuration.labels(operation), outcomes: new Map() };
+      this.byInpsOperation.set(operation, op);
+    }
+    op.duration.observe(seconds);
+    let count = op.outcomes.get(outcome);
+    if (count === undefined) {
+      count = this.inpsRequests.labels(operation, outcome);
+      op.outcomes.set(outcome, count);
+    }
+    count.inc();
   }
 
   /** A SOAP call is answered. */

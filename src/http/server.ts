@@ -29,6 +29,10 @@ import { soapService, type SoapEndpoint } from './soapService.js';
 import type { SandboxInspector } from '../sandbox/inspector.js';
 import { registerSandboxInspectPages } from '../sandbox/pages.js';
 import { UserRateLimit } from './userRateLimit.js';
+import { inpsRoutes, type InpsRoutesOptions } from './inpsRoutes.js';
+
+/** The INPS side's HTTP routes as the gateway serves them (inpsRoutes.ts): its reads, the journal, the failed look-up allowance. */
+export type InpsHttp = Pick<InpsRoutesOptions, 'consultation' | 'journal' | 'lookupFailures'>;
 
 /** One hosted SOAP service as the HTTP layer serves it: its contract's routes, and its calls through its pipeline. */
 export interface HostedService {
@@ -51,6 +55,8 @@ export interface ServerParts {
   readonly inspector?: SandboxInspector;
   /** The vendor sandbox, when SAC_SANDBOX is on (its routes exist only then). */
   readonly sandbox?: Sandbox | undefined;
+  /** The INPS side's HTTP routes (export, worker documents, printed copies); absent: not served. */
+  readonly inps?: InpsHttp | undefined;
 }
 
 export interface HttpEdge {
@@ -131,6 +137,8 @@ export function buildServer(parts: ServerParts): HttpEdge {
         parts.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress ?? '', clientGoneSignal(request.raw.socket)),
     });
   }
+  // The INPS side's routes: the same drain, admission control, login and rate limit as the SOAP scope (callerGate.ts).
+  if (parts.inps !== undefined) void app.register(inpsRoutes, { ...parts.inps, authenticator: parts.authenticator, drain, admission, rateLimit });
   void app.register(soapService, {
     services: parts.services.map((service) => ({ path: service.contract.path, pipeline: service.pipeline })),
     authenticator: parts.authenticator,

@@ -6,12 +6,13 @@
  * before any byte of the body is read. Each service adds one POST route to
  * the scope; the hooks, limits and fault rendering are the same for all.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Admission } from './admission.js';
 import { SoapFault } from '../catalog/diagnostics.js';
 import type { SoapAnswer, SoapCall } from '../soap/pipeline.js';
 import type { UserRecord } from '../store/port.js';
-import { clientGoneSignal, type Authenticator, type LoginResult } from './authenticator.js';
+import type { Authenticator } from './authenticator.js';
+import { gateCallers, type CallerAnswers } from './callerGate.js';
 import { bodyParser, type BodyRateWatch } from './bodyReader.js';
 import { SERVICE_PATH } from './contractRoutes.js';
 import type { Drain } from './drain.js';
@@ -42,26 +43,15 @@ export interface SoapServiceOptions {
   readonly inspect?: ((scope: FastifyInstance) => void) | undefined;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated user, set by the SOAP scope's onRequest hook. */
-    caller: UserRecord | null;
-  }
-}
+/** The SOAP scope's refusals: a fault; the body is not read, so the connection ends with the answer. */
+const SOAP_ANSWERS: CallerAnswers = {
+  refuse: (reply, fault, retryAfterS) => void sendFault(reply, fault, { retryAfterS, close: true }),
+  unauthorized: (reply) => void sendUnauthorized(reply),
+};
 
-function refuseLogin(reply: FastifyReply, result: Exclude<LoginResult, { ok: true }>): void {
-  switch (result.reason) {
-    case 'missing':
-    case 'invalid':
-      sendUnauthorized(reply);
-      return;
-    case 'throttled':
-      sendFault(reply, new SoapFault('LOGIN_THROTTLED', { secondi: result.retryAfterS }), { retryAfterS: result.retryAfterS, close: true });
-      return;
-    case 'busy':
-      sendFault(reply, new SoapFault('AUTH_BUSY', { secondi: result.retryAfterS }), { retryAfterS: result.retryAfterS, close: true });
-      return;
-  }
+/** `Expect: 100-continue`: the body is invited only once the caller is known (server.ts). */
+function continueIfExpected(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
 }
 
 export async function soapService(app: FastifyInstance, options: SoapServiceOptions): Promise<void> {
@@ -74,43 +64,8 @@ export async function soapService(app: FastifyInstance, options: SoapServiceOpti
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', bodyParser(bodyLimit, rateWatch));
 
-  // First: a draining process refuses before counting anything.
-  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    noteSoapCall(request);
-    if (drain.draining) {
-      sendFault(reply, new SoapFault('SHUTTING_DOWN', { secondi: drain.retryAfterS }), { retryAfterS: drain.retryAfterS, close: true });
-      return;
-    }
-    done();
-  });
-  // Then admission control (event loop, calls in flight, write backlog): no login work when overloaded.
-  await admission.register(app);
-
-  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const socket = request.raw.socket;
-    const signal = clientGoneSignal(socket);
-    const verdict = (result: LoginResult): void => {
-      if (result.ok) {
-        const waitS = rateLimit.take(result.user.username, result.user.kind);
-        if (waitS > 0) {
-          admission.refused.rate_limited++;
-          // The access line (accessLog.ts) names the refusal: RATE_LIMITED.
-          sendFault(reply, new SoapFault('RATE_LIMITED', { secondi: waitS }), { retryAfterS: waitS, close: true });
-          return;
-        }
-        request.caller = result.user;
-        if (request.headers.expect !== undefined && /^100-continue$/i.test(request.headers.expect)) reply.raw.writeContinue();
-        done();
-      } else {
-        // The access line (accessLog.ts) names the refusal: UNAUTHORIZED, LOGIN_THROTTLED or AUTH_BUSY.
-        refuseLogin(reply, result);
-      }
-    };
-    // A kept-alive connection that already proved this header is answered at once, without a promise.
-    const proven = authenticator.provenAgain?.(request.headers.authorization, signal);
-    if (proven !== undefined) return verdict(proven);
-    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', signal).then(verdict, (err: unknown) => done(err as Error));
-  });
+  // Drain, admission control, login, rate limit: before any byte of the body is read (callerGate.ts).
+  await gateCallers(app, { authenticator, drain, admission, rateLimit, answers: SOAP_ANSWERS, arrived: noteSoapCall, admitted: continueIfExpected });
 
   app.setErrorHandler((err: unknown, request, reply) => {
     const known = knownFault(err, bodyLimit);

@@ -57,6 +57,14 @@ export const MAX_PERIOD_DAYS = 366;
 export class InpsLimitError extends GatewayError {
   readonly name = 'InpsLimitError';
   readonly code = 'SAC_INPS_LIMIT';
+
+  /** @param massimo the bound exceeded (documents, or days for a period) */
+  constructor(
+    message: string,
+    readonly massimo: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A document the reader may see, with the forms they may get (the full one first). */
@@ -125,7 +133,7 @@ export class InpsConsultation {
     let certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     let ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
-      throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`);
+      throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`, MAX_DOCUMENTS_PER_WORKER);
     }
     if (period.dal !== undefined || period.al !== undefined) {
       const touches = (doc: InpsDocument): boolean => {
@@ -151,14 +159,14 @@ export class InpsConsultation {
    */
   async employerRecords(employerCf: string, dal: string, al: string, journal: ReadJournal): Promise<{ header: ExportHeader; records: ExportRecord[] }> {
     const days = periodDays(dal, al);
-    if (!(days >= 1 && days <= MAX_PERIOD_DAYS)) throw new InpsLimitError(`period of ${days} days`);
+    if (!(days >= 1 && days <= MAX_PERIOD_DAYS)) throw new InpsLimitError(`period of ${days} days`, MAX_PERIOD_DAYS);
     // Two statements, whatever the number of workers: the store joins the
     // employment registry with the documents received in the period. Every
     // employment the employer ever had counts: a certificate received in the
     // period may be about an absence in an employment that has since ended.
     const certificati = this.sources.store.certificatesForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
     const ricoveri = this.sources.store.ricoveriForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
-    if (certificati.length + ricoveri.length > MAX_DOCUMENTS_PER_EXPORT) throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_EXPORT} documents in one export`);
+    if (certificati.length + ricoveri.length > MAX_DOCUMENTS_PER_EXPORT) throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_EXPORT} documents in one export`, MAX_DOCUMENTS_PER_EXPORT);
     const employments = this.sources.employment.workersOf(employerCf, '0001-01-01', '9999-12-31');
     const byWorker = new Map<string, Employment[]>();
     for (const e of employments) {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createGateway, type Gateway } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/sac/services.js';
@@ -41,10 +41,11 @@ export function tempDir(prefix = 'sac-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function startGateway(env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
+/** `logger`: the gateway's log (silent by default; test/inps.httpPrint.test.ts reads it). */
+export async function startGateway(env: Record<string, string> = {}, dataDir = tempDir(), logger: Logger = pino({ level: 'silent' })): Promise<Running> {
   const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const clock = new TestClock();
-  const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }) });
+  const gateway = createGateway(config, { clock, logger });
   const url = await gateway.listen();
   return {
     gateway,
