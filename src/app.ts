@@ -19,6 +19,7 @@ import { certificatiMediciService } from './sac/service.js';
 import { ATTESTATI_XSD_PATH } from './attestati/contract.js';
 import { attestatiMalattiaService } from './attestati/service.js';
 import { InpsConsultation } from './inps/consultation.js';
+import { InpsLookupThrottle } from './inps/lookupThrottle.js';
 import { systemClock, type Clock, type SharedServices } from './sac/services.js';
 import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
@@ -162,6 +163,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   });
   // The INPS side (issue 12): attestati, consultation and printed copies, read through one InpsConsultation by both channels.
   const consultation = new InpsConsultation({ store, registry: store, employment: store });
+  // Failed look-ups by CF and protocol number, per user and per client address (SAC_LOOKUP_FAILURES): one pair of buckets for both channels.
+  const inpsLookups = config.lookupFailures && new InpsLookupThrottle(config.lookupFailures, () => clock.now().getTime());
   const attestatiSchema = ContractSchema.load(ATTESTATI_XSD_PATH);
   const attestati = attestatiMalattiaService({
     schema: attestatiSchema,
@@ -170,8 +173,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     registry: store,
     clock,
     xmlLimits: config.xmlLimits,
-    // Failed look-ups by CF and protocol number, per user and per client address (SAC_LOOKUP_FAILURES).
-    lookupFailures: config.lookupFailures,
+    lookupThrottle: inpsLookups,
     timeBands: config.admission.timeBands,
   });
   // The services this gateway hosts: each a descriptor, all behind the same login, admission control and limits.
@@ -188,7 +190,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const inps = {
     consultation,
     journal: (actor: { username: string; clientAddress: string; operation: string }) => requestJournal(store, clock, actor),
-    lookupFailures: config.lookupFailures,
+    lookupThrottle: inpsLookups,
   };
   const edge = buildServer({ config, logger, services: hosted, store, pincodeKey, authenticator: logins, metrics, metricsSource, inspector, sandbox, inps });
   const server = edge.app;

@@ -51,7 +51,7 @@ test('both are SoapServiceDescriptor values run by the same pipeline class: in p
     registry: store,
     clock: gw.clock,
     xmlLimits: DEFAULT_XML_LIMITS,
-    lookupFailures: undefined,
+    lookupThrottle: undefined,
     timeBands: {},
   });
   // Both builders return the one descriptor type (src/soap/service.ts); checked by the compiler.

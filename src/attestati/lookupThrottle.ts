@@ -9,18 +9,14 @@
  * limit of either, the call is answered 8011 (the user) or 8012 (the
  * address) naming the time to retry, and nothing is looked up.
  *
- * The buckets are src/auth/failureThrottle.ts's (CertificatiMedici's
- * look-ups use the same, keyed by user only: src/sac/lookupThrottle.ts).
- * Per process, like the rate limits.
+ * The buckets are src/inps/lookupThrottle.ts's, shared with the HTTP routes
+ * of the INPS side (CertificatiMedici's look-ups have their own, keyed by
+ * user only: src/sac/lookupThrottle.ts). Per process, like the rate limits.
  */
 import { diagnostic } from '../catalog/diagnostics.js';
-import type { LookupFailureLimit } from '../config.js';
-import { FailureThrottle } from '../auth/failureThrottle.js';
-import { addressKey } from '../auth/login.js';
-import { retryAt } from '../sac/lookupThrottle.js';
+import type { InpsLookupThrottle } from '../inps/lookupThrottle.js';
 import type { SoapHandler, SoapHandlerTable } from '../soap/pipeline.js';
 import type { UserRecord } from '../store/port.js';
-import type { Clock } from '../sac/services.js';
 import type { AttestatiOperationName } from './contract.js';
 
 /** The operations that look a document up by its protocol number. */
@@ -30,46 +26,29 @@ const NOT_FOUND = diagnostic('DOCUMENTO_NON_TROVATO').tipoErrore;
 
 /** What the throttle needs of a call's services. */
 export interface ThrottledServices {
-  readonly clock: Clock;
   /** The client's address as the socket saw it. */
   readonly clientAddress: string;
 }
 
-export class AttestatiLookupThrottle {
-  private readonly byUser: FailureThrottle;
-  private readonly byAddress: FailureThrottle;
-
-  constructor(limit: LookupFailureLimit) {
-    this.byUser = new FailureThrottle(limit);
-    this.byAddress = new FailureThrottle(limit);
+/** The handlers, the look-up operations counting their 7020 in `throttle` and refusing past its limits. */
+export function withInpsLookupThrottle<S extends ThrottledServices>(
+  handlers: SoapHandlerTable<UserRecord, S, AttestatiOperationName>,
+  throttle: InpsLookupThrottle,
+): SoapHandlerTable<UserRecord, S, AttestatiOperationName> {
+  const wrapped: SoapHandlerTable<UserRecord, S, AttestatiOperationName> = { ...handlers };
+  for (const operation of LOOKUP_OPERATIONS) {
+    const handler: SoapHandler<UserRecord, S> | undefined = handlers[operation];
+    if (handler === undefined) continue;
+    wrapped[operation] = async (request, caller, services, headers) => {
+      const refusal = throttle.refusal(caller.username, services.clientAddress);
+      if (refusal !== undefined) {
+        const key = refusal.who === 'utente' ? 'TROPPE_RICERCHE_FALLITE' : 'TROPPE_RICERCHE_FALLITE_INDIRIZZO';
+        return { errors: [diagnostic(key, { operazione: operation, ora: refusal.ora })] };
+      }
+      const outcome = await handler(request, caller, services, headers);
+      if ('errors' in outcome && outcome.errors.some((e) => e.tipoErrore === NOT_FOUND)) throttle.failed(caller.username, services.clientAddress);
+      return outcome;
+    };
   }
-
-  /** Users and addresses with failures on record (for tests and metrics). */
-  get size(): { readonly users: number; readonly addresses: number } {
-    return { users: this.byUser.size, addresses: this.byAddress.size };
-  }
-
-  /** The handlers, the look-up operations counting their 7020 and refusing past the limit. */
-  wrap<S extends ThrottledServices>(handlers: SoapHandlerTable<UserRecord, S, AttestatiOperationName>): SoapHandlerTable<UserRecord, S, AttestatiOperationName> {
-    const wrapped: SoapHandlerTable<UserRecord, S, AttestatiOperationName> = { ...handlers };
-    for (const operation of LOOKUP_OPERATIONS) {
-      const handler: SoapHandler<UserRecord, S> | undefined = handlers[operation];
-      if (handler === undefined) continue;
-      wrapped[operation] = async (request, caller, services, headers) => {
-        const now = services.clock.now().getTime();
-        const address = addressKey(services.clientAddress);
-        const userWait = this.byUser.waitMs(caller.username, now);
-        if (userWait > 0) return { errors: [diagnostic('TROPPE_RICERCHE_FALLITE', { operazione: operation, ora: retryAt(now, userWait) })] };
-        const addressWait = address === undefined ? 0 : this.byAddress.waitMs(address, now);
-        if (addressWait > 0) return { errors: [diagnostic('TROPPE_RICERCHE_FALLITE_INDIRIZZO', { operazione: operation, ora: retryAt(now, addressWait) })] };
-        const outcome = await handler(request, caller, services, headers);
-        if ('errors' in outcome && outcome.errors.some((e) => e.tipoErrore === NOT_FOUND)) {
-          this.byUser.failed(caller.username, now);
-          if (address !== undefined) this.byAddress.failed(address, now);
-        }
-        return outcome;
-      };
-    }
-    return wrapped;
-  }
+  return wrapped;
 }

@@ -8,7 +8,7 @@
  * bound to the call).
  */
 import { diagnostic } from '../catalog/diagnostics.js';
-import type { LookupFailureLimit, TimeBand } from '../config.js';
+import type { TimeBand } from '../config.js';
 import type { InpsConsultation } from '../inps/consultation.js';
 import { requestJournal } from '../sac/journal.js';
 import type { Clock } from '../sac/services.js';
@@ -19,7 +19,8 @@ import type { XmlLimits } from '../xml/limits.js';
 import type { ContractSchema } from '../xml/schema.js';
 import { ATTESTATI_MALATTIA, type AttestatiOperation, type AttestatiOperationName } from './contract.js';
 import { ATTESTATI_HANDLERS, type AttestatiServices } from './handlers.js';
-import { AttestatiLookupThrottle } from './lookupThrottle.js';
+import { withInpsLookupThrottle } from './lookupThrottle.js';
+import type { InpsLookupThrottle } from '../inps/lookupThrottle.js';
 
 const EVERY_KIND: readonly UserKind[] = ['medico', 'regione', 'operatore', 'datore', 'lavoratore'];
 
@@ -47,15 +48,15 @@ export interface AttestatiSetup {
   readonly registry: Pick<PersonRegistry, 'findPerson'>;
   readonly clock: Clock;
   readonly xmlLimits: XmlLimits;
-  /** Failed look-ups per user and per client address (SAC_LOOKUP_FAILURES); none when undefined. */
-  readonly lookupFailures: LookupFailureLimit | undefined;
+  /** Failed look-ups per user and per client address (SAC_LOOKUP_FAILURES), shared with the HTTP routes; none when undefined. */
+  readonly lookupThrottle: InpsLookupThrottle | undefined;
   /** Hours of service per kind of user (SAC_TIME_BANDS), as for CertificatiMedici. */
   readonly timeBands: Readonly<Partial<Record<UserKind, TimeBand>>>;
 }
 
 export function attestatiMalattiaService(setup: AttestatiSetup): SoapServiceDescriptor<UserRecord, AttestatiServices, AttestatiOperation> {
   const { consultation, store, registry, clock } = setup;
-  const throttled = setup.lookupFailures === undefined ? ATTESTATI_HANDLERS : new AttestatiLookupThrottle(setup.lookupFailures).wrap(ATTESTATI_HANDLERS);
+  const throttled = setup.lookupThrottle === undefined ? ATTESTATI_HANDLERS : withInpsLookupThrottle(ATTESTATI_HANDLERS, setup.lookupThrottle);
   return {
     contract: ATTESTATI_MALATTIA,
     schema: setup.schema,

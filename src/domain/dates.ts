@@ -167,6 +167,11 @@ export function romeDate(instant: Date): string {
  * xs:dateTime of an instant in Rome time, with milliseconds and the offset in
  * force then: 2026-11-23T09:45:12.345+01:00, 2026-07-01T10:00:00.000+02:00.
  */
+/** Rome's wall clock (HH:MM) at an instant in ms, rounded up to the minute: "retry after" in a diagnostic's text. */
+export function romeHourMinuteAfter(ms: number): string {
+  return romeDateTime(new Date(Math.ceil(ms / 60_000) * 60_000)).slice(11, 16);
+}
+
 export function romeDateTime(instant: Date): string {
   const w = romeWall(instant);
   const off = offsetOf(w, instant);

@@ -18,15 +18,12 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addressKey } from '../auth/login.js';
-import { FailureThrottle } from '../auth/failureThrottle.js';
 import { SoapFault } from '../catalog/diagnostics.js';
-import type { LookupFailureLimit } from '../config.js';
-import { romeDateTime } from '../domain/dates.js';
 import { codeOf } from '../errors.js';
 import { attestatoOf, ricoveroOf } from '../inps/attestato.js';
 import { InpsLimitError, MAX_PERIOD_DAYS, periodDays, type InpsConsultation, type ReadJournal } from '../inps/consultation.js';
 import { formsOf } from '../inps/entitlement.js';
+import type { InpsLookupThrottle } from '../inps/lookupThrottle.js';
 import { CSV_CONTENT_TYPE, listaAttestatiCsv } from '../inps/exportCsv.js';
 import { XML_CONTENT_TYPE, listaAttestatiXml } from '../inps/exportXml.js';
 import type { Allegato } from '../print/model.js';
@@ -46,9 +43,6 @@ export const INPS_EXPORT_CSV_PATH = '/inps/datore/attestati.csv';
 export const INPS_WORKER_DOCUMENTS_PATH = '/inps/lavoratore/documenti.json';
 export const INPS_PRINT_PREFIX = '/inps/stampa/';
 
-/** A client address may fail this many times the allowance of one user (several users behind one NAT). */
-export const ADDRESS_FAILURE_FACTOR = 5;
-
 /** Longest protocol number looked up (PUCs are 10 to 18 digits); anything longer is not one. */
 const MAX_ID_CHARS = 32;
 const ID = /^[0-9A-Za-z]{1,32}$/;
@@ -64,14 +58,12 @@ export interface InpsRoutesOptions {
   readonly consultation: InpsConsultation;
   /** The access journal bound to one request (src/sac/journal.ts bindJournal). */
   readonly journal: (actor: JournalActor) => ReadJournal;
-  /** Failed look-ups allowed per user (and ADDRESS_FAILURE_FACTOR times that per address); undefined = no throttle. */
-  readonly lookupFailures: LookupFailureLimit | undefined;
+  /** Failed look-ups per user and per client address, shared with AttestatiMalattia; undefined = no throttle. */
+  readonly lookupThrottle: InpsLookupThrottle | undefined;
   readonly authenticator: Authenticator;
   readonly drain: Drain;
   readonly admission: Admission;
   readonly rateLimit: UserRateLimit;
-  /** The time of the failure throttle (ms); monotonic by default. */
-  readonly now?: () => number;
 }
 
 const PROBLEM_ANSWERS: CallerAnswers = {
@@ -87,11 +79,6 @@ function privateAnswer(reply: FastifyReply): FastifyReply {
 /** A read past a bound of the INPS side (too many documents at once): 400 7022. */
 function tooMany(reply: FastifyReply, massimo: number): FastifyReply {
   return sendDiagnosticProblem(privateAnswer(reply), 400, 'TROPPI_DOCUMENTI', { massimo, sezione: 'periodo' });
-}
-
-/** The Europe/Rome time (HH:MM) `waitMs` from now, rounded up to the minute, for the 8011 and 8012 texts. */
-function romeTimeIn(waitMs: number): string {
-  return romeDateTime(new Date(Math.ceil((Date.now() + waitMs) / 60_000) * 60_000)).slice(11, 16);
 }
 
 /** The operation a route's requests are journaled, logged and counted as (bounded: one per route). */
@@ -144,10 +131,7 @@ function links(id: string, forms: readonly Allegato[]): Record<string, string> {
 
 export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOptions): Promise<void> {
   const { consultation, drain } = options;
-  const now = options.now ?? (() => performance.now());
-  const limit = options.lookupFailures;
-  const byUser = limit && new FailureThrottle(limit);
-  const byAddress = limit && new FailureThrottle({ failures: limit.failures * ADDRESS_FAILURE_FACTOR, windowMs: limit.windowMs });
+  const throttle = options.lookupThrottle;
 
   app.decorateRequest('caller', null);
   // GET only: no body is ever read here.
@@ -269,25 +253,15 @@ export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOption
       if (!query.ok) return refuseQuery(reply, query.refusal);
       const form = asAllegato(query.values.allegato);
 
-      const t = now();
-      const userKey = `u:${user.username}`;
-      const address = addressKey(request.socket.remoteAddress ?? '');
-      const addressKeyed = address === undefined ? undefined : `a:${address}`;
-      if (byUser && byAddress) {
-        const userWait = byUser.waitMs(userKey, t);
-        const addressWait = addressKeyed === undefined ? 0 : byAddress.waitMs(addressKeyed, t);
-        if (userWait > 0 || addressWait > 0) {
-          const secondi = Math.max(1, Math.ceil(Math.max(userWait, addressWait) / 1000));
-          return userWait >= addressWait
-            ? sendDiagnosticProblem(privateAnswer(reply), 429, 'TROPPE_RICERCHE_FALLITE', { operazione: operation, ora: romeTimeIn(userWait) }, { retryAfterS: secondi })
-            : sendDiagnosticProblem(privateAnswer(reply), 429, 'TROPPE_RICERCHE_FALLITE_INDIRIZZO', { operazione: operation, ora: romeTimeIn(addressWait) }, { retryAfterS: secondi });
-        }
+      const clientAddress = request.socket.remoteAddress ?? '';
+      const refusal = throttle?.refusal(user.username, clientAddress);
+      if (refusal !== undefined) {
+        const secondi = Math.max(1, Math.ceil(refusal.waitMs / 1000));
+        const key = refusal.who === 'utente' ? 'TROPPE_RICERCHE_FALLITE' : 'TROPPE_RICERCHE_FALLITE_INDIRIZZO';
+        return sendDiagnosticProblem(privateAnswer(reply), 429, key, { operazione: operation, ora: refusal.ora }, { retryAfterS: secondi });
       }
       const failed = (): FastifyReply => {
-        if (byUser && byAddress) {
-          byUser.failed(userKey, t);
-          if (addressKeyed !== undefined) byAddress.failed(addressKeyed, t);
-        }
+        throttle?.failed(user.username, clientAddress);
         return notFound(reply);
       };
 

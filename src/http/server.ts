@@ -32,7 +32,7 @@ import { UserRateLimit } from './userRateLimit.js';
 import { inpsRoutes, type InpsRoutesOptions } from './inpsRoutes.js';
 
 /** The INPS side's HTTP routes as the gateway serves them (inpsRoutes.ts): its reads, the journal, the failed look-up allowance. */
-export type InpsHttp = Pick<InpsRoutesOptions, 'consultation' | 'journal' | 'lookupFailures'>;
+export type InpsHttp = Pick<InpsRoutesOptions, 'consultation' | 'journal' | 'lookupThrottle'>;
 
 /** One hosted SOAP service as the HTTP layer serves it: its contract's routes, and its calls through its pipeline. */
 export interface HostedService {

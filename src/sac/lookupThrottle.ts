@@ -17,7 +17,7 @@ import { diagnostic } from '../catalog/diagnostics.js';
 import type { LookupFailureLimit } from '../config.js';
 import type { OperationName } from '../contract/operations.js';
 import { FailureThrottle } from '../auth/failureThrottle.js';
-import { romeDateTime } from '../domain/dates.js';
+import { romeHourMinuteAfter } from '../domain/dates.js';
 import type { Handler, HandlerTable } from './services.js';
 
 /** The operations that look a record up by its protocol number. */
@@ -33,11 +33,6 @@ export const LOOKUP_OPERATIONS: readonly OperationName[] = [
 /** "None with this number is yours": the answers a guess gets. */
 const NOT_FOUND: ReadonlySet<string> = new Set([diagnostic('CERTIFICATO_NON_TROVATO').tipoErrore, diagnostic('RICOVERO_NON_TROVATO', { sezione: '' }).tipoErrore]);
 
-/** When a refused caller may try again, as the refusals name it: the Europe/Rome HH:MM of the next whole minute after the wait. */
-export function retryAt(now: number, waitMs: number): string {
-  return romeDateTime(new Date(Math.ceil((now + waitMs) / 60_000) * 60_000)).slice(11, 16);
-}
-
 /** The handlers, with the look-up operations counting their 7001/7008 and refusing past the limit; the table itself when off. */
 export function withLookupThrottle(handlers: HandlerTable, limit: LookupFailureLimit | undefined): HandlerTable {
   if (limit === undefined) return handlers;
@@ -50,7 +45,7 @@ export function withLookupThrottle(handlers: HandlerTable, limit: LookupFailureL
       const now = services.clock.now().getTime();
       const waitMs = throttle.waitMs(caller.username, now);
       if (waitMs > 0) {
-        return { errors: [diagnostic('TROPPE_RICERCHE_FALLITE', { operazione: operation, ora: retryAt(now, waitMs) })] };
+        return { errors: [diagnostic('TROPPE_RICERCHE_FALLITE', { operazione: operation, ora: romeHourMinuteAfter(now + waitMs) })] };
       }
       const outcome = await handler(request, caller, services, headers);
       if ('errors' in outcome && outcome.errors.some((e) => NOT_FOUND.has(e.tipoErrore))) throttle.failed(caller.username, now);
