@@ -9,6 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hashSecret } from '../src/auth/passwords.js';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import type { JournalEntry } from '../src/store/port.js';
 import { NOW, TODAY } from './support/demo.js';
@@ -111,10 +112,15 @@ test('failures are counted per user: past the limit, 8011 from any address, and 
 
 test('failures are counted per address: past the limit, 8012 for every user there, others elsewhere served', async () => {
   const address = '127.0.4.1';
-  // Three users, one failure each (ConsultaDocumento counts too), from one address.
-  for (const who of [MEDICO2, REGIONE, OPERATORE]) {
-    const miss = await callFrom(gw.url, 'ConsultaDocumento', { idCertificato: MISSING }, who, address);
-    assert.equal(errorCode(parseAnswer(miss, 'ConsultaDocumento')), '7020');
+  // An address may fail 5 times a user's allowance (3 here): five fresh users fail three times
+  // each (ConsultaDocumento counts too), none past their own limit, all from one address.
+  const users = [1, 2, 3, 4, 5].map((i) => ({ user: `ospite-indirizzo-${i}`, password: `Ospite.Indirizzo.${i}` }));
+  for (const who of users) {
+    gw.gateway.store.putUser({ username: who.user, kind: 'datore', passwordHash: hashSecret(who.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+    for (let i = 0; i < 3; i++) {
+      const miss = await callFrom(gw.url, 'ConsultaDocumento', { idCertificato: MISSING }, who, address);
+      assert.equal(errorCode(parseAnswer(miss, 'ConsultaDocumento')), '7020');
+    }
   }
   // A user with failures below the limit: refused for the address.
   const refused = parseAnswer(await callFrom(gw.url, 'ConsultaAttestato', { codiceFiscaleLavoratore: LAVORATORE.user, idCertificato: puc }, LAVORATORE, address), 'ConsultaAttestato');

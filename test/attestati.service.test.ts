@@ -77,6 +77,9 @@ describe('ConsultaAttestato: codice fiscale and protocol number, for every kind 
   test('the attestato of a rectified certificate, of its rectification, of a cancelled one: no diagnosis', async () => {
     const rettificato = await ask('ConsultaAttestato', { codiceFiscaleLavoratore: WORKER.user, idCertificato: s.malattia.idCertificato }, MEDICO2);
     assert.equal(rettificato.fields['attestato/stato'], 'rettificato');
+    // The certificate that replaced it, and the absence's current end.
+    assert.equal(rettificato.fields['attestato/idCertificatoRettifica'], s.rettifica.idCertificato);
+    assert.equal(rettificato.fields['attestato/dataFineRettifica'], '2026-11-29');
     assert.equal(rettificato.fields['attestato/tipo'], 'malattia');
     assert.equal(rettificato.fields['lavoratore/cognome'], "D'Alo'");
     assert.deepEqual(rettificato.all('allegatoDisponibile'), ['B']);

@@ -16,6 +16,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { entitledForms, type InpsDocument, type InpsReader } from '../src/inps/entitlement.js';
 import { InpsConsultation, InpsLimitError, MAX_DOCUMENTS_PER_WORKER, MAX_PERIOD_DAYS, periodDays, type ReadJournal } from '../src/inps/consultation.js';
@@ -226,6 +227,33 @@ describe('one document by its protocol number', () => {
     assert.ok(employer !== undefined && employer !== 'non_spettante');
     assert.equal(employer.form, 'B');
     assert.equal(await inps.print(utente(user('datore', OTHER_EMPLOYER)), ids.malattia, 'B', journal), undefined);
+  });
+});
+
+describe('a rectified certificate', () => {
+  /** A worker of nobody's, so the employer tests below do not see these. */
+  const RECTIFIED_WORKER = 'RTTFCT80A01H501X';
+  test('names its current rectification and end, through a chain of rectifications; the rectification names what it rectifies', async () => {
+    const original = malattia('100000000000000101', RECTIFIED_WORKER, '2026-03-10T10:00:00+01:00', { inizio: '2026-03-10', fine: '2026-03-20' });
+    await store.insertCertificate(original, by);
+    const first = { ...malattia('100000000000000102', RECTIFIED_WORKER, '2026-03-11T10:00:00+01:00', { inizio: '2026-03-10', fine: '2026-03-16' }), rettificaDi: original.idCertificato };
+    assert.equal(await store.rectifyCertificate(original.idCertificato, first, by), 'ok');
+    const reader: InpsReader = { by: 'codice', codiceFiscale: RECTIFIED_WORKER };
+    const once = await inps.lookUp(reader, original.idCertificato, new RecordingJournal());
+    assert.deepEqual(once?.successor, { idCertificato: first.idCertificato, dataFine: '2026-03-16' });
+    const second = { ...malattia('100000000000000103', RECTIFIED_WORKER, '2026-03-12T10:00:00+01:00', { inizio: '2026-03-10', fine: '2026-03-13' }), rettificaDi: first.idCertificato };
+    assert.equal(await store.rectifyCertificate(first.idCertificato, second, by), 'ok');
+    const twice = await inps.lookUp(reader, original.idCertificato, new RecordingJournal());
+    assert.deepEqual(twice?.successor, { idCertificato: second.idCertificato, dataFine: '2026-03-13' });
+    const current = await inps.lookUp(reader, second.idCertificato, new RecordingJournal());
+    assert.equal(current?.successor, undefined, 'an active certificate has no successor');
+    assert.equal(current?.doc.tipo === 'certificato' && current.doc.record.rettificaDi, first.idCertificato);
+    // The printed attestato of the original says where its dates went.
+    const printed = await inps.print(reader, original.idCertificato, 'B', new RecordingJournal());
+    assert.ok(printed !== undefined && printed !== 'non_spettante');
+    const text = execFileSync('pdftotext', ['-', '-'], { input: printed.pdf }).toString('utf8').replace(/\s+/g, ' ');
+    assert.match(text, /RETTIFICATO: sostituito da un certificato di rettifica/);
+    assert.match(text, new RegExp(`Certificato di rettifica: PUC ${second.idCertificato}, fine prognosi attuale 13/03/2026`));
   });
 });
 

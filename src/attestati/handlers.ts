@@ -94,7 +94,7 @@ const elencoDocumentiLavoratore: Handler = async (request, caller, services) => 
         al,
         numeroCertificati: certificati.length,
         numeroRicoveri: ricoveri.length,
-        certificato: certificati.map(certificatoOut),
+        certificato: certificati.map((c) => certificatoOut(c)),
         ricovero: ricoveri.map((r) => ricoveroOut(ricoveroOf(r))),
       },
     };

@@ -10,7 +10,7 @@ import { attestatoOf, dimissioniOf, ricoveroOf, type AttestatoView, type Dimissi
 import { formsOf } from '../inps/entitlement.js';
 import type { ExportHeader, ExportRecord } from '../inps/exportRecords.js';
 import type { OutObject } from '../soap/xmlWriter.js';
-import type { CertificateRecord, PersonRegistry } from '../store/port.js';
+import type { CertificateRecord, PersonRegistry, Successor } from '../store/port.js';
 
 /** The worker as answered: the codice fiscale, and the names the registry knows (never written empty). */
 export function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Lavoratore {
@@ -38,6 +38,8 @@ export function attestatoOut(a: AttestatoView): OutObject {
     idCertificato: a.idCertificato,
     idCertificatoRettificato: a.idCertificatoRettificato,
     stato: a.stato,
+    idCertificatoRettifica: a.idCertificatoRettifica,
+    dataFineRettifica: a.dataFineRettifica,
     dataRicezione: a.dataRicezione,
     tipoCertificato: a.tipoCertificato,
     dataRilascio: a.dataRilascio,
@@ -58,10 +60,10 @@ export function attestatoOut(a: AttestatoView): OutObject {
 }
 
 /** The full certificate (A, C): the attestato, then the doctor and the diagnosis. Only for a reader entitled to the full form. */
-export function certificatoOut(record: CertificateRecord): OutObject {
+export function certificatoOut(record: CertificateRecord, successor?: Successor): OutObject {
   const diagnosi = record.document.malattia?.diagnosi ?? record.document.dimissione?.diagnosi ?? {};
   return {
-    ...attestatoOut(attestatoOf(record)),
+    ...attestatoOut(attestatoOf(record, successor)),
     codiceFiscaleMedico: record.medicoCf,
     diagnosi: { codiceDiagnosi: diagnosi.codiceDiagnosi, noteDiagnosi: diagnosi.noteDiagnosi },
   };
@@ -107,7 +109,7 @@ export function documentoOut(found: Entitled, lavoratore: Lavoratore): OutObject
   const dimissioni = dimissioniOf(doc.record);
   return {
     lavoratore: lavoratoreOut(lavoratore),
-    ...(full ? { certificato: certificatoOut(doc.record) } : { attestato: attestatoOut(attestatoOf(doc.record)) }),
+    ...(full ? { certificato: certificatoOut(doc.record, found.successor) } : { attestato: attestatoOut(attestatoOf(doc.record, found.successor)) }),
     dimissioni: dimissioni && dimissioniOut(dimissioni),
     allegatoDisponibile: forms,
   };

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { SOAPUI_PROJECT_FILE, XSD_FILE_NAME } from '../contract/files.js';
 import { renderDiagnosticsDoc } from '../docs/diagnosticsDoc.js';
 import { CERT_DER_PATH, CERT_PEM_PATH, SERVICE_PATH } from './contractRoutes.js';
+import { INPS_EXPORT_CSV_PATH, INPS_EXPORT_XML_PATH, INPS_PRINT_PREFIX, INPS_WORKER_DOCUMENTS_PATH } from './inpsRoutes.js';
 
 export const ENVELOPES_PATH = '/esempi';
 export const DIAGNOSTICS_PATH = '/docs/diagnostics.md';
@@ -118,7 +119,13 @@ const INPS_SIDE_USERS = `
 (utente = il codice fiscale del lavoratore) consultano il lato INPS (attestati, certificati del lavoratore):
 nessuna operazione di CertificatiMedici è loro consentita (diagnostica 2009). Il datore dimostrativo
 <code>12345678903</code> è «Demo Datore S.r.l.» (matricola INPS <code>1234567890</code>, sede <code>7001</code>)
-e impiega <code>RSSMRA80A01H501U</code> e <code>BNCGPP75C41F205S</code>, non <code>VRDLGU62T10L219V</code>.</p>`;
+e impiega <code>RSSMRA80A01H501U</code> e <code>BNCGPP75C41F205S</code>, non <code>VRDLGU62T10L219V</code>.</p>
+<p>Oltre al servizio SOAP, in <code>GET</code> con le stesse credenziali (HTTP Basic):</p>
+<ul>
+<li><code>${INPS_EXPORT_XML_PATH}?dal=AAAA-MM-GG&amp;al=AAAA-MM-GG</code> e <code>${INPS_EXPORT_CSV_PATH}?…</code>: gli attestati del datore (XML ISO-8859-1 <code>listaAttestati</code>, o CSV)</li>
+<li><code>${INPS_WORKER_DOCUMENTS_PATH}</code>: i documenti del lavoratore, con la diagnosi e i collegamenti alle copie stampabili</li>
+<li><code>${INPS_PRINT_PREFIX}PUC.pdf?allegato=A…E</code>: la copia stampabile (Allegati A–E) che spetta all'utente</li>
+</ul>`;
 
 export function renderLanding(users: ReadonlyArray<LandingUser>, options: LandingOptions = {}): string {
   const e = escapeHtml;

@@ -12,7 +12,7 @@
  * structure (a clinic's name can reveal the illness).
  */
 import type { Address } from '../domain/certificate.js';
-import type { CertificateRecord, CertificateState, RicoveroRecord, RicoveroState } from '../store/port.js';
+import type { CertificateRecord, CertificateState, RicoveroRecord, RicoveroState, Successor } from '../store/port.js';
 
 /** The employer an export is for (the employment registry's row, as far as the attestato needs it). */
 export interface EmployerRef {
@@ -54,6 +54,10 @@ export interface AttestatoView {
   readonly idCertificatoRettificato?: string;
   /** attivo, annullato (cancelled) or rettificato (superseded by a rectification). */
   readonly stato: CertificateState;
+  /** A rectified certificate's current rectification (its PUC), when known. */
+  readonly idCertificatoRettifica?: string;
+  /** And the absence's current end, from that rectification. */
+  readonly dataFineRettifica?: string;
   /** When INPS received it (xs:dateTime, Europe/Rome offset). */
   readonly dataRicezione: string;
   readonly tipoCertificato: 'I' | 'C' | 'R';
@@ -129,11 +133,13 @@ function optional<K extends string, V>(key: K, value: V | null | undefined): { [
 }
 
 /** The attestato of a stored sickness or discharge certificate: all the employer may see, no diagnosis. */
-export function attestatoOf(record: CertificateRecord): AttestatoView {
+export function attestatoOf(record: CertificateRecord, successor?: Successor): AttestatoView {
   const common = {
     idCertificato: record.idCertificato,
     ...optional('idCertificatoRettificato', record.rettificaDi),
     stato: record.state,
+    ...optional('idCertificatoRettifica', successor?.idCertificato),
+    ...optional('dataFineRettifica', successor?.dataFine),
     dataRicezione: record.dataRicezione,
     residenza: indirizzo(record.document.residenza),
     reperibilita: reperibilita(record),

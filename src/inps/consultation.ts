@@ -21,7 +21,9 @@ import type {
   JournalSubjectKind,
   PersonRegistry,
   RicoveroRecord,
+  Successor,
 } from '../store/port.js';
+import { successorOf } from '../store/port.js';
 import { absenceDays, documentId, entitledForms, formsOf, type InpsDocument, type InpsReader } from './entitlement.js';
 import type { EmployerRef, Lavoratore } from './attestato.js';
 import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, type ExportRecord } from './exportRecords.js';
@@ -30,7 +32,7 @@ import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, t
 export interface InpsSources {
   readonly store: Pick<
     CertificateStore,
-    'getCertificate' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker' | 'certificatesForEmployer' | 'ricoveriForEmployer'
+    'getCertificate' | 'getRectificationOf' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker' | 'certificatesForEmployer' | 'ricoveriForEmployer'
   >;
   readonly registry: Pick<PersonRegistry, 'findPerson'>;
   readonly employment: Pick<EmploymentRegistry, 'employs' | 'workersOf'>;
@@ -71,6 +73,8 @@ export class InpsLimitError extends GatewayError {
 export interface Entitled {
   readonly doc: InpsDocument;
   readonly forms: readonly Allegato[];
+  /** A rectified certificate's current rectification and end (src/store/port.ts successorOf). */
+  readonly successor?: Successor;
 }
 
 function journalKind(doc: InpsDocument): JournalSubjectKind {
@@ -113,7 +117,8 @@ export class InpsConsultation {
       const forms = entitledForms(reader, doc, (e, w, from, to) => this.sources.employment.employs(e, w, from, to));
       if (forms.length > 0) {
         await journal.read(journalKind(doc), [id]);
-        return { doc, forms };
+        const successor = doc.tipo === 'certificato' ? successorOf(doc.record, (c) => this.sources.store.getRectificationOf(c)) : undefined;
+        return successor ? { doc, forms, successor } : { doc, forms };
       }
     }
     journal.denied('certificato', id);
@@ -230,7 +235,11 @@ export class InpsConsultation {
   }
 
   private printable(doc: InpsDocument, form: Allegato) {
-    const sources = { findPerson: (cf: string) => this.sources.registry.findPerson(cf), getRicovero: (id: string) => this.sources.store.getRicovero(id) };
+    const sources = {
+      findPerson: (cf: string) => this.sources.registry.findPerson(cf),
+      getRicovero: (id: string) => this.sources.store.getRicovero(id),
+      getRectificationOf: (id: string) => this.sources.store.getRectificationOf(id),
+    };
     if (doc.tipo === 'ricovero') return ricoveroFrom(doc.record, sources);
     return form === formsOf(doc).full ? certificatoFrom(doc.record, sources) : attestatoFrom(doc.record, sources);
   }

@@ -10,7 +10,8 @@
  * it even at run time.
  */
 import type { Malattia, Dimissione } from '../domain/certificate.js';
-import type { CertificateRecord, CertificateStore, PersonRegistry, RicoveroRecord } from '../store/port.js';
+import type { CertificateRecord, CertificateStore, PersonRegistry, RicoveroRecord, Successor } from '../store/port.js';
+import { successorOf } from '../store/port.js';
 import type {
   PrintableAttestato,
   PrintableCertificato,
@@ -25,7 +26,7 @@ import type {
  * admissions, for the structure of a discharge certificate. The SQLite store
  * is both.
  */
-export type PrintSources = Pick<PersonRegistry, 'findPerson'> & Partial<Pick<CertificateStore, 'getRicovero'>>;
+export type PrintSources = Pick<PersonRegistry, 'findPerson'> & Partial<Pick<CertificateStore, 'getRicovero' | 'getRectificationOf'>>;
 
 /** A registry look-up: the person's printed identity. */
 export function printedPerson(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string, withBirth: boolean): PrintedPerson {
@@ -36,7 +37,7 @@ export function printedPerson(registry: Pick<PersonRegistry, 'findPerson'>, codi
     : { codiceFiscale, cognome: p.cognome, nome: p.nome };
 }
 
-function stateOf(record: { state: string; idAnnullamento?: string | null; dataAnnullamento?: string | null }): PrintedState {
+function stateOf(record: { state: string; idAnnullamento?: string | null; dataAnnullamento?: string | null }, successor?: Successor): PrintedState {
   if (record.state === 'annullato') {
     return {
       kind: 'annullato',
@@ -44,7 +45,8 @@ function stateOf(record: { state: string; idAnnullamento?: string | null; dataAn
       ...(record.dataAnnullamento ? { dataAnnullamento: record.dataAnnullamento } : {}),
     };
   }
-  return record.state === 'rettificato' ? { kind: 'rettificato' } : { kind: 'attivo' };
+  if (record.state !== 'rettificato') return { kind: 'attivo' };
+  return successor ? { kind: 'rettificato', rettificatoDa: successor.idCertificato, dataFineAttuale: successor.dataFine } : { kind: 'rettificato' };
 }
 
 /** Optional flags, copied only when present. */
@@ -90,7 +92,7 @@ function certificateBase(record: CertificateRecord, registry: PrintSources) {
   return {
     id: record.idCertificato,
     dataRicezione: record.dataRicezione,
-    state: stateOf(record),
+    state: stateOf(record, registry.getRectificationOf && successorOf(record, (id) => registry.getRectificationOf!(id))),
     lavoratore: printedPerson(registry, record.lavoratoreCf, true),
     residenza: record.document.residenza,
     ...(record.paperWindow ? { paperWindow: record.paperWindow } : {}),

@@ -32,8 +32,8 @@ export interface PrintedStructure {
 export type PrintedState =
   | { readonly kind: 'attivo' }
   | { readonly kind: 'annullato'; readonly idAnnullamento?: string; readonly dataAnnullamento?: string }
-  /** Replaced by a rectification: its dates no longer hold. */
-  | { readonly kind: 'rettificato' };
+  /** Replaced by a rectification: its dates no longer hold; the current rectification and end when known. */
+  | { readonly kind: 'rettificato'; readonly rettificatoDa?: string; readonly dataFineAttuale?: string };
 
 /** What every form has: identifier, reception, state, worker. */
 interface PrintedCommon {

@@ -127,6 +127,10 @@ function stateNotice(page: FormPage, form: PrintableForm): void {
     lines.push(`${what} ANNULLATO${on}${by}`);
   } else if (form.state.kind === 'rettificato') {
     lines.push(`${what} RETTIFICATO: sostituito da un certificato di rettifica, le sue date non valgono più.`);
+    if (form.state.rettificatoDa) {
+      const end = form.state.dataFineAttuale ? `, fine prognosi attuale ${italianDate(form.state.dataFineAttuale)}` : '';
+      lines.push(`Certificato di rettifica: PUC ${form.state.rettificatoDa}${end}.`);
+    }
   }
   if (form.allegato !== 'E' && form.rettificaDi) {
     lines.push(`Rettifica del certificato PUC ${form.rettificaDi}: fine prognosi attuale ${italianDate(form.absence.dataFine)}.`);

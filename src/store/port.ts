@@ -50,6 +50,36 @@ export function certificateDays(document: CertificateDocument): { rilascio: stri
   return { rilascio: d.dataDimissione, inizio: d.dataRicovero, fine: d.dataFine };
 }
 
+/** The certificate that now holds a rectified one's dates: the last of its chain of rectifications. */
+export interface Successor {
+  /** The PUC of the current rectification. */
+  readonly idCertificato: string;
+  /** Its end of prognosis: the absence's current end. */
+  readonly dataFine: string;
+}
+
+/** Rectifications followed at most (a chain longer than this is not one the gateway makes). */
+const MAX_RECTIFICATION_CHAIN = 16;
+
+/**
+ * Where a rectified certificate's dates now live: its rectification, or that
+ * one's rectification, and so on (a rectification may be rectified in turn).
+ * Undefined for a certificate that is not rectified.
+ */
+export function successorOf(record: CertificateRecord, getRectificationOf: (id: string) => CertificateRecord | undefined): Successor | undefined {
+  if (record.state !== 'rettificato') return undefined;
+  let current: CertificateRecord | undefined;
+  let id = record.idCertificato;
+  for (let i = 0; i < MAX_RECTIFICATION_CHAIN; i++) {
+    const next = getRectificationOf(id);
+    if (next === undefined) break;
+    current = next;
+    if (next.state !== 'rettificato') break;
+    id = next.idCertificato;
+  }
+  return current && { idCertificato: current.idCertificato, dataFine: certificateDays(current.document).fine };
+}
+
 export interface CertificateRecord {
   /** The PUC. */
   readonly idCertificato: string;
@@ -264,6 +294,8 @@ export interface CertificateStore extends SandboxInspectStore {
    */
   insertCertificate(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined>;
   getCertificate(idCertificato: string): CertificateRecord | undefined;
+  /** The rectification of a certificate (the one whose rettificaDi names it), if any. */
+  getRectificationOf(idCertificato: string): CertificateRecord | undefined;
   /** Certificates of one doctor for one worker, newest release first. */
   findCertificates(query: CertificateQuery): CertificateRecord[];
   countCertificates(): number;

@@ -148,6 +148,8 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
            AND data_rilascio BETWEEN ? AND ? ORDER BY data_rilascio DESC, data_ricezione DESC`,
       ),
       getRicovero: db.prepare<[string], RicoveroRow>('SELECT * FROM ricoveri WHERE id_inizio_ricovero = ?'),
+      // Through the unique partial index certificati_rettifica_unica (migration 2).
+      getRectificationOf: db.prepare<[string], CertificateRow>('SELECT * FROM certificati WHERE rettifica_di = ?'),
       certificatesOfWorker: db.prepare<[string, number], CertificateRow>(
         'SELECT * FROM certificati WHERE lavoratore_cf = ? ORDER BY data_ricezione, id_certificato LIMIT ?',
       ),
@@ -283,6 +285,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.stmt.findCertificates
       .all(query.medicoCf, query.lavoratoreCf, query.kind, query.fromDay, query.toDay)
       .map(certificateFromRow);
+  }
+
+  getRectificationOf(idCertificato: string): CertificateRecord | undefined {
+    const row = this.stmt.getRectificationOf.get(idCertificato);
+    return row ? certificateFromRow(row) : undefined;
   }
 
   certificatesOfWorker(lavoratoreCf: string, limit: number): CertificateRecord[] {
