@@ -10,7 +10,7 @@
  * without being awaited, either way).
  */
 import { GatewayError } from '../errors.js';
-import { renderForm } from '../print/render.js';
+import type { PrintableForm } from '../print/model.js';
 import { attestatoFrom, certificatoFrom, ricoveroFrom } from '../print/fromStore.js';
 import type { Allegato } from '../print/model.js';
 import type {
@@ -231,7 +231,7 @@ export class InpsConsultation {
    */
   async printEntitled(found: Entitled, form: Allegato): Promise<Buffer> {
     if (!found.forms.includes(form)) throw new Error(`form ${form} is not among the reader's (${found.forms.join(', ')})`);
-    return renderForm(this.printable(found.doc, form));
+    return (await printRenderer())(this.printable(found.doc, form));
   }
 
   private printable(doc: InpsDocument, form: Allegato) {
@@ -243,6 +243,17 @@ export class InpsConsultation {
     if (doc.tipo === 'ricovero') return ricoveroFrom(doc.record, sources);
     return form === formsOf(doc).full ? certificatoFrom(doc.record, sources) : attestatoFrom(doc.record, sources);
   }
+}
+
+/**
+ * The PDF renderer, loaded on the first print: pdfkit and bwip-js hold ~11 MB of heap once
+ * imported (Unicode tables, fonts), which every request process would otherwise carry and scan
+ * in each major GC whether or not anyone prints (measured: more GC time on InviaMalattia).
+ */
+let renderer: Promise<(form: PrintableForm) => Promise<Buffer>> | undefined;
+function printRenderer(): Promise<(form: PrintableForm) => Promise<Buffer>> {
+  renderer ??= import('../print/render.js').then((m) => m.renderForm);
+  return renderer;
 }
 
 function refOf(e: Employment): EmployerRef {
