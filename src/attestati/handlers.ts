@@ -17,7 +17,8 @@ import type { Outcome, SoapHandler, SoapHandlerTable } from '../soap/pipeline.js
 import type { PersonRegistry, UserRecord } from '../store/port.js';
 import type { XmlObject } from '../xml/toObject.js';
 import type { AttestatiOperationName } from './contract.js';
-import { certificatoOut, documentoOut, elencoDatoreOut, lavoratoreOf, lavoratoreOut, ricoveroOut } from './views.js';
+import { lavoratoreOf } from '../inps/attestato.js';
+import { certificatoOut, documentoOut, elencoDatoreOut, lavoratoreOut, ricoveroOut } from './views.js';
 import { ricoveroOf } from '../inps/attestato.js';
 
 /** What one call's handler is given. */

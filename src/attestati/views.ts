@@ -10,13 +10,8 @@ import { attestatoOf, dimissioniOf, ricoveroOf, type AttestatoView, type Dimissi
 import { formsOf } from '../inps/entitlement.js';
 import type { ExportHeader, ExportRecord } from '../inps/exportRecords.js';
 import type { OutObject } from '../soap/xmlWriter.js';
-import type { CertificateRecord, PersonRegistry, Successor } from '../store/port.js';
+import type { CertificateRecord, Successor } from '../store/port.js';
 
-/** The worker as answered: the codice fiscale, and the names the registry knows (never written empty). */
-export function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Lavoratore {
-  const person = registry.findPerson(codiceFiscale);
-  return { codiceFiscale, cognome: person?.cognome ?? '', nome: person?.nome ?? '' };
-}
 
 const nonEmpty = (value: string): string | undefined => (value === '' ? undefined : value);
 

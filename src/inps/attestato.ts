@@ -12,7 +12,7 @@
  * structure (a clinic's name can reveal the illness).
  */
 import type { Address } from '../domain/certificate.js';
-import type { CertificateRecord, CertificateState, RicoveroRecord, RicoveroState, Successor } from '../store/port.js';
+import type { CertificateRecord, CertificateState, PersonRegistry, RicoveroRecord, RicoveroState, Successor } from '../store/port.js';
 
 /** The employer an export is for (the employment registry's row, as far as the attestato needs it). */
 export interface EmployerRef {
@@ -27,6 +27,12 @@ export interface Lavoratore {
   readonly codiceFiscale: string;
   readonly cognome: string;
   readonly nome: string;
+}
+
+/** The worker as answered: the codice fiscale, and the names the registry knows ('' when it does not). */
+export function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Lavoratore {
+  const person = registry.findPerson(codiceFiscale);
+  return { codiceFiscale, cognome: person?.cognome ?? '', nome: person?.nome ?? '' };
 }
 
 export interface IndirizzoView {

@@ -25,7 +25,7 @@ import type {
 } from '../store/port.js';
 import { successorOf } from '../store/port.js';
 import { absenceDays, documentId, entitledForms, formsOf, type InpsDocument, type InpsReader } from './entitlement.js';
-import type { EmployerRef, Lavoratore } from './attestato.js';
+import { lavoratoreOf, type EmployerRef, type Lavoratore } from './attestato.js';
 import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, type ExportRecord } from './exportRecords.js';
 
 /** What the INPS side reads. The SQLite store is all three. */
@@ -84,11 +84,6 @@ function journalKind(doc: InpsDocument): JournalSubjectKind {
 /** Days between two YYYY-MM-DD dates, inclusive of both (UTC arithmetic: whole days). */
 export function periodDays(dal: string, al: string): number {
   return Math.round((Date.parse(`${al}T00:00:00Z`) - Date.parse(`${dal}T00:00:00Z`)) / 86_400_000) + 1;
-}
-
-function worker(registry: InpsSources['registry'], cf: string): Lavoratore {
-  const p = registry.findPerson(cf);
-  return { codiceFiscale: cf, cognome: p?.cognome ?? '', nome: p?.nome ?? '' };
 }
 
 export class InpsConsultation {
@@ -197,7 +192,7 @@ export class InpsConsultation {
       const job = byWorker.get(workerCf)?.find((e) => e.from <= absence.to && (e.to === null || e.to >= absence.from));
       if (job === undefined) continue;
       let lavoratore = names.get(workerCf);
-      if (lavoratore === undefined) names.set(workerCf, (lavoratore = worker(this.sources.registry, workerCf)));
+      if (lavoratore === undefined) names.set(workerCf, (lavoratore = lavoratoreOf(this.sources.registry, workerCf)));
       const events =
         doc.tipo === 'certificato'
           ? recordsOfCertificate(doc.record, lavoratore, sameRef(job, employer) ? undefined : refOf(job))

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { XmlDocument, XmlElement, type XmlNode } from 'libxml2-wasm';
 import { ATTESTATI_NS, ATTESTATI_OPERATIONS, ATTESTATI_PATH, ATTESTATI_XSD_PATH, type AttestatiOperationName } from '../../src/attestati/contract.js';
-import { escapeXml } from '../../src/soap/xmlWriter.js';
 import { ContractSchema } from '../../src/xml/schema.js';
-import type { Fields } from './requests.js';
+import { fieldsXml, type Fields } from './requests.js';
 import type { SoapResult } from './soapClient.js';
 
 export const DATORE = { user: '12345678903', password: 'Demo.Datore.2026' } as const;
@@ -23,14 +22,6 @@ export function attestatiSchema(): ContractSchema {
   return schema;
 }
 
-function write(fields: Fields): string {
-  let out = '';
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    out += typeof value === 'string' ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}>${write(value)}</${name}>`;
-  }
-  return out;
-}
 
 export function operationOf(name: AttestatiOperationName) {
   return ATTESTATI_OPERATIONS.find((o) => o.name === name)!;
@@ -40,7 +31,7 @@ export function attestatiEnvelope(name: AttestatiOperationName, fields: Fields):
   const root = operationOf(name).requestElement;
   return (
     `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:att="${ATTESTATI_NS}">` +
-    `<soapenv:Body><att:${root}>${write(fields)}</att:${root}></soapenv:Body></soapenv:Envelope>`
+    `<soapenv:Body><att:${root}>${fieldsXml(fields)}</att:${root}></soapenv:Body></soapenv:Envelope>`
   );
 }
 

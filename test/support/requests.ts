@@ -6,11 +6,12 @@ import { escapeXml } from '../../src/soap/xmlWriter.js';
 
 export type Fields = { [name: string]: string | Fields | undefined };
 
-function write(fields: Fields): string {
+/** Fields as XML elements, in order, text escaped (undefined fields left out). */
+export function fieldsXml(fields: Fields): string {
   let out = '';
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    out += typeof value === 'string' ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}>${write(value)}</${name}>`;
+    out += typeof value === 'string' ? `<${name}>${escapeXml(value)}</${name}>` : `<${name}>${fieldsXml(value)}</${name}>`;
   }
   return out;
 }
@@ -19,7 +20,7 @@ export function envelope(rootElement: string, fields: Fields, options: { encodin
   const declaration = options.declaration === false ? '' : `<?xml version="1.0" encoding="${options.encoding ?? 'UTF-8'}"?>\n`;
   return (
     `${declaration}<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cert="http://cert.sanita.finanze.it/">` +
-    `<soapenv:Header/><soapenv:Body><cert:${rootElement}>${write(fields)}</cert:${rootElement}></soapenv:Body></soapenv:Envelope>`
+    `<soapenv:Header/><soapenv:Body><cert:${rootElement}>${fieldsXml(fields)}</cert:${rootElement}></soapenv:Body></soapenv:Envelope>`
   );
 }
 
