@@ -16,7 +16,7 @@ const iterations = Number(process.argv[2] ?? 200_000);
 const dir = mkdtempSync(path.join(tmpdir(), 'sac-loginbench-'));
 const store = SqliteStore.open(dir);
 const user = 'MDCTST70A01H501K';
-store.putUser({ username: user, kind: 'medico', passwordHash: hashSecret('Demo.Medico.2026'), pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null });
+await store.putUser({ username: user, kind: 'medico', passwordHash: hashSecret('Demo.Medico.2026'), pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null });
 const guard = new LoginGuard({ store });
 const header = `Basic ${Buffer.from(`${user}:Demo.Medico.2026`).toString('base64')}`;
 const signal = new AbortController().signal;

@@ -78,7 +78,7 @@ describe('sac-gateway batch', () => {
     mkdirSync(folder);
     copySample(folder, gw.gateway.pincodeKey.certificatePem);
     writeFileSync(path.join(folder, '08-rotto.xml'), '<cert:invioMalattiaRequest xmlns:cert="http://cert.sanita.finanze.it/"><medico>');
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     const run = await runCli(['batch', folder, '--dry-run'], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
     assert.equal(run.code, 5, run.stderr);
     assert.match(run.stdout, /file 8: validi 5, rifiutati dallo schema 1, non utilizzabili 2/);
@@ -95,7 +95,7 @@ describe('sac-gateway batch', () => {
     assert.match(rows.get('06-invalido-schema.xml')!, /^06-invalido-schema\.xml,InviaMalattia,refused,1001:\S+/);
     assert.match(rows.get('07-non-richiesta.xml')!, /,invalid,/);
     assert.match(rows.get('08-rotto.xml')!, /,InviaMalattia,invalid,,.*riga/);
-    assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing sent');
+    assert.equal(await gw.gateway.store.countCertificates(), certificates, 'nothing sent');
     assert.equal(existsSync(`${folder}.report.jsonl`), false, 'no journal a real run would resume from');
   });
 

@@ -102,8 +102,8 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
 
     const store = SqliteStore.open(dataDir);
     try {
-      assert.equal(store.countPersons(), 3);
-      assert.deepEqual(store.findPerson('RSSMRA80A01H501U'), {
+      assert.equal(await store.countPersons(), 3);
+      assert.deepEqual(await store.findPerson('RSSMRA80A01H501U'), {
         codiceFiscale: 'RSSMRA80A01H501U',
         cognome: 'Rossi',
         nome: 'Mario',
@@ -112,8 +112,8 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
         comuneNascita: 'Roma',
         provinciaNascita: 'RM',
       });
-      assert.equal(store.findPerson('VRDLGU62T10L219V')?.cognome, "Verdi'");
-      assert.equal(store.findPerson('NRANNA90E45F839X'), undefined);
+      assert.equal((await store.findPerson('VRDLGU62T10L219V'))?.cognome, "Verdi'");
+      assert.equal(await store.findPerson('NRANNA90E45F839X'), undefined);
     } finally {
       await store.close();
     }
@@ -126,8 +126,8 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
     assert.match(rerun.stdout, /1 persone scritte \(0 nuove/);
     const reread = SqliteStore.open(dataDir);
     try {
-      assert.equal(reread.countPersons(), 3);
-      assert.equal(reread.findPerson('RSSMRA80A01H501U')?.nome, 'Marco');
+      assert.equal(await reread.countPersons(), 3);
+      assert.equal((await reread.findPerson('RSSMRA80A01H501U'))?.nome, 'Marco');
     } finally {
       await reread.close();
     }
@@ -394,7 +394,7 @@ test('at a terminal the password is asked twice without echo (backspace edits); 
   const store = SqliteStore.open(dataDir);
   try {
     const { verifySecret } = await import('../src/auth/passwords.js');
-    assert.ok(verifySecret(PASSWORD, store.findUser('regione-tty')!.passwordHash), 'the password typed (after the backspace) is stored');
+    assert.ok(verifySecret(PASSWORD, (await store.findUser('regione-tty'))!.passwordHash), 'the password typed (after the backspace) is stored');
   } finally {
     await store.close();
   }

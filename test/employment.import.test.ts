@@ -96,11 +96,11 @@ describe('in process', () => {
       assert.equal(report.lines, COUNT + 1);
       assert.equal(report.accepted, COUNT - badCount);
       assert.equal(report.added, COUNT - badCount);
-      assert.equal(store.countEmployments(), COUNT - badCount);
+      assert.equal(await store.countEmployments(), COUNT - badCount);
       assert.equal(batches.length, Math.ceil((COUNT - badCount) / 1_000));
       assert.ok(Math.max(...batches) <= 1_000, `largest batch ${Math.max(...batches)}`);
       // The quoted company name with its comma and accents is stored whole.
-      const [one] = store.workersOf(ACME, '2020-01-01', '2020-01-01');
+      const [one] = await store.workersOf(ACME, '2020-01-01', '2020-01-01');
       assert.equal(one?.ragioneSociale, 'Società Benefit Caffè, S.p.A.');
     } finally {
       await store.close();
@@ -119,17 +119,17 @@ describe('in process', () => {
       }
       const refused: Array<[number, string]> = [];
       const dry = await importEmployments(input(), store, { dryRun: true, onRefused: (n, r) => refused.push([n, r]) });
-      assert.deepEqual([dry.accepted, dry.added, dry.batches, store.countEmployments()], [2, 0, 0, 0]);
+      assert.deepEqual([dry.accepted, dry.added, dry.batches, await store.countEmployments()], [2, 0, 0, 0]);
       assert.deepEqual(refused, [[3, `riga più lunga di ${MAX_EMPLOYMENT_LINE_BYTES} byte`]]);
       const report = await importEmployments(input(), store, { onRefused: () => {} });
       assert.equal(report.accepted, 2);
-      assert.equal(store.countEmployments(), 2);
+      assert.equal(await store.countEmployments(), 2);
       await assert.rejects(
         importEmployments(Readable.from(['codiceFiscale,azienda\n', row('VRDLGU62T10L219V')]), store, { onRefused: () => {} }),
         { name: 'EmploymentFileError', message: /mancano nell'intestazione le colonne codiceFiscaleLavoratore, codFiscAzienda/ },
       );
       await assert.rejects(importEmployments(Readable.from(['\n\n']), store, { onRefused: () => {} }), { name: 'EmploymentFileError' });
-      assert.equal(store.countEmployments(), 2);
+      assert.equal(await store.countEmployments(), 2);
     } finally {
       await store.close();
     }

@@ -104,7 +104,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
 
   test('identical in substance: same PUC, same dataRicezione, one row; pincode ciphertext, CF encryption, whitespace and prefixes do not count', async () => {
     at(0);
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const first = accepted(await malattia(certificate(pin(), { diagnosi: { noteDiagnosi: 'Febbre alta' } })));
     at(HOUR);
     // The same certificate written by another toolkit: a new pincode ciphertext, the worker's CF
@@ -114,8 +114,8 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     other = other.replace(/soapenv:/g, 'S:').replace('xmlns:soapenv=', 'xmlns:S=').replace(/cert:/g, 'c:').replace('xmlns:cert=', 'xmlns:c=').replace(/></g, '>\n  <');
     const second = await malattia(other);
     assert.deepEqual(accepted(second), first, 'the first receipt, field for field');
-    assert.equal(gw.gateway.store.countCertificates(), before + 1, 'one certificate');
-    assert.equal(gw.gateway.store.getCertificate(first.idCertificato!)?.dataRicezione, first.dataRicezione);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1, 'one certificate');
+    assert.equal((await gw.gateway.store.getCertificate(first.idCertificato!))?.dataRicezione, first.dataRicezione);
   });
 
   test('a different payload, or the same one from another sender, is a new certificate', async () => {
@@ -162,7 +162,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     const op = OPERATIONS.find((o) => o.name === 'InviaMalattia')!;
     const xml = (fields: Fields, header: string) => withHeader(envelope(op.requestElement, fields), header);
     const a = certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID A' } });
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const first = accepted(await malattia(xml(a, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa', WSA, ' soapenv:mustUnderstand="1"'))));
     // Same MessageID, same request (a retransmission): the first receipt.
     const again = accepted(await malattia(xml(certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID A' } }), messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa'))));
@@ -171,7 +171,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     const b = certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID B' } });
     const reused = await malattia(xml(b, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa')));
     assertErrors(reused, [['8010', 'wsa:MessageID']]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
     // A fresh MessageID on an identical request (a toolkit retrying with a new one): still the same visit.
     const fresh = accepted(await malattia(xml(a, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-bbbbbbbbbbbb', WSA_2004))));
     assert.deepEqual(fresh, first);
@@ -182,7 +182,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     // Another sender's MessageID space is its own: the region may use the doctor's MessageID.
     const viaRegione = { ...certificate(''), medico: { codiceFiscale: DEMO.medico2.user } };
     accepted(await malattia(xml(viaRegione, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa')), AUTH.regione));
-    assert.equal(gw.gateway.store.countCertificates(), before + 3);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 3);
   });
 
   test('a blank or repeated wsa:MessageID is a Client fault; one for another actor is not this node’s', async () => {
@@ -204,12 +204,12 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
 
   test('identical requests fired at once: one certificate, every answer its receipt', async () => {
     at(0);
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const fields = () => certificate(pin(), { diagnosi: { noteDiagnosi: 'In gara' } });
     const answers = await Promise.all(Array.from({ length: 8 }, () => malattia(fields())));
     const receipts = answers.map(accepted);
     for (const r of receipts) assert.deepEqual(r, receipts[0]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
   });
 
   test('a request refused by a rule that moved on (dataRilascio now too old) still answers its receipt inside the window', async () => {
@@ -225,7 +225,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
       assert.deepEqual(accepted(await send(wide.endpoint, 'InviaMalattia', fields, AUTH.medico)), first);
       wide.clock.set(new Date(Date.parse(NOW) + 72 * HOUR + 60_000).toISOString());
       assertErrors(await send(wide.endpoint, 'InviaMalattia', fields, AUTH.medico), [['4006', 'malattia/dataRilascio']]);
-      assert.equal(wide.gateway.store.countCertificates(), 1);
+      assert.equal(await wide.gateway.store.countCertificates(), 1);
     } finally {
       await wide.stop();
     }
@@ -269,12 +269,12 @@ describe('InviaRicovero and InviaDimissione resent', () => {
   test('a discharge sent again answers its receipt, not 7011 "already sent"; fired at once, one certificate', async () => {
     const worker = 'VRDLGU62T10L219V';
     const admission = accepted(await send(gw.endpoint, 'InviaRicovero', ricovero(worker), AUTH.operatore)).idInizioRicovero!;
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const raced = (await Promise.all(Array.from({ length: 4 }, () => send(gw.endpoint, 'InviaDimissione', dimissione(admission, worker), AUTH.medico)))).map(accepted);
     for (const r of raced) assert.deepEqual(r, raced[0]);
     assert.equal(raced[0]!.idInizioRicovero, admission);
     assert.deepEqual(accepted(await send(gw.endpoint, 'InviaDimissione', dimissione(admission, worker), AUTH.medico)), raced[0]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
     // A different discharge for the same admission is still refused as already sent.
     const other = { ...dimissione(admission, worker) };
     (other.dimissione as Fields).dataFine = addDays(TODAY, 9);
@@ -386,7 +386,7 @@ describe('expired claims are purged by the writer, a few at a time', () => {
       }
       // An expired claim met again is replaced: a new certificate, one row for the key.
       assert.equal(await store.insertCertificate(storedCertificate(500), by, claim(90, t0 + 2 * HOUR)), undefined);
-      assert.equal(store.countCertificates(), 133);
+      assert.equal(await store.countCertificates(), 133);
     } finally {
       await store.close();
     }
@@ -395,7 +395,7 @@ describe('expired claims are purged by the writer, a few at a time', () => {
     try {
       const replay = await reopened.insertCertificate(storedCertificate(600), by, claim(120, t0 + 2 * HOUR + 1000));
       assert.deepEqual(replay, { replay: { subjectKind: 'certificato', id: storedCertificate(120).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      assert.equal(reopened.countCertificates(), 133, 'a replay writes nothing');
+      assert.equal(await reopened.countCertificates(), 133, 'a replay writes nothing');
       assert.equal(await reopened.findClaim(claim(10, t0 + 2 * HOUR)), undefined, 'purged or expired claims stay gone');
     } finally {
       await reopened.close();

@@ -161,14 +161,14 @@ describe('maintenance windows', () => {
   });
 
   test('during the window every operation answers 8002 with the window\'s end and the paper procedure, and nothing is stored', async () => {
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     const answers = await allTen(INSIDE);
     for (const [op, r] of answers) {
       assertErrors(r, [['8002', 'servizio']]);
       assert.match(r.errors[0]!.descrizione, /fino a domenica 6 dicembre 2026 alle ore 16:00 .*cartacea.*entro domenica 13 dicembre 2026/, op);
       assert.deepEqual(notices(r).map((n) => n.codice), ['8003'], op);
     }
-    assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing stored during the window');
+    assert.equal(await gw.gateway.store.countCertificates(), certificates, 'nothing stored during the window');
     // Even a request the schema would refuse gets the stop, not schema errors.
     const broken = await call(INSIDE, 'InviaMalattia', 'invioMalattiaRequest', { medico: { pincode: pin } });
     assertErrors(broken, [['8002', 'servizio']]);
@@ -187,7 +187,7 @@ describe('maintenance windows', () => {
     const saturday = await sendMalattia(AFTER, '2026-12-05');
     assert.deepEqual(saturday.errors, []);
     assert.equal(paperWindowOf(gw, saturday.ok.idCertificato!), WINDOW);
-    assert.equal(gw.gateway.store.getCertificate(saturday.ok.idCertificato!)?.paperWindow, WINDOW, 'readable through the store port');
+    assert.equal((await gw.gateway.store.getCertificate(saturday.ok.idCertificato!))?.paperWindow, WINDOW, 'readable through the store port');
     // Yesterday without a home visit is normally refused (4007): a paper certificate is not.
     const sunday = await sendMalattia(AFTER, '2026-12-06');
     assert.deepEqual(sunday.errors, []);
@@ -209,11 +209,11 @@ describe('maintenance windows', () => {
   });
 
   test('only the age rule is relaxed: every other rule still applies, and a day outside the window is still too old', async () => {
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     assertErrors(await sendMalattia(AFTER, '2026-12-05', { dataInizio: '2026-12-06', dataFine: '2026-12-10' }), [['4004', 'malattia/dataInizio']]);
     assertErrors(await sendMalattia(AFTER, '2026-12-05', { dataFine: '2026-12-04', dataInizio: '2026-12-04' }), [['4003', 'malattia/dataFine']]);
     assertErrors(await sendMalattia(AFTER, '2026-12-04'), [['4006', 'malattia/dataRilascio']]);
-    assert.equal(gw.gateway.store.countCertificates(), certificates);
+    assert.equal(await gw.gateway.store.countCertificates(), certificates);
   });
 
   test('accepted through the last day of the grace period, refused with 8005 from the next', async () => {
@@ -221,13 +221,13 @@ describe('maintenance windows', () => {
     assert.deepEqual(last.errors, []);
     assert.equal(paperWindowOf(gw, last.ok.idCertificato!), WINDOW);
 
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     // Another certificate (an identical resend would be answered the first receipt: src/sac/idempotency.ts).
     const late = await sendMalattia(GRACE_OVER, '2026-12-05', { dataFine: '2026-12-21' });
     assertErrors(late, [['8005', 'malattia/dataRilascio']]);
     assert.match(late.errors[0]!.descrizione, /2026-12-05.*entro domenica 13 dicembre 2026/);
     assert.deepEqual(notices(late), [], 'the grace notice is gone too');
-    assert.equal(gw.gateway.store.countCertificates(), certificates);
+    assert.equal(await gw.gateway.store.countCertificates(), certificates);
   });
 
   test('a second window is announced and applied on its own', async () => {

@@ -155,13 +155,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function doc(id: string): InpsDocument {
-  const c = store.getCertificate(id);
+async function doc(id: string): Promise<InpsDocument> {
+  const c = await store.getCertificate(id);
   if (c) return { tipo: 'certificato', record: c };
-  return { tipo: 'ricovero', record: store.getRicovero(id)! };
+  return { tipo: 'ricovero', record: (await store.getRicovero(id))! };
 }
 
-const employs = (e: string, w: string, from: string, to: string): boolean => store.employs(e, w, from, to);
+const employs = (e: string, w: string, from: string, to: string): Promise<boolean> => store.employs(e, w, from, to);
 const utente = (u: UserRecord): InpsReader => ({ by: 'utente', user: u });
 
 describe('who gets which form', () => {
@@ -193,8 +193,8 @@ describe('who gets which form', () => {
     ['CF+PUC, wrong CF', { by: 'codice', codiceFiscale: WORKER2 }, ids.malattia, ''],
   ];
   for (const [name, reader, id, expected] of cases) {
-    test(name, () => {
-      assert.equal(entitledForms(reader, doc(id), employs).join(','), expected);
+    test(name, async () => {
+      assert.equal((await entitledForms(reader, await doc(id), employs)).join(','), expected);
     });
   }
 });

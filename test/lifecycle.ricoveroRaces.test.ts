@@ -84,7 +84,7 @@ before(async () => {
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);
   // Before the peer starts: it reads users from the same store file.
-  gw.gateway.store.putUser({
+  await gw.gateway.store.putUser({
     username: HOSPITAL_DOCTOR2.user,
     kind: 'medico',
     passwordHash: hashSecret(HOSPITAL_DOCTOR2.password),
@@ -196,7 +196,7 @@ for (const target of ['one gateway', 'two processes'] as const) {
 
         const rows = dischargeRows(id);
         assert.deepEqual(rows, [{ id_certificato: winner.idCertificato, state: 'attivo' }], `round ${round}`);
-        assert.equal(gw.gateway.store.getCertificate(winner.idCertificato!)?.idInizioRicovero, id);
+        assert.equal((await gw.gateway.store.getCertificate(winner.idCertificato!))?.idInizioRicovero, id);
         assert.equal(ricoveroRow(id)?.state, 'attivo');
       }
     });

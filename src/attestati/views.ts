@@ -13,8 +13,8 @@ import type { OutObject } from '../soap/xmlWriter.js';
 import type { CertificateRecord, PersonRegistry, Successor } from '../store/port.js';
 
 /** The worker as answered: the codice fiscale, and the names the registry knows (never written empty). */
-export function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Lavoratore {
-  const person = registry.findPerson(codiceFiscale);
+export async function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Promise<Lavoratore> {
+  const person = await registry.findPerson(codiceFiscale);
   return { codiceFiscale, cognome: person?.cognome ?? '', nome: person?.nome ?? '' };
 }
 
