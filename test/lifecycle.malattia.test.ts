@@ -11,10 +11,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 import { encryptField } from '../src/auth/pincodeCipher.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { startGateway, type Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
@@ -124,17 +122,10 @@ function cancelled(r: ParsedResponse, dataRicezione: RegExp): string {
   return r.ok.idAnnullamento!;
 }
 
-/** The certificates that name `id` as the one they rectify, read from the SQLite file itself. */
-function rectificationsOf(gw: Running, id: string): string[] {
-  const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare<[string], { id_certificato: string }>('SELECT id_certificato FROM certificati WHERE rettifica_di = ?')
-      .all(id)
-      .map((row) => row.id_certificato);
-  } finally {
-    db.close();
-  }
+/** The certificate that names `id` as the one it rectifies (at most one: the store's unique key), through the port. */
+async function rectificationsOf(gw: Running, id: string): Promise<string[]> {
+  const rectification = await gw.gateway.store.getRectificationOf(id);
+  return rectification === undefined ? [] : [rectification.idCertificato];
 }
 
 async function stateOf(gw: Running, id: string): Promise<string | undefined> {
@@ -146,7 +137,7 @@ async function untouched(gw: Running, id: string): Promise<void> {
   const stored = await gw.gateway.store.getCertificate(id);
   assert.equal(stored?.state, 'attivo');
   assert.equal(stored?.idAnnullamento, null);
-  assert.deepEqual(rectificationsOf(gw, id), []);
+  assert.deepEqual(await rectificationsOf(gw, id), []);
 }
 
 interface Hit {
@@ -253,7 +244,7 @@ describe('RettificaMalattia', () => {
     assert.equal(stored?.medicoCf, DEMO.medico.user);
     assert.equal(stored?.document.malattia?.dataFine, '2026-11-27');
     assert.equal(await stateOf(gw, original), 'rettificato');
-    assert.deepEqual(rectificationsOf(gw, original), [id]);
+    assert.deepEqual(await rectificationsOf(gw, original), [id]);
   });
 
   test('the rectified original stays printable as it was; the rectification prints its new end', async () => {
@@ -277,8 +268,10 @@ describe('RettificaMalattia', () => {
     // Not earlier than the certificate it rectifies: the rule holds for the chain's last link.
     assertErrors(await rettifica(gw, as.medico, NOW, third, '2026-11-30'), [['7005', 'dataFine']]);
     for (const done of [first, second]) {
+      const stored = await gw.gateway.store.countCertificates();
       assertErrors(await rettifica(gw, as.medico, NOW, done, '2026-11-26'), [['7003', 'idCertificato']]);
-      assert.equal(rectificationsOf(gw, done).length, 1);
+      assert.equal(await gw.gateway.store.countCertificates(), stored, 'a refused rectification stores nothing');
+      assert.equal((await rectificationsOf(gw, done)).length, 1);
     }
   });
 
@@ -314,7 +307,7 @@ describe('RettificaMalattia', () => {
     cancelled(await annulla(gw, as.medico, NOW, id), /^2026-11-25T10:00:00\.000\+01:00$/);
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-11-27'), [['7002', 'idCertificato']]);
     assert.equal(await stateOf(gw, id), 'annullato');
-    assert.deepEqual(rectificationsOf(gw, id), []);
+    assert.deepEqual(await rectificationsOf(gw, id), []);
   });
 
   test('winter midnight: allowed at 23:59:59 Rome on the last day of the prognosis, refused at 00:00:00 (7004)', async () => {
