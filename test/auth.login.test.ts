@@ -14,7 +14,8 @@ import { HashQueue, HashQueueFullError, HashWorkAbortedError } from '../src/auth
 import { addressKey, LoginGuard, type LoginFailureReason, type LoginResult } from '../src/auth/login.js';
 import { disabledHash, hashSecret, VerdictCache } from '../src/auth/passwords.js';
 import { FailureThrottle } from '../src/auth/throttle.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const never = new AbortController().signal;
@@ -204,14 +205,14 @@ describe('Basic credentials are read strictly, before any work', () => {
 
 describe('LoginGuard over a real store', () => {
   const dir = tempDir('sac-login-');
-  let store: SqliteStore;
+  let store: Store;
   const REAL = 'MDCTST70A01H501K';
   const DISABLED = 'MDCSCN85M45F839N';
   const BROKEN = 'REGIONE120';
   const PASSWORD = 'Giusta.Password.2026';
 
   before(async () => {
-    store = SqliteStore.open(dir);
+    store = openStore({ dataDir: dir });
     const base = { pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null } as const;
     const hash = hashSecret(PASSWORD);
     await store.putUser({ ...base, username: REAL, kind: 'medico', passwordHash: hash, pincodeHash: hashSecret('1234567890') });

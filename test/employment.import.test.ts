@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { syntheticPersons } from '../src/domain/codiceFiscale.js';
 import { importEmployments, MAX_EMPLOYMENT_LINE_BYTES } from '../src/employment/importEmployments.js';
 import type { Employment, EmploymentRegistry } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -36,7 +37,7 @@ const HEADER = 'codiceFiscaleLavoratore,codFiscAzienda,ragioneSociale,matricolaI
 const ACME = '12345678903';
 
 /** The real store, with the size of every batch it is handed recorded. */
-function recording(store: SqliteStore): { registry: EmploymentRegistry; batches: number[] } {
+function recording(store: Store): { registry: EmploymentRegistry; batches: number[] } {
   const batches: number[] = [];
   return {
     batches,
@@ -55,7 +56,7 @@ function recording(store: SqliteStore): { registry: EmploymentRegistry; batches:
 
 describe('in process', () => {
   test('20,000 generated lines: written in batches of at most 1,000, each kind of bad line refused with its reason', async () => {
-    const store = SqliteStore.open(dir(), 'thread');
+    const store = openStore({ dataDir: dir() }, 'thread');
     try {
       const COUNT = 20_000;
       const bad: Record<number, [string, string]> = {
@@ -108,7 +109,7 @@ describe('in process', () => {
   });
 
   test('a 16 MiB line is refused as it streams by; a dry run writes nothing; a bad header imports nothing', async () => {
-    const store = SqliteStore.open(dir());
+    const store = openStore({ dataDir: dir() });
     try {
       const row = (cf: string) => `${cf},${ACME},Demo Datore S.r.l.,1234567890,7001,2020-01-01,\n`;
       const chunk = Buffer.alloc(64 * 1024, 'x');

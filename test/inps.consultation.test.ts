@@ -21,7 +21,8 @@ import { rmSync } from 'node:fs';
 import { entitledForms, type InpsDocument, type InpsReader } from '../src/inps/entitlement.js';
 import { InpsConsultation, InpsLimitError, MAX_DOCUMENTS_PER_WORKER, MAX_PERIOD_DAYS, periodDays, type ReadJournal } from '../src/inps/consultation.js';
 import type { CertificateRecord, Employment, JournalStamp, JournalSubjectKind, RicoveroRecord, UserKind, UserRecord } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const WORKER = 'RSSMRA80A01H501U';
@@ -113,7 +114,7 @@ class RecordingJournal implements ReadJournal {
 }
 
 let dir: string;
-let store: SqliteStore;
+let store: Store;
 let inps: InpsConsultation;
 
 const ids = {
@@ -132,7 +133,7 @@ const ids = {
 
 before(async () => {
   dir = tempDir('sac-inps-consultation-');
-  store = SqliteStore.open(dir, 'local');
+  store = openStore({ dataDir: dir });
   inps = new InpsConsultation({ store, registry: store, employment: store });
   await store.putEmployments([
     job(WORKER, EMPLOYER, '2020-01-01', null),
