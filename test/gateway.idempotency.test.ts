@@ -16,15 +16,12 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import type { CertificateRecord, IdempotencyClaim, JournalStamp } from '../src/store/port.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { STORE_FILE, SqliteStore, openDatabase } from '../src/store/sqlite/sqliteStore.js';
-import { GroupCommitter, abortBatch } from '../src/store/sqlite/groupCommit.js';
-import { SqliteWrites } from '../src/store/sqlite/writes.js';
+import { openStore } from '../src/store/open.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli } from './support/cliGateway.js';
 import { NOW, TODAY } from './support/demo.js';
@@ -74,13 +71,13 @@ function accepted(r: ParsedResponse): Record<string, string> {
   return r.ok;
 }
 
-/** Rows of the store file, read beside the gateway (a second opinion). */
-function countRows(dataDir: string, table: 'certificati' | 'ricoveri' | 'idempotency'): number {
-  const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+/** Certificates in the store, read beside the gateway through a second opening of it (a second opinion). */
+async function countCertificates(dataDir: string): Promise<number> {
+  const store = openStore({ dataDir });
   try {
-    return db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+    return await store.countCertificates();
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -263,7 +260,9 @@ describe('InviaRicovero and InviaDimissione resent', () => {
     const raced = (await Promise.all(Array.from({ length: 4 }, () => send(gw.endpoint, 'InviaRicovero', ricovero('BNCGPP75C41F205S'), AUTH.operatore)))).map(accepted);
     for (const r of raced) assert.deepEqual(r, raced[0]);
     assert.notEqual(raced[0]!.idInizioRicovero, first.idInizioRicovero);
-    assert.equal(countRows(gw.dataDir, 'ricoveri'), 2);
+    // One admission per worker, each stored once.
+    assert.deepEqual((await gw.gateway.store.ricoveriOfWorker(WORKER, 10)).map((r) => r.idInizioRicovero), [first.idInizioRicovero]);
+    assert.deepEqual((await gw.gateway.store.ricoveriOfWorker('BNCGPP75C41F205S', 10)).map((r) => r.idInizioRicovero), [raced[0]!.idInizioRicovero]);
   });
 
   test('a discharge sent again answers its receipt, not 7011 "already sent"; fired at once, one certificate', async () => {
@@ -291,114 +290,22 @@ describe('identical requests racing across a cluster of two workers (the real bi
       const pem = await (await fetch(`${gw.url}/CertServiceWeb/SanitelCF.pem`)).text();
       const today = romeDate(new Date());
       const fields = () => invioMalattia(today, { medico: { pincode: encrypt(pem, DEMO.medico.pincode) }, malattia: { visita: 'D' } });
+      const firsts: Record<string, string>[] = [];
+      const distinct = (f: Fields, round: number) => ({ ...f, residenza: { ...defaultResidenza(), civico: String(round + 1) } });
       for (let round = 0; round < 3; round++) {
-        const distinct = (f: Fields) => ({ ...f, residenza: { ...defaultResidenza(), civico: String(round + 1) } });
-        const answers = await Promise.all(Array.from({ length: 12 }, () => send(gw.endpoint, 'InviaMalattia', distinct(fields()), AUTH.medico)));
+        const answers = await Promise.all(Array.from({ length: 12 }, () => send(gw.endpoint, 'InviaMalattia', distinct(fields(), round), AUTH.medico)));
         const receipts = answers.map(accepted);
         for (const r of receipts) assert.deepEqual(r, receipts[0], `round ${round}`);
+        firsts.push(receipts[0]!);
       }
-      assert.equal(countRows(dataDir, 'certificati'), 3);
-      assert.equal(countRows(dataDir, 'idempotency'), 3);
+      // Each certificate's claim is stored with it: a later resubmission of each round answers that round's receipt.
+      for (let round = 0; round < 3; round++) {
+        assert.deepEqual(accepted(await send(gw.endpoint, 'InviaMalattia', distinct(fields(), round), AUTH.medico)), firsts[round], `round ${round} resent`);
+      }
+      assert.equal(await countCertificates(dataDir), 3);
     } finally {
       if (gw.child.pid !== undefined && gw.child.exitCode === null) process.kill(gw.child.pid, 'SIGTERM');
       await gw.exited;
-    }
-  });
-});
-
-/** Writes made straight to the store below the handlers (the writer's claim tests). */
-const by: JournalStamp = { at: '2026-11-25T10:00:00+01:00', username: 'test', clientAddress: '127.0.0.1', operation: 'InviaMalattia' };
-
-/** The i-th certificate written by those tests (PUC 1 followed by i on 17 digits). */
-function storedCertificate(i: number): CertificateRecord {
-  return {
-    idCertificato: `1${String(i).padStart(17, '0')}`,
-    kind: 'malattia',
-    medicoCf: DEMO.medico.user,
-    lavoratoreCf: WORKER,
-    dataRicezione: by.at,
-    sentBy: DEMO.medico.user,
-    state: 'attivo',
-    document: {
-      residenza: { via: 'Via Roma', civico: '1', cap: '00100' },
-      malattia: { ruoloMedico: 'S', dataRilascio: TODAY, dataInizio: TODAY, dataFine: TODAY, visita: 'A', tipoCertificato: 'I', diagnosi: { codiceDiagnosi: '487.1' } },
-    },
-  };
-}
-
-describe("the writer's claim index follows its transactions", () => {
-  test('a claim made in a group transaction that rolls back is forgotten with it', async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
-    await SqliteStore.open(dataDir, 'local').close();
-    const db = openDatabase(dataDir);
-    try {
-      const writes = new SqliteWrites(db);
-      const group = new GroupCommitter(db, writes.claims);
-      const record = storedCertificate(1);
-      const at = Date.parse(NOW);
-      const claim: IdempotencyClaim = { requestKey: 'k-rollback', messageKey: 'm-rollback', at, notBefore: at - HOUR };
-      // The claimed insert and a write that dooms the batch share one group transaction.
-      const claimed = group.write(() => writes.execute({ op: 'insertCertificate', record, by, claim }));
-      const doomed = group.write(() => {
-        throw abortBatch(new Error('disk full'));
-      });
-      await assert.rejects(claimed, /disk full/);
-      await assert.rejects(doomed, /disk full/);
-      assert.equal(writes.claims.size, 0, 'the index took the claim back');
-      assert.equal(await group.write(() => writes.execute({ op: 'findClaim', claim })), undefined);
-      // The same request again is a new certificate, and then a replay.
-      assert.equal(await group.write(() => writes.execute({ op: 'insertCertificate', record, by, claim })), undefined);
-      const again = await group.write(() => writes.execute({ op: 'insertCertificate', record: storedCertificate(2), by, claim }));
-      assert.deepEqual(again, { replay: { subjectKind: 'certificato', id: record.idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      assert.equal(writes.claims.size, 1);
-      const rows = db.prepare<[], { id: number; request_key: string }>('SELECT id, request_key FROM idempotency').all();
-      assert.deepEqual(rows.map((r) => r.request_key), ['k-rollback'], 'one row, written with its commit; none left by the rolled-back one');
-    } finally {
-      db.close();
-    }
-  });
-});
-
-describe('expired claims are purged by the writer, a few at a time', () => {
-  test('bounded work per write; live claims stay', async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
-    const claim = (i: number, at: number): IdempotencyClaim => ({ requestKey: `k${i}`, messageKey: null, at, notBefore: at - HOUR });
-    const t0 = Date.parse(NOW);
-    const store = SqliteStore.open(dataDir, 'local');
-    try {
-      for (let i = 0; i < 100; i++) assert.equal(await store.insertCertificate(storedCertificate(i), by, claim(i, t0)), undefined);
-      // The old ones answer while live...
-      assert.deepEqual(await store.findClaim(claim(5, t0 + 1000)), { replay: { subjectKind: 'certificato', id: storedCertificate(5).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      // ...and not once expired.
-      assert.equal(await store.findClaim(claim(5, t0 + 2 * HOUR)), undefined);
-      // 32 new writes two hours later: one purge of at most 64 expired claims.
-      for (let i = 100; i < 132; i++) await store.insertCertificate(storedCertificate(i), by, claim(i, t0 + 2 * HOUR));
-      const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true });
-      try {
-        const left = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM idempotency').get()!.n;
-        assert.equal(left, 132 - 64, 'exactly one bounded purge');
-        const live = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM idempotency WHERE created_at >= ?').get(t0 + HOUR)!.n;
-        assert.equal(live, 32, 'no live claim purged');
-      } finally {
-        db.close();
-      }
-      // An expired claim met again is replaced: a new certificate, one row for the key.
-      assert.equal(await store.insertCertificate(storedCertificate(500), by, claim(90, t0 + 2 * HOUR)), undefined);
-      assert.equal(await store.countCertificates(), 133);
-    } finally {
-      await store.close();
-    }
-    // The writer's claim index is read back from the table when the store opens again.
-    const reopened = SqliteStore.open(dataDir, 'thread');
-    try {
-      const replay = await reopened.insertCertificate(storedCertificate(600), by, claim(120, t0 + 2 * HOUR + 1000));
-      assert.deepEqual(replay, { replay: { subjectKind: 'certificato', id: storedCertificate(120).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      assert.equal(await reopened.countCertificates(), 133, 'a replay writes nothing');
-      assert.equal(await reopened.findClaim(claim(10, t0 + 2 * HOUR)), undefined, 'purged or expired claims stay gone');
-    } finally {
-      await reopened.close();
     }
   });
 });
