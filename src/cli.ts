@@ -138,7 +138,7 @@ async function seed(args: string[]): Promise<void> {
   try {
     if (config.demoData && (await seedDemoIfEmpty(store, store))) await seedDemoEmployments(store);
     const written = await seedSyntheticPersons(store, Number(count), Number(seedValue));
-    process.stdout.write(`${written} synthetic persons written; registry now holds ${(await store.countPersons())}\n`);
+    process.stdout.write(`${written} synthetic persons written; registry now holds ${await store.countPersons()}\n`);
   } finally {
     await store.close();
   }

@@ -80,7 +80,7 @@ const importCommand = (args: readonly string[]): Promise<void> =>
         dryRun
           ? `${report.accepted} rapporti di lavoro validi (prova: nulla è stato scritto)`
           : `${report.accepted} rapporti di lavoro scritti (${report.added} nuovi, ${report.accepted - report.added} già presenti o ripetuti nel file, sostituiti)`,
-      total: async (store) => `il registro contiene ${(await store.countEmployments())} rapporti di lavoro`,
+      total: async (store) => `il registro contiene ${await store.countEmployments()} rapporti di lavoro`,
     },
     args,
   );
@@ -113,7 +113,7 @@ async function listCommand(args: readonly string[]): Promise<void> {
   if (!storeExists(config)) throw new ConfigError(`no store in ${storeLocation(config)} (SAC_DATA_DIR)`);
   const store = openStore(config);
   try {
-    const found: Employment[] = worker !== undefined ? (await store.employersOf(worker, from, to)) : (await store.workersOf(employer!, from, to));
+    const found: Employment[] = worker !== undefined ? await store.employersOf(worker, from, to) : await store.workersOf(employer!, from, to);
     if (parsed.values.json === true) {
       process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       return;

@@ -240,7 +240,7 @@ export class InpsConsultation {
       getRectificationOf: (id: string) => this.sources.store.getRectificationOf(id),
     };
     if (doc.tipo === 'ricovero') return ricoveroFrom(doc.record, sources);
-    return form === formsOf(doc).full ? (await certificatoFrom(doc.record, sources)) : (await attestatoFrom(doc.record, sources));
+    return form === formsOf(doc).full ? certificatoFrom(doc.record, sources) : attestatoFrom(doc.record, sources);
   }
 }
 

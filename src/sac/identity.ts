@@ -68,7 +68,7 @@ export async function resolveDoctor(
       // Before any look-up: a region user with no region acts for nobody (and learns nothing).
       if (!registered(caller.codiceRegione)) return { errors: [diagnostic('REGIONE_NON_REGISTRATA', { sezione: section })] };
       const cf = redattore.codiceFiscale!;
-      const doctor = checkCodiceFiscale(cf).ok ? (await services.store.findUser(cf)) : undefined;
+      const doctor = checkCodiceFiscale(cf).ok ? await services.store.findUser(cf) : undefined;
       if (!doctor || doctor.kind !== 'medico') return { errors: [diagnostic('MEDICO_NON_ABILITATO', {}, at('codiceFiscale'))] };
       // A doctor with no region belongs to no region user.
       if (doctor.codiceRegione !== caller.codiceRegione) {
