@@ -15,7 +15,7 @@ import { encryptField } from '../src/auth/pincodeCipher.js';
 import { loadConfig } from '../src/config.js';
 import { romeDate } from '../src/domain/dates.js';
 import { loadDemoData } from '../src/seed.js';
-import { basic, envelope, invioMalattia, USERS } from './lib/requests.js';
+import { basic, invioMalattia, line, soapAction, USERS } from './lib/requests.js';
 
 const requests = Number(process.argv[2] ?? 20_000);
 const IN_FLIGHT = 64;
@@ -26,8 +26,8 @@ const gateway = createGateway(config, { logger: pino({ level: 'silent' }) });
 await gateway.listen();
 const worker = loadDemoData().persons[0]!.codiceFiscale;
 const medico = { pincode: encryptField(gateway.pincodeKey.certificatePem, USERS.medico.pincode) };
-const payload = envelope('inviaMalattia', invioMalattia(romeDate(new Date()), medico, worker));
-const headers = { authorization: basic(USERS.medico.user, USERS.medico.password), 'content-type': 'text/xml; charset=utf-8', soapaction: '"inviaMalattia"' };
+const payload = line('InviaMalattia', '', invioMalattia(romeDate(new Date()), medico, worker)).body;
+const headers = { authorization: basic(USERS.medico.user, USERS.medico.password), 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction('InviaMalattia') };
 
 async function batch(n: number): Promise<void> {
   let next = 0;
