@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LoginGuard } from '../src/auth/login.js';
 import { hashSecret } from '../src/auth/passwords.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
 
 const iterations = Number(process.argv[2] ?? 200_000);
 const dir = mkdtempSync(path.join(tmpdir(), 'sac-loginbench-'));
-const store = SqliteStore.open(dir);
+const store = openStore({ dataDir: dir });
 const user = 'MDCTST70A01H501K';
-store.putUser({ username: user, kind: 'medico', passwordHash: hashSecret('Demo.Medico.2026'), pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null });
+await store.putUser({ username: user, kind: 'medico', passwordHash: hashSecret('Demo.Medico.2026'), pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null });
 const guard = new LoginGuard({ store });
 const header = `Basic ${Buffer.from(`${user}:Demo.Medico.2026`).toString('base64')}`;
 const signal = new AbortController().signal;

@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../src/sac/services.js';
 import { Sandbox } from '../src/sandbox/sandbox.js';
 import { SoapPipeline, type ServiceStateNow, type SoapHandlerTable } from '../src/soap/pipeline.js';
 import type { UserRecord } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
 import { ContractSchema } from '../src/xml/schema.js';
 import { CERTIFICATI_MEDICI } from '../src/contract/service.js';
 
@@ -30,7 +30,7 @@ const body = Buffer.from(
   `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${payload}</soapenv:Body></soapenv:Envelope>`,
 );
 const dir = mkdtempSync(path.join(tmpdir(), 'sac-bench-'));
-const store = SqliteStore.open(dir, 'local');
+const store = openStore({ dataDir: dir });
 const config = loadConfig({ SAC_DATA_DIR: dir, SAC_SANDBOX: '1' });
 const maintenance = new MaintenanceSchedule(config.maintenance, systemClock);
 const sandbox = new Sandbox({ store: store.sandbox, clock: systemClock, maintenance, maintenanceConfig: config.maintenance, limits: config.sandbox });

@@ -23,12 +23,12 @@ try {
   const s = await sendSamples(gw);
   const registry = gw.gateway.store;
   const forms: Array<[string, PrintableForm]> = [
-    ['allegato-A', certificatoFrom(s.rettifica, registry)],
-    ['allegato-B', attestatoFrom(s.rettifica, registry)],
-    ['allegato-C', certificatoFrom(s.dimissione, registry)],
-    ['allegato-D', attestatoFrom(s.dimissione, registry)],
-    ['allegato-E', ricoveroFrom(s.ricovero, registry)],
-    ['allegato-B-annullato', attestatoFrom(s.annullato, registry)],
+    ['allegato-A', await certificatoFrom(s.rettifica, registry)],
+    ['allegato-B', await attestatoFrom(s.rettifica, registry)],
+    ['allegato-C', await certificatoFrom(s.dimissione, registry)],
+    ['allegato-D', await attestatoFrom(s.dimissione, registry)],
+    ['allegato-E', await ricoveroFrom(s.ricovero, registry)],
+    ['allegato-B-annullato', await attestatoFrom(s.annullato, registry)],
   ];
   for (const [name, form] of forms) {
     const pdf = path.join(work, `${name}.pdf`);

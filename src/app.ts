@@ -25,7 +25,9 @@ import { Sandbox } from './sandbox/sandbox.js';
 import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
 import { SandboxInspector } from './sandbox/inspector.js';
 import { SoapPipeline } from './soap/pipeline.js';
-import { SqliteStore, type WriterPlacement } from './store/sqlite/sqliteStore.js';
+import { openStore, type WriterPlacement } from './store/open.js';
+import type { StoreHealth } from './store/port.js';
+import type { Store } from './store/port.js';
 import { ContractSchema } from './xml/schema.js';
 
 export interface GatewayOptions {
@@ -47,7 +49,7 @@ export interface GatewayOptions {
 
 export interface Gateway {
   readonly server: FastifyInstance;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly pincodeKey: LoadedPincodeKey;
   /** Logins: hash queue, throttles, caches (its stats() are read by tests). */
   readonly logins: LoginGuard;
@@ -92,7 +94,7 @@ export function createLogger(level: string, destination: DestinationStream = std
 
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel, stdoutDestination(config.observability));
-  const store = SqliteStore.open(config.dataDir, options.writer ?? 'thread');
+  const store = openStore(config, options.writer ?? 'thread');
   const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
   for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
   if (pincodeKey.maxCiphertextChars > 200) {
@@ -101,19 +103,20 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       'the pincode ciphertext exceeds the 200 characters of the published contract (string200): only clients that accept a relaxed length can use this key',
     );
   }
-  // The demo employments go through the writer: listen() waits for their commit before serving.
-  let demoEmployments: Promise<unknown> = Promise.resolve();
-  if (config.demoData && seedDemoIfEmpty(store, store)) {
-    logger.info('store was empty: demo users and registry loaded');
-    demoEmployments = seedDemoEmployments(store);
-    // Reported by listen(); never an unhandled rejection if the gateway is closed unstarted.
-    demoEmployments.catch(() => {});
-  } else if (store.countUsers() === 0) {
-    logger.warn(
-      { dataDir: config.dataDir },
-      'no users in the store: every login will be refused. Add one with `sac-gateway users add USERNAME --kind medico|regione|operatore --region R` (same SAC_DATA_DIR; see `sac-gateway users add --help`)',
-    );
-  }
+  // The demo data (users, registry, employments) and the empty-store warning: listen() waits for them before serving.
+  const storeReady = (async () => {
+    if (config.demoData && (await seedDemoIfEmpty(store, store))) {
+      logger.info('store was empty: demo users and registry loaded');
+      await seedDemoEmployments(store);
+    } else if ((await store.countUsers()) === 0) {
+      logger.warn(
+        { dataDir: config.dataDir },
+        'no users in the store: every login will be refused. Add one with `sac-gateway users add USERNAME --kind medico|regione|operatore --region R` (same SAC_DATA_DIR; see `sac-gateway users add --help`)',
+      );
+    }
+  })();
+  // Reported by listen(); never an unhandled rejection if the gateway is closed unstarted.
+  storeReady.catch(() => {});
 
   const schema = ContractSchema.load();
   const clock = options.clock ?? systemClock;
@@ -203,7 +206,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     metrics,
     url: '',
     async listen() {
-      await demoEmployments;
+      await storeReady;
       try {
         await server.listen({ host: config.host, port: config.port });
       } catch (err) {
@@ -228,6 +231,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       if (outcome.abandoned > 0) logger.warn({ calls: outcome.abandoned }, 'calls still running at shutdown');
       schema.dispose();
       attestatiSchema.dispose();
+      // A gateway closed before it served: its start-up writes finish (or fail) first.
+      await storeReady.catch(() => {});
       await store.close();
     },
   };
@@ -236,7 +241,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
 
 /** Queue depths and login throttles, read when /metrics is scraped (never per request). */
-function registerLoginAndStoreMetrics(metrics: GatewayMetrics, logins: LoginGuard, store: SqliteStore): void {
+function registerLoginAndStoreMetrics(metrics: GatewayMetrics, logins: LoginGuard, store: StoreHealth): void {
   metrics.gauge('sac_store_write_backlog', "Writes sent to the store's writer and not yet committed.", () => store.pendingWrites());
   metrics.labelledGauge('sac_login_hash_queue', 'Password/pincode hashes (scrypt) running and waiting in the bounded queue.', 'state', () => {
     const s = logins.stats();

@@ -34,7 +34,7 @@ import { EmploymentFileError, EmploymentWriteError } from './employment/importEm
 import { RegistryFileError, RegistryWriteError } from './registry/importPersons.js';
 import { seedDemoEmployments, seedDemoIfEmpty, seedSyntheticPersons } from './seed.js';
 import type { JournalEntry, JournalQuery } from './store/port.js';
-import { STORE_FILE, SqliteStore } from './store/sqlite/sqliteStore.js';
+import { openStore, storeExists, storeLocation } from './store/open.js';
 
 const USAGE = `usage: sac-gateway <command> [options]
   serve                    run the gateway (configured by environment variables: see README)
@@ -134,11 +134,11 @@ async function seed(args: string[]): Promise<void> {
   if (count === undefined || !/^\d{1,9}$/.test(count)) throw usageError(SEED, '--persons N is required (a whole number)');
   if (!/^\d{1,9}$/.test(seedValue)) throw usageError(SEED, '--seed must be a whole number');
   const config = loadConfig();
-  const store = SqliteStore.open(config.dataDir);
+  const store = openStore(config);
   try {
-    if (config.demoData && seedDemoIfEmpty(store, store)) await seedDemoEmployments(store);
-    const written = seedSyntheticPersons(store, Number(count), Number(seedValue));
-    process.stdout.write(`${written} synthetic persons written; registry now holds ${store.countPersons()}\n`);
+    if (config.demoData && (await seedDemoIfEmpty(store, store))) await seedDemoEmployments(store);
+    const written = await seedSyntheticPersons(store, Number(count), Number(seedValue));
+    process.stdout.write(`${written} synthetic persons written; registry now holds ${await store.countPersons()}\n`);
   } finally {
     await store.close();
   }
@@ -204,13 +204,13 @@ async function journal(args: string[]): Promise<void> {
   if (!query) return;
   const config = loadConfig();
   // Reading must not create an empty store where there was none.
-  if (!existsSync(path.join(config.dataDir, STORE_FILE))) throw new ConfigError(`no store in ${config.dataDir} (SAC_DATA_DIR)`);
-  const store = SqliteStore.open(config.dataDir);
+  if (!storeExists(config)) throw new ConfigError(`no store in ${storeLocation(config)} (SAC_DATA_DIR)`);
+  const store = openStore(config);
   try {
     const lines = [JOURNAL_COLUMNS.join('\t')];
     const row = (e: JournalEntry) =>
       [e.at, e.username, e.clientAddress, e.operation, e.action, e.subjectKind, e.subjectId, e.detail].map(tsvCell).join('\t');
-    for (const entry of store.readJournal(query)) {
+    for await (const entry of store.readJournal(query)) {
       lines.push(row(entry));
       if (lines.length >= 1000) {
         process.stdout.write(`${lines.join('\n')}\n`);

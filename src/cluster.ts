@@ -15,9 +15,7 @@ import { LISTEN_FAILED_EXIT } from './http/listenError.js';
 import { serveMetrics, type MetricsListener, type MetricsSource } from './http/metricsRoute.js';
 import type { Config } from './config.js';
 import { seedDemoEmployments, seedDemoIfEmpty } from './seed.js';
-import { privateSocketPath } from './store/sqlite/socketWriter.js';
-import { ThreadWriteChannel } from './store/sqlite/writeChannel.js';
-import { SqliteStore, openDatabase } from './store/sqlite/sqliteStore.js';
+import { openStore, startSharedWriter } from './store/open.js';
 
 const RESTART_DELAY_MS = 1000;
 /** Beyond the shutdown deadline: time to close the store (queued writes) before the process is ended anyway. */
@@ -27,10 +25,10 @@ const WRITER_SOCKET_ENV = 'SAC_INTERNAL_WRITER_SOCKET';
 
 async function serveOne(config: Config): Promise<void> {
   const socketPath = cluster.isWorker ? process.env[WRITER_SOCKET_ENV] : undefined;
-  if (cluster.isWorker && !socketPath) throw new Error(`a cluster worker needs ${WRITER_SOCKET_ENV}`);
+  // No address: the engine needs no shared writer (startSharedWriter said so to the primary).
   // A worker answers /metrics with the cluster's sum, which the primary makes.
   const metricsSource = cluster.isWorker ? { metricsSource: askPrimary } : {};
-  const gateway = createGateway(config, socketPath ? { writer: { socketPath }, ...metricsSource } : metricsSource);
+  const gateway = createGateway(config, socketPath ? { writer: { sharedWriter: socketPath }, ...metricsSource } : metricsSource);
   if (cluster.isWorker) offerToPrimary(gateway.metrics.registries());
   const url = await gateway.listen();
   // One process: it serves its own metrics on the separate listener, if configured (the primary does under a cluster).
@@ -75,9 +73,8 @@ async function listenForMetrics(config: Config, source: MetricsSource, log: Fast
 
 /** Schema, demo data and key, once, before any worker starts. */
 async function prepareDataDir(config: Config): Promise<void> {
-  const db = openDatabase(config.dataDir);
-  const store = new SqliteStore(db);
-  if (config.demoData && seedDemoIfEmpty(store, store)) await seedDemoEmployments(store);
+  const store = openStore(config);
+  if (config.demoData && (await seedDemoIfEmpty(store, store))) await seedDemoEmployments(store);
   await store.close();
   loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
 }
@@ -88,13 +85,10 @@ export async function serve(config: Config): Promise<void> {
 
   const log = createLogger(config.logLevel, stdoutDestination(config.observability));
   await prepareDataDir(config);
-  // The primary's writer thread is the store's single writer; workers send it their writes.
-  const socket = privateSocketPath();
-  process.on('exit', () => socket.remove());
-  const writer = new ThreadWriteChannel(config.dataDir, { socketPath: socket.path });
-  await writer.ready;
+  // The node's shared writer (SQLite: the primary's writer thread, the store's single writer); workers send it their writes.
+  const writer = await startSharedWriter(config);
   let stopping = false;
-  const fork = (): Worker => cluster.fork({ [WRITER_SOCKET_ENV]: socket.path });
+  const fork = (): Worker => cluster.fork(writer.address === undefined ? {} : { [WRITER_SOCKET_ENV]: writer.address });
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, pid: process.pid }, 'sac-gateway primary started');
   const metricsListener = await listenForMetrics(config, aggregateWorkers(), log);

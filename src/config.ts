@@ -17,6 +17,8 @@ export interface Config {
   readonly port: number;
   /** Directory for the SQLite store and the pincode key pair. */
   readonly dataDir: string;
+  /** Which engine holds the store (src/store/open.ts): SQLite in dataDir by default. */
+  readonly store: StoreConfig;
   /** Base URL clients use to reach the gateway, for the WSDL's soap:address. When absent: an allow-listed Host (edge.publicHosts), else the listening address. */
   readonly publicUrl: string | undefined;
   /** Largest accepted request body, in bytes. */
@@ -166,6 +168,19 @@ function sandboxInspectorFrom(env: NodeJS.ProcessEnv): SandboxInspectorSettings 
   };
 }
 
+export interface StoreConfig {
+  /** SAC_DATABASE_URL (postgres://…): a PostgreSQL server instead of the embedded SQLite file; undefined = SQLite. */
+  readonly databaseUrl: string | undefined;
+}
+
+/** SAC_DATABASE_URL: empty or unset for SQLite; else a postgres:// or postgresql:// URL. */
+function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
+  const url = env.SAC_DATABASE_URL;
+  if (url === undefined || url === '') return { databaseUrl: undefined };
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new ConfigError('SAC_DATABASE_URL must be a postgres:// (or postgresql://) URL, or unset for the embedded SQLite store');
+  return { databaseUrl: url };
+}
+
 export class ConfigError extends GatewayError {
   readonly name = 'ConfigError';
   readonly code = 'SAC_CONFIG_INVALID';
@@ -267,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || DEFAULTS.host,
     port: intFrom(env, 'PORT', DEFAULTS.port, 0, 65535),
     dataDir: path.resolve(env.SAC_DATA_DIR || DEFAULTS.dataDir),
+    store: storeFrom(env),
     publicUrl,
     bodyLimit: intFrom(env, 'SAC_BODY_LIMIT', DEFAULTS.bodyLimit, 1024, 64 * 1024 * 1024),
     rsaBits,

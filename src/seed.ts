@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hashSecret } from './auth/passwords.js';
 import { syntheticPersons } from './domain/codiceFiscale.js';
-import type { CertificateStore, Employment, EmploymentRegistry, Person, PersonRegistry, UserKind } from './store/port.js';
+import type { Employment, EmploymentRegistry, Person, PersonRegistry, UserKind, UserStore } from './store/port.js';
 
 const DEMO_FILE = fileURLToPath(new URL('../../resources/demo-data.json', import.meta.url));
 
@@ -32,11 +32,11 @@ export function loadDemoData(): DemoData {
 }
 
 /** Returns true when the demo set was loaded (the store had no users). */
-export function seedDemoIfEmpty(store: CertificateStore, registry: PersonRegistry): boolean {
-  if (store.countUsers() > 0) return false;
+export async function seedDemoIfEmpty(store: UserStore, registry: PersonRegistry): Promise<boolean> {
+  if ((await store.countUsers()) > 0) return false;
   const demo = loadDemoData();
   for (const u of demo.users) {
-    store.putUser({
+    await store.putUser({
       username: u.username,
       kind: u.kind,
       passwordHash: hashSecret(u.password),
@@ -46,7 +46,7 @@ export function seedDemoIfEmpty(store: CertificateStore, registry: PersonRegistr
       codiceStruttura: u.codiceStruttura ?? null,
     });
   }
-  registry.putPersons(demo.persons);
+  await registry.putPersons(demo.persons);
   return true;
 }
 
@@ -58,6 +58,6 @@ export function seedDemoEmployments(employments: EmploymentRegistry): Promise<nu
   return employments.putEmployments(loadDemoData().employments);
 }
 
-export function seedSyntheticPersons(registry: PersonRegistry, count: number, seed = 1): number {
+export function seedSyntheticPersons(registry: PersonRegistry, count: number, seed = 1): Promise<number> {
   return registry.putPersons(syntheticPersons(count, seed));
 }

@@ -59,7 +59,7 @@ test('both are SoapServiceDescriptor values run by the same pipeline class: in p
   assert.deepEqual(both, [true, true]);
   const pipeline = new SoapPipeline(descriptor);
   const body = attestatiEnvelope('ElencoDocumentiDatore', { dal: '2026-01-01', al: '2026-01-31' });
-  const caller = store.findUser(LAVORATORE.user)!;
+  const caller = (await store.findUser(LAVORATORE.user))!;
   const inProcess = await pipeline.handle({ body: Buffer.from(body), contentType: 'text/xml; charset=utf-8', soapAction: undefined, caller, clientAddress: '127.0.0.1' });
   assert.equal(inProcess.operation.name, 'ElencoDocumentiDatore');
   assert.deepEqual(inProcess.errorCodes, ['2009']);

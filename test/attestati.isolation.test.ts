@@ -36,7 +36,7 @@ before(async () => {
   const store = gw.gateway.store;
   await store.putEmployments([{ workerCf: VERDI, employerCf: DATORE2.user, ragioneSociale: 'Seconda Azienda S.p.A.', matricolaInps: '9876543210', codSede: '1301', from: '2015-01-01', to: null }]);
   for (const [who, kind] of [[DATORE2, 'datore'], [LAVORATORE2, 'lavoratore']] as const) {
-    store.putUser({ username: who.user, kind, passwordHash: hashSecret(who.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+    await store.putUser({ username: who.user, kind, passwordHash: hashSecret(who.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
   }
   const pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   for (const cf of [ROSSI, BIANCHI, VERDI]) {

@@ -17,6 +17,7 @@ import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support
 import { callFrom, DATORE, errorCode, LAVORATORE, parseAnswer } from './support/attestati.js';
 import { envelope, invioMalattia } from './support/requests.js';
 import { DEMO, parseResponse, post } from './support/soapClient.js';
+import { journalOf as readJournal } from './support/journal.js';
 
 const MEDICO2 = { user: DEMO.medico2.user, password: DEMO.medico2.password };
 const REGIONE = { user: DEMO.regione.user, password: DEMO.regione.password };
@@ -44,7 +45,7 @@ after(async () => {
 async function journalOf(id: string, expected: number): Promise<JournalEntry[]> {
   let entries: JournalEntry[] = [];
   for (let i = 0; i < 100; i++) {
-    entries = [...gw.gateway.store.readJournal({ subjectKind: 'certificato', subjectId: id })];
+    entries = await readJournal(gw.gateway.store, { subjectKind: 'certificato', subjectId: id });
     if (entries.length >= expected) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -116,7 +117,7 @@ test('failures are counted per address: past the limit, 8012 for every user ther
   // each (ConsultaDocumento counts too), none past their own limit, all from one address.
   const users = [1, 2, 3, 4, 5].map((i) => ({ user: `ospite-indirizzo-${i}`, password: `Ospite.Indirizzo.${i}` }));
   for (const who of users) {
-    gw.gateway.store.putUser({ username: who.user, kind: 'datore', passwordHash: hashSecret(who.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+    await gw.gateway.store.putUser({ username: who.user, kind: 'datore', passwordHash: hashSecret(who.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
     for (let i = 0; i < 3; i++) {
       const miss = await callFrom(gw.url, 'ConsultaDocumento', { idCertificato: MISSING }, who, address);
       assert.equal(errorCode(parseAnswer(miss, 'ConsultaDocumento')), '7020');

@@ -45,7 +45,7 @@ before(async () => {
   await store.putEmployments([
     { workerCf: WORKER.user, employerCf: DATORE.user, ragioneSociale: 'Demo Datore S.r.l.', matricolaInps: '1234567890', codSede: '7001', from: '2020-01-01', to: null },
   ]);
-  store.putUser({ username: WORKER.user, kind: 'lavoratore', passwordHash: hashSecret(WORKER.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+  await store.putUser({ username: WORKER.user, kind: 'lavoratore', passwordHash: hashSecret(WORKER.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
 });
 
 after(async () => {

@@ -14,7 +14,8 @@ import { HashQueue, HashQueueFullError, HashWorkAbortedError } from '../src/auth
 import { addressKey, LoginGuard, type LoginFailureReason, type LoginResult } from '../src/auth/login.js';
 import { disabledHash, hashSecret, VerdictCache } from '../src/auth/passwords.js';
 import { FailureThrottle } from '../src/auth/throttle.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const never = new AbortController().signal;
@@ -204,19 +205,19 @@ describe('Basic credentials are read strictly, before any work', () => {
 
 describe('LoginGuard over a real store', () => {
   const dir = tempDir('sac-login-');
-  let store: SqliteStore;
+  let store: Store;
   const REAL = 'MDCTST70A01H501K';
   const DISABLED = 'MDCSCN85M45F839N';
   const BROKEN = 'REGIONE120';
   const PASSWORD = 'Giusta.Password.2026';
 
-  before(() => {
-    store = SqliteStore.open(dir);
+  before(async () => {
+    store = openStore({ dataDir: dir });
     const base = { pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null } as const;
     const hash = hashSecret(PASSWORD);
-    store.putUser({ ...base, username: REAL, kind: 'medico', passwordHash: hash, pincodeHash: hashSecret('1234567890') });
-    store.putUser({ ...base, username: DISABLED, kind: 'medico', passwordHash: disabledHash(hash) });
-    store.putUser({ ...base, username: BROKEN, kind: 'regione', passwordHash: 'scrypt$garbage' });
+    await store.putUser({ ...base, username: REAL, kind: 'medico', passwordHash: hash, pincodeHash: hashSecret('1234567890') });
+    await store.putUser({ ...base, username: DISABLED, kind: 'medico', passwordHash: disabledHash(hash) });
+    await store.putUser({ ...base, username: BROKEN, kind: 'regione', passwordHash: 'scrypt$garbage' });
   });
   after(async () => {
     await store.close();
@@ -232,7 +233,7 @@ describe('LoginGuard over a real store', () => {
   test('a connection that proved its header is not re-verified, until the password changes or a throttle holds', async () => {
     const USER = 'PRVCNN80A01H501X';
     const base = { kind: 'medico', pincodeHash: null, codiceRegione: '120', codiceAsl: null, codiceStruttura: null } as const;
-    store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
+    await store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
     // No trust: a trusted address would be exempt from the username's throttle (tested elsewhere).
     const { g } = guard({ freeFailures: 2, lockAfter: 4, trustMs: 0 });
     const connection = new AbortController().signal;
@@ -248,11 +249,11 @@ describe('LoginGuard over a real store', () => {
     assert.equal(g.stats().cacheHits, first.cacheHits + 1);
 
     // The password changes: the very next request on the proven connection is verified again, and refused.
-    store.putUser({ ...base, username: USER, passwordHash: hashSecret('Nuova.Password.2026') });
+    await store.putUser({ ...base, username: USER, passwordHash: hashSecret('Nuova.Password.2026') });
     assert.deepEqual(await g.authenticate(header, '10.0.9.1', connection), { ok: false, reason: 'invalid' });
 
     // A throttle holding on the user sends a proven connection down the full path too (which refuses it).
-    store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
+    await store.putUser({ ...base, username: USER, passwordHash: hashSecret(PASSWORD) });
     const other = new AbortController().signal;
     assert.ok((await g.authenticate(header, '10.0.9.2', other)).ok);
     await g.authenticate(basic(USER, 'Sbagliata.1'), '10.0.9.3', never);
@@ -359,7 +360,7 @@ describe('LoginGuard over a real store', () => {
   test('wrong pincodes count for the user and lock the pincode check (no exemption)', async () => {
     const now = 12_000_000;
     const { g, failures } = guard({ freeFailures: 1, lockAfter: 3, lockMs: 60_000 }, () => now);
-    const stored = store.findUser(REAL)!.pincodeHash!;
+    const stored = (await store.findUser(REAL))!.pincodeHash!;
     assert.equal(await g.secrets.check(REAL, 'pincode', '0000000000', stored), false);
     assert.deepEqual(failures.at(-1), [REAL, '', 'pincode']);
     // The next check comes too soon, even with the right pincode: refused without hashing.

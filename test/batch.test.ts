@@ -12,9 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { addDays } from '../src/domain/dates.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { CLI, copySample, fill, lastByFile, readJsonl, runCli, SAMPLE, stopBatchChildren, today } from './support/batchCli.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
 
@@ -55,12 +53,7 @@ describe('sac-gateway batch', () => {
     assert.equal(byFile.get('06-invalido-schema.xml')!.outcome, 'refused');
     assert.equal(byFile.get('07-non-richiesta.xml')!.outcome, 'invalid');
     // The Latin-1 text arrived as sent.
-    const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
-    try {
-      assert.equal((db.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n, 3);
-    } finally {
-      db.close();
-    }
+    assert.equal(await gw.gateway.store.countCertificates(), 3);
     const csv = readFileSync(`${folder}.report.csv`, 'utf8').trim().split('\n');
     assert.equal(csv.length, 8);
     assert.match(csv.find((l) => l.startsWith('05-'))!, /,refused,.*\d+:\S+/);
@@ -78,7 +71,7 @@ describe('sac-gateway batch', () => {
     mkdirSync(folder);
     copySample(folder, gw.gateway.pincodeKey.certificatePem);
     writeFileSync(path.join(folder, '08-rotto.xml'), '<cert:invioMalattiaRequest xmlns:cert="http://cert.sanita.finanze.it/"><medico>');
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     const run = await runCli(['batch', folder, '--dry-run'], { env: { SAC_USERNAME: '', SAC_PASSWORD: '' } });
     assert.equal(run.code, 5, run.stderr);
     assert.match(run.stdout, /file 8: validi 5, rifiutati dallo schema 1, non utilizzabili 2/);
@@ -95,7 +88,7 @@ describe('sac-gateway batch', () => {
     assert.match(rows.get('06-invalido-schema.xml')!, /^06-invalido-schema\.xml,InviaMalattia,refused,1001:\S+/);
     assert.match(rows.get('07-non-richiesta.xml')!, /,invalid,/);
     assert.match(rows.get('08-rotto.xml')!, /,InviaMalattia,invalid,,.*riga/);
-    assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing sent');
+    assert.equal(await gw.gateway.store.countCertificates(), certificates, 'nothing sent');
     assert.equal(existsSync(`${folder}.report.jsonl`), false, 'no journal a real run would resume from');
   });
 
@@ -120,9 +113,8 @@ describe('sac-gateway batch', () => {
       const text = fill(template.replace('Sindrome influenzale, più tosse', `Visita numero ${i}`), pem);
       writeFileSync(path.join(folder, `r${String(i).padStart(4, '0')}.xml`), i % 10 === 0 ? text.replace(`<dataFine>${addDays(today, 3)}`, `<dataFine>${addDays(today, -1)}`) : text);
     }
-    const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
-    const count = () => (db.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n;
-    const before = count();
+    const count = () => gw.gateway.store.countCertificates();
+    const before = await count();
     const journal = `${folder}.report.jsonl`;
     const first = await runCli(['batch', folder, '--url', gw.endpoint, '--concurrency', '8'], {
       killWhen: () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 1200,
@@ -138,11 +130,7 @@ describe('sac-gateway batch', () => {
     assert.equal(accepted.length, N - N / 10);
     assert.equal([...byFile.values()].filter((e) => e.outcome === 'refused').length, N / 10);
     assert.equal(new Set(accepted.map((e) => e.puc)).size, accepted.length, 'one PUC per file');
-    try {
-      assert.equal(count() - before, N - N / 10, 'each certificate created once in the store');
-    } finally {
-      db.close();
-    }
+    assert.equal((await count()) - before, N - N / 10, 'each certificate created once in the store');
     // Nothing answered in the first run was sent again.
     const sends = new Map<string, number>();
     for (const e of readJsonl(journal)) if (e.outcome === 'sending') sends.set(e.file as string, (sends.get(e.file as string) ?? 0) + 1);

@@ -11,8 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { fill, lastByFile, readJsonl, runCli, SAMPLE, sampleFiles, stopBatchChildren } from './support/batchCli.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
 import { zipArchive, type ZipItem } from './support/zipWriter.js';
@@ -31,14 +29,11 @@ function workDir(): string {
 
 describe('sac-gateway batch FILE.zip and -', () => {
   let gw: Running;
-  let db: Database.Database;
-  const certificates = () => (db.prepare('SELECT count(*) AS n FROM certificati').get() as { n: number }).n;
+  const certificates = () => gw.gateway.store.countCertificates();
   before(async () => {
     gw = await startGateway();
-    db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
   });
   after(async () => {
-    db.close();
     await gw.stop();
   });
 
@@ -58,7 +53,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     );
     const zip = path.join(dir, 'lotto.zip');
     writeFileSync(zip, zipArchive(items));
-    const before = certificates();
+    const before = await certificates();
     const run = await runCli(['batch', zip, '--url', gw.endpoint]);
     assert.equal(run.code, 5, run.stderr);
     const byFile = lastByFile(`${zip}.report.jsonl`);
@@ -73,7 +68,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     assert.equal(outcome('LEGGIMI.txt'), 'ignored');
     assert.equal(outcome('__MACOSX/lotto/._01-invio-busta.xml'), 'ignored');
     assert.equal(byFile.size, 12, [...byFile.keys()].join(' '));
-    assert.equal(certificates() - before, 5);
+    assert.equal((await certificates()) - before, 5);
     // Nothing written under an entry's name, anywhere.
     assert.deepEqual(readdirSync(dir).sort(), ['lotto.zip', 'lotto.zip.report.csv', 'lotto.zip.report.jsonl']);
     assert.equal(existsSync(path.join(dir, '..', 'fuori.xml')) || existsSync(path.join(dir, '..', '..', 'fuori.xml')), false);
@@ -86,7 +81,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     assert.equal(again.code, 5, again.stderr);
     assert.match(again.stderr, /già risposti 11/);
     assert.equal(readJsonl(`${zip}.report.jsonl`).length - lines, 1, 'only the invalid entry is looked at again');
-    assert.equal(certificates() - before, 5);
+    assert.equal((await certificates()) - before, 5);
   });
 
   test('an archive killed mid-run and resumed: every entry answered once, each certificate created once', async () => {
@@ -98,7 +93,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     for (let i = 0; i < N; i++) items.push({ name: `cartella/r${String(i).padStart(4, '0')}.xml`, data: fill(template.replace('più tosse', `zip ${i}`), pem) });
     const zip = path.join(dir, 'grande.zip');
     writeFileSync(zip, zipArchive(items));
-    const before = certificates();
+    const before = await certificates();
     const journal = `${zip}.report.jsonl`;
     const first = await runCli(['batch', zip, '--url', gw.endpoint, '--concurrency', '8'], {
       killWhen: () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 150,
@@ -113,7 +108,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     const accepted = [...byFile.values()].filter((e) => e.outcome === 'accepted');
     assert.equal(accepted.length, N);
     assert.equal(new Set(accepted.map((e) => e.puc)).size, N, 'one PUC per entry');
-    assert.equal(certificates() - before, N, 'each certificate created once');
+    assert.equal((await certificates()) - before, N, 'each certificate created once');
     assert.ok([...byFile.keys()].every((k) => k.startsWith('grande.zip!cartella/r')));
   });
 
@@ -173,7 +168,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
       { name: 'b.xml', data: fill(template.replace('più tosse', 'stdin b'), pem) },
       { name: 'nota.txt', data: 'x' },
     ]);
-    const before = certificates();
+    const before = await certificates();
     const env = { TMPDIR: tmp };
     const run = await runCli(['batch', '-', '--url', gw.endpoint], { stdin: zip, cwd: dir, env });
     assert.equal(run.code, 0, run.stderr);
@@ -186,7 +181,7 @@ describe('sac-gateway batch FILE.zip and -', () => {
     assert.equal(byFile.get(keys[1]!)!.outcome, 'accepted');
     assert.equal(byFile.get(keys[2]!)!.outcome, 'ignored');
     assert.deepEqual(readdirSync(tmp), [], 'the spooled archive is gone');
-    assert.equal(certificates() - before, 2);
+    assert.equal((await certificates()) - before, 2);
     // The same bytes again: nothing sent.
     const again = await runCli(['batch', '-', '--url', gw.endpoint], { stdin: zip, cwd: dir, env });
     assert.equal(again.code, 0, again.stderr);
@@ -198,14 +193,14 @@ describe('sac-gateway batch FILE.zip and -', () => {
     const xmlKey = [...lastByFile(journal).keys()].find((k) => k.endsWith('.xml') && !k.includes('!'));
     assert.match(xmlKey!, /^stdin-[0-9a-f]{12}\.xml$/);
     assert.equal(lastByFile(journal).get(xmlKey!)!.outcome, 'accepted');
-    assert.equal(certificates() - before, 3);
+    assert.equal((await certificates()) - before, 3);
     // One XML file named on the command line: the same as one on stdin, named by its file name.
     const single = path.join(dir, 'singolo.xml');
     writeFileSync(single, fill(template.replace('più tosse', 'file singolo'), pem));
     const file = await runCli(['batch', single, '--url', gw.endpoint]);
     assert.equal(file.code, 0, file.stderr);
     assert.deepEqual([...lastByFile(`${single}.report.jsonl`).entries()].map(([k, v]) => [k, v.outcome]), [['singolo.xml', 'accepted']]);
-    assert.equal(certificates() - before, 4);
+    assert.equal((await certificates()) - before, 4);
     // --dry-run reads standard input too.
     const dry = await runCli(['batch', '-', '--dry-run', '--report', path.join(dir, 'prova')], { stdin: zip, cwd: dir, env });
     assert.equal(dry.code, 0, dry.stderr);

@@ -17,7 +17,7 @@ import { startCli } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
 import { basic, parseResponse, post } from './support/soapClient.js';
 import { envelope } from './support/requests.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
@@ -100,10 +100,10 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
     // The report never repeats a line's content (personal data).
     assert.doesNotMatch(run.stdout, /RSSMRA80A01H501X|NRANNA90E45F839X/);
 
-    const store = SqliteStore.open(dataDir);
+    const store = openStore({ dataDir });
     try {
-      assert.equal(store.countPersons(), 3);
-      assert.deepEqual(store.findPerson('RSSMRA80A01H501U'), {
+      assert.equal(await store.countPersons(), 3);
+      assert.deepEqual(await store.findPerson('RSSMRA80A01H501U'), {
         codiceFiscale: 'RSSMRA80A01H501U',
         cognome: 'Rossi',
         nome: 'Mario',
@@ -112,8 +112,8 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
         comuneNascita: 'Roma',
         provinciaNascita: 'RM',
       });
-      assert.equal(store.findPerson('VRDLGU62T10L219V')?.cognome, "Verdi'");
-      assert.equal(store.findPerson('NRANNA90E45F839X'), undefined);
+      assert.equal((await store.findPerson('VRDLGU62T10L219V'))?.cognome, "Verdi'");
+      assert.equal(await store.findPerson('NRANNA90E45F839X'), undefined);
     } finally {
       await store.close();
     }
@@ -124,10 +124,10 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
     const rerun = await cli(dataDir, ['registry', 'import', again]);
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
     assert.match(rerun.stdout, /1 persone scritte \(0 nuove/);
-    const reread = SqliteStore.open(dataDir);
+    const reread = openStore({ dataDir });
     try {
-      assert.equal(reread.countPersons(), 3);
-      assert.equal(reread.findPerson('RSSMRA80A01H501U')?.nome, 'Marco');
+      assert.equal(await reread.countPersons(), 3);
+      assert.equal((await reread.findPerson('RSSMRA80A01H501U'))?.nome, 'Marco');
     } finally {
       await reread.close();
     }
@@ -391,10 +391,10 @@ test('at a terminal the password is asked twice without echo (backspace edits); 
   ]);
   assert.equal(differ.code, 2, differ.out);
   assert.match(differ.out, /the two new passwords differ: nothing changed/);
-  const store = SqliteStore.open(dataDir);
+  const store = openStore({ dataDir });
   try {
     const { verifySecret } = await import('../src/auth/passwords.js');
-    assert.ok(verifySecret(PASSWORD, store.findUser('regione-tty')!.passwordHash), 'the password typed (after the backspace) is stored');
+    assert.ok(verifySecret(PASSWORD, (await store.findUser('regione-tty'))!.passwordHash), 'the password typed (after the backspace) is stored');
   } finally {
     await store.close();
   }

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { syntheticPersons } from '../src/domain/codiceFiscale.js';
 import { importEmployments, MAX_EMPLOYMENT_LINE_BYTES } from '../src/employment/importEmployments.js';
 import type { Employment, EmploymentRegistry } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -36,7 +37,7 @@ const HEADER = 'codiceFiscaleLavoratore,codFiscAzienda,ragioneSociale,matricolaI
 const ACME = '12345678903';
 
 /** The real store, with the size of every batch it is handed recorded. */
-function recording(store: SqliteStore): { registry: EmploymentRegistry; batches: number[] } {
+function recording(store: Store): { registry: EmploymentRegistry; batches: number[] } {
   const batches: number[] = [];
   return {
     batches,
@@ -55,7 +56,7 @@ function recording(store: SqliteStore): { registry: EmploymentRegistry; batches:
 
 describe('in process', () => {
   test('20,000 generated lines: written in batches of at most 1,000, each kind of bad line refused with its reason', async () => {
-    const store = SqliteStore.open(dir(), 'thread');
+    const store = openStore({ dataDir: dir() }, 'thread');
     try {
       const COUNT = 20_000;
       const bad: Record<number, [string, string]> = {
@@ -96,11 +97,11 @@ describe('in process', () => {
       assert.equal(report.lines, COUNT + 1);
       assert.equal(report.accepted, COUNT - badCount);
       assert.equal(report.added, COUNT - badCount);
-      assert.equal(store.countEmployments(), COUNT - badCount);
+      assert.equal(await store.countEmployments(), COUNT - badCount);
       assert.equal(batches.length, Math.ceil((COUNT - badCount) / 1_000));
       assert.ok(Math.max(...batches) <= 1_000, `largest batch ${Math.max(...batches)}`);
       // The quoted company name with its comma and accents is stored whole.
-      const [one] = store.workersOf(ACME, '2020-01-01', '2020-01-01');
+      const [one] = await store.workersOf(ACME, '2020-01-01', '2020-01-01');
       assert.equal(one?.ragioneSociale, 'Società Benefit Caffè, S.p.A.');
     } finally {
       await store.close();
@@ -108,7 +109,7 @@ describe('in process', () => {
   });
 
   test('a 16 MiB line is refused as it streams by; a dry run writes nothing; a bad header imports nothing', async () => {
-    const store = SqliteStore.open(dir());
+    const store = openStore({ dataDir: dir() });
     try {
       const row = (cf: string) => `${cf},${ACME},Demo Datore S.r.l.,1234567890,7001,2020-01-01,\n`;
       const chunk = Buffer.alloc(64 * 1024, 'x');
@@ -119,17 +120,17 @@ describe('in process', () => {
       }
       const refused: Array<[number, string]> = [];
       const dry = await importEmployments(input(), store, { dryRun: true, onRefused: (n, r) => refused.push([n, r]) });
-      assert.deepEqual([dry.accepted, dry.added, dry.batches, store.countEmployments()], [2, 0, 0, 0]);
+      assert.deepEqual([dry.accepted, dry.added, dry.batches, await store.countEmployments()], [2, 0, 0, 0]);
       assert.deepEqual(refused, [[3, `riga più lunga di ${MAX_EMPLOYMENT_LINE_BYTES} byte`]]);
       const report = await importEmployments(input(), store, { onRefused: () => {} });
       assert.equal(report.accepted, 2);
-      assert.equal(store.countEmployments(), 2);
+      assert.equal(await store.countEmployments(), 2);
       await assert.rejects(
         importEmployments(Readable.from(['codiceFiscale,azienda\n', row('VRDLGU62T10L219V')]), store, { onRefused: () => {} }),
         { name: 'EmploymentFileError', message: /mancano nell'intestazione le colonne codiceFiscaleLavoratore, codFiscAzienda/ },
       );
       await assert.rejects(importEmployments(Readable.from(['\n\n']), store, { onRefused: () => {} }), { name: 'EmploymentFileError' });
-      assert.equal(store.countEmployments(), 2);
+      assert.equal(await store.countEmployments(), 2);
     } finally {
       await store.close();
     }

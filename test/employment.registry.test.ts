@@ -5,33 +5,29 @@
  *    first and last day, a one-day employment, open-ended, two employers of
  *    one worker, a gap between two employments with the same employer;
  *  - re-importing an employment (same worker, company, first day) replaces it;
- *  - migration 9 on a store written before it: users kept, the new kinds
- *    accepted, the users epoch still bumped by every change;
+   (migration 9, the SQLite adapter's own, is tested in store.sqlite.employment.test.ts);
  *  - the company codice fiscale's check digit, and the demo employer's.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { checkCodiceFiscaleAzienda } from '../src/domain/codiceFiscaleAzienda.js';
 import { loadDemoData } from '../src/seed.js';
-import type { Employment } from '../src/store/port.js';
-import { MIGRATIONS, migrate } from '../src/store/sqlite/migrations.js';
-import { SqliteStore, STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import type { Employment, Store } from '../src/store/port.js';
+import { openStore } from '../src/store/open.js';
 import { tempDir } from './support/gateway.js';
 
 const dirs: string[] = [];
-const stores: SqliteStore[] = [];
+const stores: Store[] = [];
 after(async () => {
   for (const store of stores) await store.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function openStore(placement: 'local' | 'thread' = 'local'): SqliteStore {
+function newStore(placement: 'direct' | 'thread' = 'direct'): Store {
   const dir = tempDir('sac-employment-');
   dirs.push(dir);
-  const store = SqliteStore.open(dir, placement);
+  const store = openStore({ dataDir: dir }, placement);
   stores.push(store);
   return store;
 }
@@ -67,7 +63,7 @@ describe('the company codice fiscale', () => {
 
 describe('overlap: an employer sees an absence only if it shares a day with an employment', () => {
   test('boundaries: first day, last day, one-day employment, open end, two employers, a gap', async () => {
-    const store = openStore();
+    const store = newStore();
     await store.putEmployments([
       job(WORKER, ACME, '2024-01-10', '2024-03-31'),
       // A gap of one month, then the same employer again, open-ended.
@@ -79,92 +75,59 @@ describe('overlap: an employer sees an absence only if it shares a day with an e
     ]);
     const employs = (employer: string, worker: string, from: string, to: string) => store.employs(employer, worker, from, to);
     // The first employment's first and last day count; the days around do not.
-    assert.equal(employs(ACME, WORKER, '2024-01-10', '2024-01-10'), true, 'absence on the first day');
-    assert.equal(employs(ACME, WORKER, '2024-01-01', '2024-01-09'), false, 'absence ending the day before the start');
-    assert.equal(employs(ACME, WORKER, '2024-01-01', '2024-01-10'), true, 'absence ending on the first day');
-    assert.equal(employs(ACME, WORKER, '2024-03-31', '2024-04-05'), true, 'absence starting on the last day');
+    assert.equal(await employs(ACME, WORKER, '2024-01-10', '2024-01-10'), true, 'absence on the first day');
+    assert.equal(await employs(ACME, WORKER, '2024-01-01', '2024-01-09'), false, 'absence ending the day before the start');
+    assert.equal(await employs(ACME, WORKER, '2024-01-01', '2024-01-10'), true, 'absence ending on the first day');
+    assert.equal(await employs(ACME, WORKER, '2024-03-31', '2024-04-05'), true, 'absence starting on the last day');
     // The gap: April 2024 belongs to no employment with ACME.
-    assert.equal(employs(ACME, WORKER, '2024-04-01', '2024-04-30'), false, 'absence inside the gap');
-    assert.equal(employs(ACME, WORKER, '2024-04-20', '2024-05-01'), true, 'absence reaching the next start');
+    assert.equal(await employs(ACME, WORKER, '2024-04-01', '2024-04-30'), false, 'absence inside the gap');
+    assert.equal(await employs(ACME, WORKER, '2024-04-20', '2024-05-01'), true, 'absence reaching the next start');
     // Open-ended: every day after the start, however far.
-    assert.equal(employs(ACME, WORKER, '2099-12-30', '2099-12-31'), true, 'open-ended employment');
-    assert.equal(employs(ACME, WORKER, '2024-04-30', '2024-04-30'), false, 'the day before an open-ended start');
+    assert.equal(await employs(ACME, WORKER, '2099-12-30', '2099-12-31'), true, 'open-ended employment');
+    assert.equal(await employs(ACME, WORKER, '2024-04-30', '2024-04-30'), false, 'the day before an open-ended start');
     // Two employers: each sees only its own days.
-    assert.equal(employs(OTHER, WORKER, '2024-02-01', '2024-02-29'), false, 'before the second employer');
-    assert.equal(employs(OTHER, WORKER, '2024-06-30', '2024-07-10'), true, "on the second employer's last day");
-    assert.equal(employs(OTHER, WORKER, '2024-07-01', '2024-07-10'), false, 'after the second employer');
-    assert.equal(employs(ACME, WORKER, '2024-04-01', '2024-04-30') || employs(OTHER, WORKER, '2024-04-01', '2024-04-30'), true);
+    assert.equal(await employs(OTHER, WORKER, '2024-02-01', '2024-02-29'), false, 'before the second employer');
+    assert.equal(await employs(OTHER, WORKER, '2024-06-30', '2024-07-10'), true, "on the second employer's last day");
+    assert.equal(await employs(OTHER, WORKER, '2024-07-01', '2024-07-10'), false, 'after the second employer');
+    assert.equal((await employs(ACME, WORKER, '2024-04-01', '2024-04-30')) || (await employs(OTHER, WORKER, '2024-04-01', '2024-04-30')), true);
     // A one-day employment: that day only.
-    assert.equal(employs(ACME, WORKER2, '2025-07-15', '2025-07-15'), true);
-    assert.equal(employs(ACME, WORKER2, '2025-07-14', '2025-07-14'), false);
-    assert.equal(employs(ACME, WORKER2, '2025-07-16', '2025-07-20'), false);
-    assert.equal(employs(ACME, WORKER2, '2025-07-01', '2025-07-31'), true, 'an absence around the single day');
+    assert.equal(await employs(ACME, WORKER2, '2025-07-15', '2025-07-15'), true);
+    assert.equal(await employs(ACME, WORKER2, '2025-07-14', '2025-07-14'), false);
+    assert.equal(await employs(ACME, WORKER2, '2025-07-16', '2025-07-20'), false);
+    assert.equal(await employs(ACME, WORKER2, '2025-07-01', '2025-07-31'), true, 'an absence around the single day');
     // Nobody else: another worker, an employer with no employments.
-    assert.equal(employs(ACME, 'VRDLGU62T10L219V', '2000-01-01', '2099-12-31'), false);
-    assert.equal(employs('11111111115', WORKER, '2000-01-01', '2099-12-31'), false);
+    assert.equal(await employs(ACME, 'VRDLGU62T10L219V', '2000-01-01', '2099-12-31'), false);
+    assert.equal(await employs('11111111115', WORKER, '2000-01-01', '2099-12-31'), false);
 
     // The same rule in the lists, in their order.
     const span = (e: Employment) => `${e.employerCf} ${e.from}..${e.to ?? ''}`;
-    assert.deepEqual(store.employersOf(WORKER, '2024-03-15', '2024-05-01').map(span), [
+    assert.deepEqual((await store.employersOf(WORKER, '2024-03-15', '2024-05-01')).map(span), [
       `${ACME} 2024-01-10..2024-03-31`,
       `${OTHER} 2024-03-01..2024-06-30`,
       `${ACME} 2024-05-01..`,
     ]);
-    assert.deepEqual(store.employersOf(WORKER, '2024-04-01', '2024-04-30').map(span), [`${OTHER} 2024-03-01..2024-06-30`]);
-    assert.deepEqual(store.employersOf(WORKER, '2023-01-01', '2024-01-09'), []);
+    assert.deepEqual((await store.employersOf(WORKER, '2024-04-01', '2024-04-30')).map(span), [`${OTHER} 2024-03-01..2024-06-30`]);
+    assert.deepEqual(await store.employersOf(WORKER, '2023-01-01', '2024-01-09'), []);
     const who = (e: Employment) => `${e.workerCf} ${e.from}`;
-    assert.deepEqual(store.workersOf(ACME, '2024-01-01', '2099-12-31').map(who), [`${WORKER2} 2025-07-15`, `${WORKER} 2024-01-10`, `${WORKER} 2024-05-01`]);
-    assert.deepEqual(store.workersOf(ACME, '2025-07-15', '2025-07-15').map(who), [`${WORKER2} 2025-07-15`, `${WORKER} 2024-05-01`]);
-    assert.deepEqual(store.workersOf(OTHER, '2024-07-01', '2099-12-31'), []);
+    assert.deepEqual((await store.workersOf(ACME, '2024-01-01', '2099-12-31')).map(who), [`${WORKER2} 2025-07-15`, `${WORKER} 2024-01-10`, `${WORKER} 2024-05-01`]);
+    assert.deepEqual((await store.workersOf(ACME, '2025-07-15', '2025-07-15')).map(who), [`${WORKER2} 2025-07-15`, `${WORKER} 2024-05-01`]);
+    assert.deepEqual(await store.workersOf(OTHER, '2024-07-01', '2099-12-31'), []);
   });
 
   test('the same worker, company and first day is the same employment: imported again, its end and codes are replaced', async () => {
-    const store = openStore('thread');
+    const store = newStore('thread');
     assert.equal(await store.putEmployments([job(WORKER, ACME, '2020-01-01', null)]), 1);
-    assert.equal(store.employs(ACME, WORKER, '2026-01-01', '2026-01-01'), true);
+    assert.equal(await store.employs(ACME, WORKER, '2026-01-01', '2026-01-01'), true);
     await store.putEmployments([{ ...job(WORKER, ACME, '2020-01-01', '2025-12-31'), codSede: '7002' }]);
-    assert.equal(store.countEmployments(), 1);
-    assert.equal(store.employs(ACME, WORKER, '2026-01-01', '2026-01-01'), false, 'ended');
-    assert.deepEqual(store.employersOf(WORKER, '2020-01-01', '2020-01-01').map((e) => [e.to, e.codSede]), [['2025-12-31', '7002']]);
+    assert.equal(await store.countEmployments(), 1);
+    assert.equal(await store.employs(ACME, WORKER, '2026-01-01', '2026-01-01'), false, 'ended');
+    assert.deepEqual((await store.employersOf(WORKER, '2020-01-01', '2020-01-01')).map((e) => [e.to, e.codSede]), [['2025-12-31', '7002']]);
   });
 
   test('an end before the start is refused by the store itself, and the batch is taken back whole', async () => {
-    const store = openStore();
+    const store = newStore();
     await assert.rejects(store.putEmployments([job(WORKER2, ACME, '2020-01-01', null), job(WORKER, ACME, '2020-01-02', '2020-01-01')]));
-    assert.equal(store.countEmployments(), 0);
-  });
-});
-
-describe('migration 9 on a store written before it', () => {
-  test('users are kept, datore and lavoratore are accepted, and the users epoch still moves', async () => {
-    const dir = tempDir('sac-employment-');
-    dirs.push(dir);
-    const db = new Database(path.join(dir, STORE_FILE));
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
-    for (const m of MIGRATIONS.filter((m) => m.version <= 8)) {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.description, 'x');
-    }
-    db.prepare(`INSERT INTO users VALUES ('MDCTST70A01H501K', 'medico', 'h', 'p', '120', '201', '120901')`).run();
-    assert.throws(() => db.prepare(`INSERT INTO users VALUES ('12345678903', 'datore', 'h', NULL, NULL, NULL, NULL)`).run(), /CHECK/);
-    assert.deepEqual(migrate(db), [9, 10]);
-    const epoch = () => db.prepare('SELECT epoch FROM users_epoch').pluck().get() as number;
-    const before = epoch();
-    db.prepare(`INSERT INTO users VALUES ('12345678903', 'datore', 'h', NULL, NULL, NULL, NULL)`).run();
-    db.prepare(`INSERT INTO users VALUES ('RSSMRA80A01H501U', 'lavoratore', 'h', NULL, NULL, NULL, NULL)`).run();
-    assert.equal(epoch(), before + 2, 'every insert bumps the epoch (triggers made again)');
-    db.prepare(`UPDATE users SET password_hash = 'h2' WHERE username = 'MDCTST70A01H501K'`).run();
-    assert.equal(epoch(), before + 3);
-    assert.throws(() => db.prepare(`INSERT INTO users VALUES ('X', 'padrone', 'h', NULL, NULL, NULL, NULL)`).run(), /CHECK/);
-    assert.deepEqual(db.prepare('SELECT * FROM users WHERE username = ?').get('MDCTST70A01H501K'), {
-      username: 'MDCTST70A01H501K', kind: 'medico', password_hash: 'h2', pincode_hash: 'p', codice_regione: '120', codice_asl: '201', codice_struttura: '120901',
-    });
-    db.close();
-    // The adapter opens it and reads its employments.
-    const store = SqliteStore.open(dir);
-    stores.push(store);
-    assert.equal(store.findUser('12345678903')?.kind, 'datore');
-    assert.equal(store.countEmployments(), 0);
+    assert.equal(await store.countEmployments(), 0);
   });
 });
 

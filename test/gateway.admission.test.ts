@@ -207,7 +207,7 @@ describe('admission control', () => {
       { ...((await ready.json()) as Record<string, unknown>), eventLoopDelayMs: 0, eventLoopUtilization: 0 },
       { status: 'overloaded', reason: 'in_flight', inFlight: 3, writeBacklog: 0, eventLoopDelayMs: 0, eventLoopUtilization: 0 },
     );
-    assert.equal(gw.gateway.store.countCertificates(), 0, 'nothing stored yet');
+    assert.equal(await gw.gateway.store.countCertificates(), 0, 'nothing stored yet');
 
     // The held calls complete and are acknowledged; then calls are admitted again.
     for (const c of held) c.socket.write(body.subarray(body.length - 1));
@@ -219,7 +219,7 @@ describe('admission control', () => {
     for (let i = 0; i < 200 && (await fetch(`${gw.url}/readyz`)).status !== 200; i++) await delay(10);
     assert.equal((await fetch(`${gw.url}/readyz`)).status, 200);
     assert.deepEqual(parseResponse(await post(gw.endpoint, ricerca(pin))).errors, []);
-    assert.equal(gw.gateway.store.countCertificates(), 3, 'the three held calls were stored, the refused one was not');
+    assert.equal(await gw.gateway.store.countCertificates(), 3, 'the three held calls were stored, the refused one was not');
     assert.equal(gw.gateway.server.server.listening, true);
   });
 
@@ -290,7 +290,7 @@ describe('time bands', () => {
     assert.deepEqual(await bandErrors(regione, viaRegione), []);
     gw.clock.set('2026-07-01T14:00:00Z');
     assert.equal((await bandErrors(regione, viaRegione))[0]?.tipoErrore, '8001');
-    assert.equal(gw.gateway.store.countCertificates(), 0);
+    assert.equal(await gw.gateway.store.countCertificates(), 0);
   });
 });
 

@@ -97,7 +97,7 @@ before(async () => {
   const pem = gw.gateway.pincodeKey.certificatePem;
   pins.set(DEMO.medico2.user, encryptField(pem, DEMO.medico2.pincode));
   for (const u of Object.values(U)) {
-    gw.gateway.store.putUser({
+    await gw.gateway.store.putUser({
       username: u.user,
       kind: u.kind,
       passwordHash: hashSecret(u.password),
@@ -171,9 +171,9 @@ async function uniformNotFound(response: ParsedResponse): Promise<void> {
 }
 
 async function storedUnchanged<T>(run: () => Promise<T>): Promise<T> {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   const result = await run();
-  assert.equal(gw.gateway.store.countCertificates(), before, 'a refused request must store nothing');
+  assert.equal(await gw.gateway.store.countCertificates(), before, 'a refused request must store nothing');
   return result;
 }
 
@@ -225,7 +225,7 @@ describe('a region missing on either side denies', () => {
       // Nor read a worker (disciplinare 3.7 is the health authority's: an operator of no hospital is none).
       assertErrors(await call('InterrogazioneLavoratore', { medico: {}, lavoratore: { codiceFiscale: WORKER } }, auth(op)), [['2016', 'medico']]);
     }
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
   });
 });
 
@@ -239,7 +239,7 @@ describe("InviaDimissione is decided by the authenticated doctor's registration"
     // Through the region of 120 it cannot be reached either: that doctor is not of region 120.
     assertErrors(await invioDimissione(id, ...viaRegione(U.docRegion030.user)), [['2008', 'medico/codiceFiscale']]);
     const ok = accepted(await invioDimissione(id, ...asDemoDoctor()));
-    assert.equal(gw.gateway.store.getCertificate(ok.idCertificato!)?.medicoCf, DEMO.medico.user);
+    assert.equal((await gw.gateway.store.getCertificate(ok.idCertificato!))?.medicoCf, DEMO.medico.user);
   });
 
   test('doctors of another ASL or another structure of the region get exactly the uniform 7008, directly or through the region', async () => {
@@ -253,12 +253,12 @@ describe("InviaDimissione is decided by the authenticated doctor's registration"
     }
     // A second doctor of the admission's structure may, through the region too.
     const ok = accepted(await invioDimissione(id, ...viaRegione(U.docSameStructure.user)));
-    assert.equal(gw.gateway.store.getCertificate(ok.idCertificato!)?.medicoCf, U.docSameStructure.user);
+    assert.equal((await gw.gateway.store.getCertificate(ok.idCertificato!))?.medicoCf, U.docSameStructure.user);
   });
 
   test('an admission that recorded no structure is its operator\'s structure: another structure of the same ASL gets 7008', async () => {
     const id = await admit(false);
-    assert.equal(gw.gateway.store.getRicovero(id)?.codiceStruttura, null);
+    assert.equal((await gw.gateway.store.getRicovero(id))?.codiceStruttura, null);
     const declared = { codiceRegione: '120', codiceAsl: '201' };
     await uniformNotFound(await storedUnchanged(() => invioDimissione(id, ...asDoctor(U.docOtherStructure, declared))));
     accepted(await invioDimissione(id, ...asDemoDoctor(declared)));
@@ -315,8 +315,8 @@ describe('AnnullaRicovero on an admission that recorded no structure', () => {
       await call('AnnullaRicovero', fields({ codiceRegione: '120', codiceAsl: '201', codiceStruttura: '120903' }), auth(U.opOtherStructure)),
       [['7008', 'idCertificato']],
     );
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
     accepted(await call('AnnullaRicovero', fields({ codiceRegione: '120', codiceAsl: '201' }), AUTH.operatore));
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'annullato');
   });
 });

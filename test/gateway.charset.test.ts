@@ -41,7 +41,7 @@ async function sendAndReprint(body: Buffer, contentType: string): Promise<void> 
   assert.deepEqual(sent.errors, []);
   const id = sent.ok.idCertificato!;
 
-  const stored = gw.gateway.store.getCertificate(id);
+  const stored = await gw.gateway.store.getCertificate(id);
   assert.equal(stored?.document.residenza.via, VIA);
   assert.equal(stored?.document.residenza.comune, COMUNE);
   assert.equal(stored?.document.reperibilita?.indirizzo?.via, 'Piazza Aurelio Saffi è');

@@ -24,6 +24,7 @@ import { assertErrors } from './support/assertions.js';
 import { NOW, pinnedGateway } from './support/demo.js';
 import { NO_RESUBMISSION_DETECTION, type Running } from './support/gateway.js';
 import { basic, DEMO, field, parseResponse, post } from './support/soapClient.js';
+import { journalOf } from './support/journal.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const DATORE = { user: '12345678903', password: 'Demo.Datore.2026' };
@@ -100,8 +101,8 @@ describe('no CertificatiMedici operation for an employer or a worker', () => {
   for (const [kind, who] of [['datore', DATORE], ['lavoratore', LAVORATORE]] as const) {
     test(`${kind}: each of the ten operations answers 2009 alone, stores nothing, reads nothing`, async () => {
       assert.equal(OPERATIONS.length, 10);
-      const certificates = gw.gateway.store.countCertificates();
-      const journal = () => [...gw.gateway.store.readJournal({ username: who.user })].filter((e) => e.action !== 'login_fallito');
+      const certificates = await gw.gateway.store.countCertificates();
+      const journal = async () => (await journalOf(gw.gateway.store, { username: who.user })).filter((e) => e.action !== 'login_fallito');
       const substitutes = (name: OperationName) => ({
         [PLACEHOLDERS.pincode]: pin,
         [PLACEHOLDERS.puc]: name === 'RettificaDimissione' ? ids.dimissione : ids.puc,
@@ -113,10 +114,10 @@ describe('no CertificatiMedici operation for an employer or a worker', () => {
         assertErrors(response, [['2009', SECTION[op.name]]]);
         assert.equal(response.errors[0]!.descrizione, `Un utente di tipo ${kind} non è abilitato al servizio ${op.name}.`);
       }
-      assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing stored');
-      assert.equal(gw.gateway.store.getCertificate(ids.puc)?.state, 'attivo', 'the certificate is untouched');
-      assert.equal(gw.gateway.store.getRicovero(ids.pucir)?.state, 'attivo', 'the admission is untouched');
-      assert.deepEqual(journal(), [], 'no read or change journaled for this user');
+      assert.equal(await gw.gateway.store.countCertificates(), certificates, 'nothing stored');
+      assert.equal((await gw.gateway.store.getCertificate(ids.puc))?.state, 'attivo', 'the certificate is untouched');
+      assert.equal((await gw.gateway.store.getRicovero(ids.pucir))?.state, 'attivo', 'the admission is untouched');
+      assert.deepEqual(await journal(), [], 'no read or change journaled for this user');
     });
   }
 
@@ -138,7 +139,7 @@ describe('sac-gateway users add --kind datore | lavoratore', () => {
     assert.equal(lavoratore.code, 0, lavoratore.stderr);
     assert.match(lavoratore.stdout, /BNCGPP75C41F205S: added \(lavoratore\)/);
     for (const [kind, who] of [['datore', NEW_DATORE], ['lavoratore', NEW_LAVORATORE]] as const) {
-      const user = gw.gateway.store.findUser(who.user);
+      const user = await gw.gateway.store.findUser(who.user);
       assert.deepEqual([user?.kind, user?.pincodeHash, user?.codiceRegione, user?.codiceAsl, user?.codiceStruttura], [kind, null, null, null, null]);
       const response = parseResponse(await call('InterrogazioneLavoratore', who, { [PLACEHOLDERS.pincode]: pin }));
       assertErrors(response, [['2009', 'medico']]);
@@ -164,7 +165,7 @@ describe('sac-gateway users add --kind datore | lavoratore', () => {
     const pincode = await cli(['users', 'pincode', DATORE.user], '1234567890\n');
     assert.equal(pincode.code, 1);
     assert.match(pincode.stderr, /12345678903 is a datore: only a medico has a pincode/);
-    assert.equal(gw.gateway.store.findUser('11111111115'), undefined);
+    assert.equal(await gw.gateway.store.findUser('11111111115'), undefined);
   });
 });
 
@@ -176,10 +177,10 @@ describe('the demo', () => {
     assert.match(page, /Demo Datore S\.r\.l\.[\s\S]*1234567890[\s\S]*7001/);
   });
 
-  test('the demo employer employs Rossi and Bianchi today, not Verdi (seeded before the gateway served)', () => {
+  test('the demo employer employs Rossi and Bianchi today, not Verdi (seeded before the gateway served)', async () => {
     const store = gw.gateway.store;
-    assert.deepEqual(store.workersOf(DATORE.user, '2026-11-25', '2026-11-25').map((e) => e.workerCf), ['BNCGPP75C41F205S', 'RSSMRA80A01H501U']);
-    assert.equal(store.employs(DATORE.user, 'VRDLGU62T10L219V', '1900-01-01', '2100-12-31'), false);
+    assert.deepEqual((await store.workersOf(DATORE.user, '2026-11-25', '2026-11-25')).map((e) => e.workerCf), ['BNCGPP75C41F205S', 'RSSMRA80A01H501U']);
+    assert.equal(await store.employs(DATORE.user, 'VRDLGU62T10L219V', '1900-01-01', '2100-12-31'), false);
   });
 });
 

@@ -39,25 +39,25 @@ function withHeaderEntry(attributes: string): string {
 }
 
 async function expectFault(body: string, faultcode: string, text: RegExp): Promise<void> {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   const result = await post(gw.endpoint, body, { soapAction: SOAP_ACTION });
   const fault = parseFault(result);
   assert.equal(fault.faultcode, faultcode);
   assert.match(fault.faultstring, text);
   assert.doesNotMatch(result.text, /\bat [\w.<>]+ \(|node_modules|Error:/, 'no stack trace or internals');
-  assert.equal(gw.gateway.store.countCertificates(), before, 'nothing stored');
+  assert.equal(await gw.gateway.store.countCertificates(), before, 'nothing stored');
 }
 
 let accepted = 0;
 
 async function expectAccepted(body: string): Promise<void> {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   // A note of its own: the same certificate sent again would be a resubmission (one certificate per visit).
   const distinct = body.replace('Sindrome influenzale', `Sindrome influenzale ${++accepted}`);
   assert.notEqual(distinct, body, 'test bug: no note to make the request distinct');
   const response = parseResponse(await post(gw.endpoint, distinct, { soapAction: SOAP_ACTION }));
   assert.deepEqual(response.errors, []);
-  assert.equal(gw.gateway.store.countCertificates(), before + 1, 'the certificate is stored');
+  assert.equal(await gw.gateway.store.countCertificates(), before + 1, 'the certificate is stored');
 }
 
 describe('Header and Body in their places', () => {

@@ -21,14 +21,14 @@ before(async () => {
 after(async () => gw.stop());
 
 async function expectFault(body: string | Buffer, faultcode: string, textPart: RegExp, options: Parameters<typeof post>[2] = {}) {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   const result = await post(gw.endpoint, body, options);
   assert.equal(result.headers.get('content-type'), 'text/xml; charset=utf-8');
   const fault = parseFault(result);
   assert.equal(fault.faultcode, faultcode);
   assert.match(fault.faultstring, textPart);
   assert.doesNotMatch(result.text, /\bat [\w.<>]+ \(|node_modules|Error:/, 'no stack trace or internals');
-  assert.equal(gw.gateway.store.countCertificates(), before, 'nothing stored');
+  assert.equal(await gw.gateway.store.countCertificates(), before, 'nothing stored');
   const health = await fetch(`${gw.url}/healthz`);
   assert.equal(health.status, 200, 'still serving');
   return fault;

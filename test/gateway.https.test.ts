@@ -87,7 +87,7 @@ describe('gateway over HTTPS', () => {
   test('InviaMalattia round trip, trusting the gateway certificate', async () => {
     const pincode = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
     const body = envelope('invioMalattiaRequest', invioMalattia(TODAY, { medico: { pincode } }));
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const r = await request(gw.endpoint, {
       method: 'POST',
       ca: tlsCert,
@@ -103,8 +103,8 @@ describe('gateway over HTTPS', () => {
     assert.deepEqual(parsed.errors, []);
     assert.match(parsed.ok['idCertificato'] ?? '', /^[1-9][0-9]{9}$/);
     assert.match(parsed.ok['dataRicezione'] ?? '', /^2026-11-25T10:00:00\.\d{3}\+01:00$/);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
-    assert.equal(gw.gateway.store.getCertificate(parsed.ok['idCertificato']!)?.lavoratoreCf, 'RSSMRA80A01H501U');
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
+    assert.equal((await gw.gateway.store.getCertificate(parsed.ok['idCertificato']!))?.lavoratoreCf, 'RSSMRA80A01H501U');
   });
 
   test('wrong credentials over HTTPS still answer 401 with a Basic challenge', async () => {

@@ -16,15 +16,12 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import type { CertificateRecord, IdempotencyClaim, JournalStamp } from '../src/store/port.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { STORE_FILE, SqliteStore, openDatabase } from '../src/store/sqlite/sqliteStore.js';
-import { GroupCommitter, abortBatch } from '../src/store/sqlite/groupCommit.js';
-import { SqliteWrites } from '../src/store/sqlite/writes.js';
+import { openStore } from '../src/store/open.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli } from './support/cliGateway.js';
 import { NOW, TODAY } from './support/demo.js';
@@ -74,13 +71,13 @@ function accepted(r: ParsedResponse): Record<string, string> {
   return r.ok;
 }
 
-/** Rows of the store file, read beside the gateway (a second opinion). */
-function countRows(dataDir: string, table: 'certificati' | 'ricoveri' | 'idempotency'): number {
-  const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+/** Certificates in the store, read beside the gateway through a second opening of it (a second opinion). */
+async function countCertificates(dataDir: string): Promise<number> {
+  const store = openStore({ dataDir });
   try {
-    return db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+    return await store.countCertificates();
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -104,7 +101,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
 
   test('identical in substance: same PUC, same dataRicezione, one row; pincode ciphertext, CF encryption, whitespace and prefixes do not count', async () => {
     at(0);
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const first = accepted(await malattia(certificate(pin(), { diagnosi: { noteDiagnosi: 'Febbre alta' } })));
     at(HOUR);
     // The same certificate written by another toolkit: a new pincode ciphertext, the worker's CF
@@ -114,8 +111,8 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     other = other.replace(/soapenv:/g, 'S:').replace('xmlns:soapenv=', 'xmlns:S=').replace(/cert:/g, 'c:').replace('xmlns:cert=', 'xmlns:c=').replace(/></g, '>\n  <');
     const second = await malattia(other);
     assert.deepEqual(accepted(second), first, 'the first receipt, field for field');
-    assert.equal(gw.gateway.store.countCertificates(), before + 1, 'one certificate');
-    assert.equal(gw.gateway.store.getCertificate(first.idCertificato!)?.dataRicezione, first.dataRicezione);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1, 'one certificate');
+    assert.equal((await gw.gateway.store.getCertificate(first.idCertificato!))?.dataRicezione, first.dataRicezione);
   });
 
   test('a different payload, or the same one from another sender, is a new certificate', async () => {
@@ -162,7 +159,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     const op = OPERATIONS.find((o) => o.name === 'InviaMalattia')!;
     const xml = (fields: Fields, header: string) => withHeader(envelope(op.requestElement, fields), header);
     const a = certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID A' } });
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const first = accepted(await malattia(xml(a, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa', WSA, ' soapenv:mustUnderstand="1"'))));
     // Same MessageID, same request (a retransmission): the first receipt.
     const again = accepted(await malattia(xml(certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID A' } }), messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa'))));
@@ -171,7 +168,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     const b = certificate(pin(), { diagnosi: { noteDiagnosi: 'Con MessageID B' } });
     const reused = await malattia(xml(b, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa')));
     assertErrors(reused, [['8010', 'wsa:MessageID']]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
     // A fresh MessageID on an identical request (a toolkit retrying with a new one): still the same visit.
     const fresh = accepted(await malattia(xml(a, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-bbbbbbbbbbbb', WSA_2004))));
     assert.deepEqual(fresh, first);
@@ -182,7 +179,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
     // Another sender's MessageID space is its own: the region may use the doctor's MessageID.
     const viaRegione = { ...certificate(''), medico: { codiceFiscale: DEMO.medico2.user } };
     accepted(await malattia(xml(viaRegione, messageId('urn:uuid:0f6c3a52-1d2e-4c1b-9a55-aaaaaaaaaaaa')), AUTH.regione));
-    assert.equal(gw.gateway.store.countCertificates(), before + 3);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 3);
   });
 
   test('a blank or repeated wsa:MessageID is a Client fault; one for another actor is not this node’s', async () => {
@@ -204,12 +201,12 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
 
   test('identical requests fired at once: one certificate, every answer its receipt', async () => {
     at(0);
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const fields = () => certificate(pin(), { diagnosi: { noteDiagnosi: 'In gara' } });
     const answers = await Promise.all(Array.from({ length: 8 }, () => malattia(fields())));
     const receipts = answers.map(accepted);
     for (const r of receipts) assert.deepEqual(r, receipts[0]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
   });
 
   test('a request refused by a rule that moved on (dataRilascio now too old) still answers its receipt inside the window', async () => {
@@ -225,7 +222,7 @@ describe('InviaMalattia resent (in-process gateway, default writer thread)', () 
       assert.deepEqual(accepted(await send(wide.endpoint, 'InviaMalattia', fields, AUTH.medico)), first);
       wide.clock.set(new Date(Date.parse(NOW) + 72 * HOUR + 60_000).toISOString());
       assertErrors(await send(wide.endpoint, 'InviaMalattia', fields, AUTH.medico), [['4006', 'malattia/dataRilascio']]);
-      assert.equal(wide.gateway.store.countCertificates(), 1);
+      assert.equal(await wide.gateway.store.countCertificates(), 1);
     } finally {
       await wide.stop();
     }
@@ -263,18 +260,20 @@ describe('InviaRicovero and InviaDimissione resent', () => {
     const raced = (await Promise.all(Array.from({ length: 4 }, () => send(gw.endpoint, 'InviaRicovero', ricovero('BNCGPP75C41F205S'), AUTH.operatore)))).map(accepted);
     for (const r of raced) assert.deepEqual(r, raced[0]);
     assert.notEqual(raced[0]!.idInizioRicovero, first.idInizioRicovero);
-    assert.equal(countRows(gw.dataDir, 'ricoveri'), 2);
+    // One admission per worker, each stored once.
+    assert.deepEqual((await gw.gateway.store.ricoveriOfWorker(WORKER, 10)).map((r) => r.idInizioRicovero), [first.idInizioRicovero]);
+    assert.deepEqual((await gw.gateway.store.ricoveriOfWorker('BNCGPP75C41F205S', 10)).map((r) => r.idInizioRicovero), [raced[0]!.idInizioRicovero]);
   });
 
   test('a discharge sent again answers its receipt, not 7011 "already sent"; fired at once, one certificate', async () => {
     const worker = 'VRDLGU62T10L219V';
     const admission = accepted(await send(gw.endpoint, 'InviaRicovero', ricovero(worker), AUTH.operatore)).idInizioRicovero!;
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const raced = (await Promise.all(Array.from({ length: 4 }, () => send(gw.endpoint, 'InviaDimissione', dimissione(admission, worker), AUTH.medico)))).map(accepted);
     for (const r of raced) assert.deepEqual(r, raced[0]);
     assert.equal(raced[0]!.idInizioRicovero, admission);
     assert.deepEqual(accepted(await send(gw.endpoint, 'InviaDimissione', dimissione(admission, worker), AUTH.medico)), raced[0]);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
     // A different discharge for the same admission is still refused as already sent.
     const other = { ...dimissione(admission, worker) };
     (other.dimissione as Fields).dataFine = addDays(TODAY, 9);
@@ -291,114 +290,22 @@ describe('identical requests racing across a cluster of two workers (the real bi
       const pem = await (await fetch(`${gw.url}/CertServiceWeb/SanitelCF.pem`)).text();
       const today = romeDate(new Date());
       const fields = () => invioMalattia(today, { medico: { pincode: encrypt(pem, DEMO.medico.pincode) }, malattia: { visita: 'D' } });
+      const firsts: Record<string, string>[] = [];
+      const distinct = (f: Fields, round: number) => ({ ...f, residenza: { ...defaultResidenza(), civico: String(round + 1) } });
       for (let round = 0; round < 3; round++) {
-        const distinct = (f: Fields) => ({ ...f, residenza: { ...defaultResidenza(), civico: String(round + 1) } });
-        const answers = await Promise.all(Array.from({ length: 12 }, () => send(gw.endpoint, 'InviaMalattia', distinct(fields()), AUTH.medico)));
+        const answers = await Promise.all(Array.from({ length: 12 }, () => send(gw.endpoint, 'InviaMalattia', distinct(fields(), round), AUTH.medico)));
         const receipts = answers.map(accepted);
         for (const r of receipts) assert.deepEqual(r, receipts[0], `round ${round}`);
+        firsts.push(receipts[0]!);
       }
-      assert.equal(countRows(dataDir, 'certificati'), 3);
-      assert.equal(countRows(dataDir, 'idempotency'), 3);
+      // Each certificate's claim is stored with it: a later resubmission of each round answers that round's receipt.
+      for (let round = 0; round < 3; round++) {
+        assert.deepEqual(accepted(await send(gw.endpoint, 'InviaMalattia', distinct(fields(), round), AUTH.medico)), firsts[round], `round ${round} resent`);
+      }
+      assert.equal(await countCertificates(dataDir), 3);
     } finally {
       if (gw.child.pid !== undefined && gw.child.exitCode === null) process.kill(gw.child.pid, 'SIGTERM');
       await gw.exited;
-    }
-  });
-});
-
-/** Writes made straight to the store below the handlers (the writer's claim tests). */
-const by: JournalStamp = { at: '2026-11-25T10:00:00+01:00', username: 'test', clientAddress: '127.0.0.1', operation: 'InviaMalattia' };
-
-/** The i-th certificate written by those tests (PUC 1 followed by i on 17 digits). */
-function storedCertificate(i: number): CertificateRecord {
-  return {
-    idCertificato: `1${String(i).padStart(17, '0')}`,
-    kind: 'malattia',
-    medicoCf: DEMO.medico.user,
-    lavoratoreCf: WORKER,
-    dataRicezione: by.at,
-    sentBy: DEMO.medico.user,
-    state: 'attivo',
-    document: {
-      residenza: { via: 'Via Roma', civico: '1', cap: '00100' },
-      malattia: { ruoloMedico: 'S', dataRilascio: TODAY, dataInizio: TODAY, dataFine: TODAY, visita: 'A', tipoCertificato: 'I', diagnosi: { codiceDiagnosi: '487.1' } },
-    },
-  };
-}
-
-describe("the writer's claim index follows its transactions", () => {
-  test('a claim made in a group transaction that rolls back is forgotten with it', async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
-    await SqliteStore.open(dataDir, 'local').close();
-    const db = openDatabase(dataDir);
-    try {
-      const writes = new SqliteWrites(db);
-      const group = new GroupCommitter(db, writes.claims);
-      const record = storedCertificate(1);
-      const at = Date.parse(NOW);
-      const claim: IdempotencyClaim = { requestKey: 'k-rollback', messageKey: 'm-rollback', at, notBefore: at - HOUR };
-      // The claimed insert and a write that dooms the batch share one group transaction.
-      const claimed = group.write(() => writes.execute({ op: 'insertCertificate', record, by, claim }));
-      const doomed = group.write(() => {
-        throw abortBatch(new Error('disk full'));
-      });
-      await assert.rejects(claimed, /disk full/);
-      await assert.rejects(doomed, /disk full/);
-      assert.equal(writes.claims.size, 0, 'the index took the claim back');
-      assert.equal(await group.write(() => writes.execute({ op: 'findClaim', claim })), undefined);
-      // The same request again is a new certificate, and then a replay.
-      assert.equal(await group.write(() => writes.execute({ op: 'insertCertificate', record, by, claim })), undefined);
-      const again = await group.write(() => writes.execute({ op: 'insertCertificate', record: storedCertificate(2), by, claim }));
-      assert.deepEqual(again, { replay: { subjectKind: 'certificato', id: record.idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      assert.equal(writes.claims.size, 1);
-      const rows = db.prepare<[], { id: number; request_key: string }>('SELECT id, request_key FROM idempotency').all();
-      assert.deepEqual(rows.map((r) => r.request_key), ['k-rollback'], 'one row, written with its commit; none left by the rolled-back one');
-    } finally {
-      db.close();
-    }
-  });
-});
-
-describe('expired claims are purged by the writer, a few at a time', () => {
-  test('bounded work per write; live claims stay', async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
-    const claim = (i: number, at: number): IdempotencyClaim => ({ requestKey: `k${i}`, messageKey: null, at, notBefore: at - HOUR });
-    const t0 = Date.parse(NOW);
-    const store = SqliteStore.open(dataDir, 'local');
-    try {
-      for (let i = 0; i < 100; i++) assert.equal(await store.insertCertificate(storedCertificate(i), by, claim(i, t0)), undefined);
-      // The old ones answer while live...
-      assert.deepEqual(await store.findClaim(claim(5, t0 + 1000)), { replay: { subjectKind: 'certificato', id: storedCertificate(5).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      // ...and not once expired.
-      assert.equal(await store.findClaim(claim(5, t0 + 2 * HOUR)), undefined);
-      // 32 new writes two hours later: one purge of at most 64 expired claims.
-      for (let i = 100; i < 132; i++) await store.insertCertificate(storedCertificate(i), by, claim(i, t0 + 2 * HOUR));
-      const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true });
-      try {
-        const left = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM idempotency').get()!.n;
-        assert.equal(left, 132 - 64, 'exactly one bounded purge');
-        const live = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM idempotency WHERE created_at >= ?').get(t0 + HOUR)!.n;
-        assert.equal(live, 32, 'no live claim purged');
-      } finally {
-        db.close();
-      }
-      // An expired claim met again is replaced: a new certificate, one row for the key.
-      assert.equal(await store.insertCertificate(storedCertificate(500), by, claim(90, t0 + 2 * HOUR)), undefined);
-      assert.equal(store.countCertificates(), 133);
-    } finally {
-      await store.close();
-    }
-    // The writer's claim index is read back from the table when the store opens again.
-    const reopened = SqliteStore.open(dataDir, 'thread');
-    try {
-      const replay = await reopened.insertCertificate(storedCertificate(600), by, claim(120, t0 + 2 * HOUR + 1000));
-      assert.deepEqual(replay, { replay: { subjectKind: 'certificato', id: storedCertificate(120).idCertificato, dataRicezione: by.at, idInizioRicovero: null } });
-      assert.equal(reopened.countCertificates(), 133, 'a replay writes nothing');
-      assert.equal(await reopened.findClaim(claim(10, t0 + 2 * HOUR)), undefined, 'purged or expired claims stay gone');
-    } finally {
-      await reopened.close();
     }
   });
 });

@@ -45,7 +45,7 @@ before(async () => {
   certificatePem = gw.gateway.pincodeKey.certificatePem;
   KEY_BYTES = gw.gateway.pincodeKey.bits / 8;
   pin2 = encryptField(certificatePem, DEMO.medico2.pincode);
-  gw.gateway.store.putUser({
+  await gw.gateway.store.putUser({
     username: ALTRA_REGIONE_CF,
     kind: 'medico',
     passwordHash: hashSecret('Altra.Regione.2026'),
@@ -87,10 +87,10 @@ async function interroga(call: Call): Promise<ParsedResponse> {
 
 /** InviaMalattia refused with exactly these errors, and the store untouched. */
 async function refusedInvio(call: Call, expected: ReadonlyArray<readonly [string, string]>): Promise<ParsedResponse> {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   const response = await inviaMalattia(call);
   assertErrors(response, expected);
-  assert.equal(gw.gateway.store.countCertificates(), before, 'a refused certificate must not be stored');
+  assert.equal(await gw.gateway.store.countCertificates(), before, 'a refused certificate must not be stored');
   return response;
 }
 
@@ -136,10 +136,10 @@ function pkcs1Block(message: Buffer, psLength = KEY_BYTES - 3 - message.length):
 
 describe('medico', () => {
   test('with the encrypted pincode: InviaMalattia is stored in the doctor\'s name, InterrogazioneLavoratore answers', async () => {
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const id = acceptedInvio(await inviaMalattia({ auth: MEDICO, medico: { pincode: pin } }));
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
-    const stored = gw.gateway.store.getCertificate(id);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
+    const stored = await gw.gateway.store.getCertificate(id);
     assert.equal(stored?.medicoCf, DEMO.medico.user);
     assert.equal(stored?.sentBy, DEMO.medico.user);
     acceptedInterrogazione(await interroga({ auth: MEDICO, medico: { pincode: pin } }), 'Rossi', 'Mario');
@@ -147,7 +147,7 @@ describe('medico', () => {
 
   test('the second demo doctor with their own pincode', async () => {
     const id = acceptedInvio(await inviaMalattia({ auth: MEDICO2, medico: { pincode: pin2 } }));
-    assert.equal(gw.gateway.store.getCertificate(id)?.medicoCf, DEMO.medico2.user);
+    assert.equal((await gw.gateway.store.getCertificate(id))?.medicoCf, DEMO.medico2.user);
     acceptedInterrogazione(await interroga({ auth: MEDICO2, medico: { pincode: pin2 }, lavoratore: BIANCHI }), 'Bianchi', 'Giuseppina');
   });
 
@@ -236,10 +236,10 @@ describe('medico', () => {
     };
     for (const [name, pincode] of Object.entries(corrupt)) {
       assert.equal(pincode.length, pin.length, `${name}: same Base64 length as a real ciphertext`);
-      const before = gw.gateway.store.countCertificates();
+      const before = await gw.gateway.store.countCertificates();
       const invio = await inviaMalattia({ auth: MEDICO, medico: { pincode } });
       assert.deepEqual(invio.errors, reference, `${name}: InviaMalattia must answer exactly as for a wrong pincode`);
-      assert.equal(gw.gateway.store.countCertificates(), before);
+      assert.equal(await gw.gateway.store.countCertificates(), before);
       const interrogazione = await interroga({ auth: MEDICO, medico: { pincode } });
       assert.deepEqual(interrogazione.errors, reference, `${name}: InterrogazioneLavoratore must answer exactly as for a wrong pincode`);
     }
@@ -267,10 +267,10 @@ describe('medico', () => {
 describe('regione', () => {
   test('acts for either demo doctor: stored in the doctor\'s name, sent by the region', async () => {
     for (const doctor of [DEMO.medico.user, DEMO.medico2.user]) {
-      const before = gw.gateway.store.countCertificates();
+      const before = await gw.gateway.store.countCertificates();
       const id = acceptedInvio(await inviaMalattia({ auth: REGIONE, medico: { codiceFiscale: doctor } }));
-      assert.equal(gw.gateway.store.countCertificates(), before + 1);
-      const stored = gw.gateway.store.getCertificate(id);
+      assert.equal(await gw.gateway.store.countCertificates(), before + 1);
+      const stored = await gw.gateway.store.getCertificate(id);
       assert.equal(stored?.medicoCf, doctor);
       assert.equal(stored?.sentBy, DEMO.regione.user);
     }
@@ -364,9 +364,9 @@ describe('identity errors come alone', () => {
   ];
   for (const [name, call, expected, interrogazioneExpected] of cases) {
     test(`${name}: only the identity error, on both operations`, async () => {
-      const before = gw.gateway.store.countCertificates();
+      const before = await gw.gateway.store.countCertificates();
       assertErrors(await inviaMalattia({ ...call(), lavoratore: brokenWorker, extra: broken }), expected);
-      assert.equal(gw.gateway.store.countCertificates(), before);
+      assert.equal(await gw.gateway.store.countCertificates(), before);
       assertErrors(await interroga({ ...call(), lavoratore: absent }), interrogazioneExpected ?? expected);
     });
   }
@@ -374,13 +374,13 @@ describe('identity errors come alone', () => {
 
 describe('HTTP authentication comes first', () => {
   test('a wrong password or an unknown user gets 401, never a ricevuta, and nothing is stored', async () => {
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     for (const auth of [basic(DEMO.medico.user, 'sbagliata'), basic('NESSUNO', 'x'), basic(DEMO.regione.user, DEMO.medico.password)]) {
       const fields = invioMalattia(TODAY, { medico: { pincode: pin } });
       const result = await post(gw.endpoint, envelope('invioMalattiaRequest', fields), { auth });
       assert.equal(result.status, 401);
       assert.match(result.headers.get('www-authenticate') ?? '', /^Basic /);
     }
-    assert.equal(gw.gateway.store.countCertificates(), before);
+    assert.equal(await gw.gateway.store.countCertificates(), before);
   });
 });

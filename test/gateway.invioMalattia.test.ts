@@ -54,10 +54,10 @@ function assertAccepted(response: ParsedResponse): string {
 
 describe('InviaMalattia: acceptance and storage', () => {
   test('a valid certificate gets a PUC and is stored as sent', async () => {
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const id = assertAccepted(await send());
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
-    const stored = gw.gateway.store.getCertificate(id);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
+    const stored = await gw.gateway.store.getCertificate(id);
     assert.ok(stored);
     assert.equal(stored.medicoCf, DEMO.medico.user);
     assert.equal(stored.lavoratoreCf, 'RSSMRA80A01H501U');
@@ -76,7 +76,7 @@ describe('InviaMalattia: acceptance and storage', () => {
   test('the worker CF may arrive encrypted with the service key', async () => {
     const encrypted = encryptField(gw.gateway.pincodeKey.certificatePem, 'BNCGPP75C41F205S');
     const id = assertAccepted(await send({ lavoratore: encrypted }));
-    assert.equal(gw.gateway.store.getCertificate(id)?.lavoratoreCf, 'BNCGPP75C41F205S');
+    assert.equal((await gw.gateway.store.getCertificate(id))?.lavoratoreCf, 'BNCGPP75C41F205S');
   });
 
   test('a region sends on behalf of either demo doctor', async () => {
@@ -84,7 +84,7 @@ describe('InviaMalattia: acceptance and storage', () => {
       const id = assertAccepted(
         await send({ medico: { codiceFiscale: doctor }, auth: basic(DEMO.regione.user, DEMO.regione.password) }),
       );
-      const stored = gw.gateway.store.getCertificate(id);
+      const stored = await gw.gateway.store.getCertificate(id);
       assert.equal(stored?.medicoCf, doctor);
       assert.equal(stored?.sentBy, DEMO.regione.user);
     }
@@ -262,9 +262,9 @@ function residenza2(): Fields {
 
 describe('InviaMalattia: nothing is stored when refused', () => {
   test('a refused certificate leaves the store unchanged', async () => {
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     await send({ diagnosi: {} });
     await send({ malattia: { dataFine: '2026-02-30' } });
-    assert.equal(gw.gateway.store.countCertificates(), before);
+    assert.equal(await gw.gateway.store.countCertificates(), before);
   });
 });

@@ -14,12 +14,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { XSD_FILE_NAME } from '../src/contract/files.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertCatalogText, assertErrors } from './support/assertions.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, invioMalattia, type Fields } from './support/requests.js';
@@ -63,13 +61,10 @@ function notices(r: ParsedResponse): Info[] {
   }
 }
 
-function paperWindowOf(gw: Running, id: string): string | null | undefined {
-  const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare<[string], { paper_window: string | null }>('SELECT paper_window FROM certificati WHERE id_certificato = ?').get(id)?.paper_window;
-  } finally {
-    db.close();
-  }
+/** The paper window stored with a certificate (null: sent the normal way), undefined when there is no such certificate. */
+async function paperWindowOf(gw: Running, id: string): Promise<string | null | undefined> {
+  const record = await gw.gateway.store.getCertificate(id);
+  return record === undefined ? undefined : (record.paperWindow ?? null);
 }
 
 describe('maintenance windows', () => {
@@ -161,14 +156,14 @@ describe('maintenance windows', () => {
   });
 
   test('during the window every operation answers 8002 with the window\'s end and the paper procedure, and nothing is stored', async () => {
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     const answers = await allTen(INSIDE);
     for (const [op, r] of answers) {
       assertErrors(r, [['8002', 'servizio']]);
       assert.match(r.errors[0]!.descrizione, /fino a domenica 6 dicembre 2026 alle ore 16:00 .*cartacea.*entro domenica 13 dicembre 2026/, op);
       assert.deepEqual(notices(r).map((n) => n.codice), ['8003'], op);
     }
-    assert.equal(gw.gateway.store.countCertificates(), certificates, 'nothing stored during the window');
+    assert.equal(await gw.gateway.store.countCertificates(), certificates, 'nothing stored during the window');
     // Even a request the schema would refuse gets the stop, not schema errors.
     const broken = await call(INSIDE, 'InviaMalattia', 'invioMalattiaRequest', { medico: { pincode: pin } });
     assertErrors(broken, [['8002', 'servizio']]);
@@ -186,12 +181,12 @@ describe('maintenance windows', () => {
   test('after the window a paper certificate dated on its days is accepted and stored as such; the window\'s grace notice is shown', async () => {
     const saturday = await sendMalattia(AFTER, '2026-12-05');
     assert.deepEqual(saturday.errors, []);
-    assert.equal(paperWindowOf(gw, saturday.ok.idCertificato!), WINDOW);
-    assert.equal(gw.gateway.store.getCertificate(saturday.ok.idCertificato!)?.paperWindow, WINDOW, 'readable through the store port');
+    assert.equal(await paperWindowOf(gw, saturday.ok.idCertificato!), WINDOW);
+    assert.equal((await gw.gateway.store.getCertificate(saturday.ok.idCertificato!))?.paperWindow, WINDOW, 'readable through the store port');
     // Yesterday without a home visit is normally refused (4007): a paper certificate is not.
     const sunday = await sendMalattia(AFTER, '2026-12-06');
     assert.deepEqual(sunday.errors, []);
-    assert.equal(paperWindowOf(gw, sunday.ok.idCertificato!), WINDOW);
+    assert.equal(await paperWindowOf(gw, sunday.ok.idCertificato!), WINDOW);
     const info = notices(sunday);
     assert.deepEqual(info.map((n) => [n.codice, n.dataInizioVal, n.dataFineVal]), [['8004', '2026-12-06T16:00:00.000+01:00', '2026-12-14T00:00:00.000+01:00']]);
     assert.match(info[0]!.info, /entro domenica 13 dicembre 2026/);
@@ -199,7 +194,7 @@ describe('maintenance windows', () => {
     // A certificate of today is an ordinary one.
     const today = await sendMalattia(AFTER, '2026-12-07');
     assert.deepEqual(today.errors, []);
-    assert.equal(paperWindowOf(gw, today.ok.idCertificato!), null);
+    assert.equal(await paperWindowOf(gw, today.ok.idCertificato!), null);
 
     // Ristampa shows nothing different on the wire: the same elements as for an ordinary certificate.
     const reprint = (id: string) => call(AFTER, 'RistampaMalattia', 'ristampaMalattiaRequest', { medico: { pincode: pin }, lavoratore: { codiceFiscale: ROSSI }, idCertificato: id });
@@ -209,25 +204,25 @@ describe('maintenance windows', () => {
   });
 
   test('only the age rule is relaxed: every other rule still applies, and a day outside the window is still too old', async () => {
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     assertErrors(await sendMalattia(AFTER, '2026-12-05', { dataInizio: '2026-12-06', dataFine: '2026-12-10' }), [['4004', 'malattia/dataInizio']]);
     assertErrors(await sendMalattia(AFTER, '2026-12-05', { dataFine: '2026-12-04', dataInizio: '2026-12-04' }), [['4003', 'malattia/dataFine']]);
     assertErrors(await sendMalattia(AFTER, '2026-12-04'), [['4006', 'malattia/dataRilascio']]);
-    assert.equal(gw.gateway.store.countCertificates(), certificates);
+    assert.equal(await gw.gateway.store.countCertificates(), certificates);
   });
 
   test('accepted through the last day of the grace period, refused with 8005 from the next', async () => {
     const last = await sendMalattia(GRACE_LAST, '2026-12-05', { dataFine: '2026-12-20' });
     assert.deepEqual(last.errors, []);
-    assert.equal(paperWindowOf(gw, last.ok.idCertificato!), WINDOW);
+    assert.equal(await paperWindowOf(gw, last.ok.idCertificato!), WINDOW);
 
-    const certificates = gw.gateway.store.countCertificates();
+    const certificates = await gw.gateway.store.countCertificates();
     // Another certificate (an identical resend would be answered the first receipt: src/sac/idempotency.ts).
     const late = await sendMalattia(GRACE_OVER, '2026-12-05', { dataFine: '2026-12-21' });
     assertErrors(late, [['8005', 'malattia/dataRilascio']]);
     assert.match(late.errors[0]!.descrizione, /2026-12-05.*entro domenica 13 dicembre 2026/);
     assert.deepEqual(notices(late), [], 'the grace notice is gone too');
-    assert.equal(gw.gateway.store.countCertificates(), certificates);
+    assert.equal(await gw.gateway.store.countCertificates(), certificates);
   });
 
   test('a second window is announced and applied on its own', async () => {
@@ -238,7 +233,7 @@ describe('maintenance windows', () => {
     assertErrors(inside, [['8002', 'servizio']]);
     const atEnd = await sendMalattia('2027-01-10T08:00:00+01:00', '2027-01-10');
     assert.deepEqual(atEnd.errors, [], 'the window ends at its end instant');
-    assert.equal(paperWindowOf(gw, atEnd.ok.idCertificato!), null, 'sent on its own day: not a late entry');
+    assert.equal(await paperWindowOf(gw, atEnd.ok.idCertificato!), null, 'sent on its own day: not a late entry');
   });
 });
 

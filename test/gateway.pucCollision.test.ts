@@ -14,14 +14,13 @@ import { createGateway, type Gateway } from '../src/app.js';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { loadConfig } from '../src/config.js';
 import { newProtocolNumber } from '../src/sac/puc.js';
-import type { WriterPlacement } from '../src/store/sqlite/sqliteStore.js';
-import { privateSocketPath } from '../src/store/sqlite/socketWriter.js';
-import { ThreadWriteChannel } from '../src/store/sqlite/writeChannel.js';
+import { startSharedWriter, type WriterPlacement } from '../src/store/open.js';
 import { NOW, TODAY } from './support/demo.js';
 import { TestClock, tempDir } from './support/gateway.js';
 import { envelope, invioMalattia } from './support/requests.js';
 import { DEMO, parseFault, parseResponse, post } from './support/soapClient.js';
 import { PROTOCOL_NUMBER_ATTEMPTS } from '../src/sac/lifecycle.js';
+import { journalOf } from './support/journal.js';
 
 const ACTION = 'http://ws.cert.sanita.finanze.it/InviaMalattia';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -45,15 +44,10 @@ async function start(writer: 'default' | 'socket', ids: ForcedIds | undefined, e
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   let placement: WriterPlacement | undefined;
   if (writer === 'socket') {
-    // As under node:cluster: the primary's writer thread listens on the socket, the gateway writes through it.
-    const socket = privateSocketPath();
-    const primary = new ThreadWriteChannel(dataDir, { socketPath: socket.path });
-    await primary.ready;
-    cleanups.push(async () => {
-      await primary.close();
-      socket.remove();
-    });
-    placement = { socketPath: socket.path };
+    // As under node:cluster: the node's shared writer (the primary's writer thread) listens, the gateway writes through it.
+    const shared = await startSharedWriter({ dataDir });
+    cleanups.push(() => shared.close());
+    placement = { sharedWriter: shared.address! };
   }
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const clock = new TestClock();
@@ -88,10 +82,10 @@ for (const [name, writer] of [
       assert.match(second.ok.idCertificato!, /^[1-9][0-9]{9}$/);
       assert.notEqual(second.ok.idCertificato, taken);
       assert.equal(ids.drawn - drawnBefore, 2, 'the taken number, then a fresh one');
-      assert.equal(gateway.store.countCertificates(), 2);
-      assert.equal(gateway.store.getCertificate(taken)?.dataRicezione, first.ok.dataRicezione, 'the first certificate is untouched');
+      assert.equal(await gateway.store.countCertificates(), 2);
+      assert.equal((await gateway.store.getCertificate(taken))?.dataRicezione, first.ok.dataRicezione, 'the first certificate is untouched');
       // The refused attempt left no journal entry; the stored one has exactly its own.
-      assert.deepEqual([...gateway.store.readJournal({ subjectKind: 'certificato', subjectId: taken })].map((e) => e.action), ['creazione']);
+      assert.deepEqual((await journalOf(gateway.store, { subjectKind: 'certificato', subjectId: taken })).map((e) => e.action), ['creazione']);
     });
 
     test(`a number space so full that ${PROTOCOL_NUMBER_ATTEMPTS} draws all collide: the Server fault PUC_EXHAUSTED, nothing stored, the next request served`, async () => {
@@ -111,12 +105,12 @@ for (const [name, writer] of [
       assert.match(fault.faultcode, /(^|:)Server$/);
       assert.match(fault.faultstring, new RegExp(`^Nessun numero di protocollo libero dopo ${PROTOCOL_NUMBER_ATTEMPTS} tentativi: la richiesta non è stata registrata`));
       assert.equal(ids.drawn - drawnBefore, PROTOCOL_NUMBER_ATTEMPTS, 'a bounded number of draws');
-      assert.equal(gateway.store.countCertificates(), 1, 'nothing of the refused request stored');
+      assert.equal(await gateway.store.countCertificates(), 1, 'nothing of the refused request stored');
 
       ids.queued.length = 0;
       const third = parseResponse(await request('Terzo certificato'));
       assert.deepEqual(third.errors, []);
-      assert.equal(gateway.store.countCertificates(), 2);
+      assert.equal(await gateway.store.countCertificates(), 2);
     });
   });
 }

@@ -12,11 +12,11 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
 import { loadDemoData } from '../src/seed.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import { certificateDays } from '../src/store/port.js';
 import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
@@ -102,12 +102,15 @@ interface UserRow {
   pincode_hash: string | null;
 }
 
-function readUsers(dataDir: string): UserRow[] {
-  const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+/** Every user with its stored hashes, by username, through the port. */
+async function readUsers(dataDir: string): Promise<UserRow[]> {
+  const store = openStore({ dataDir });
   try {
-    return db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
+    const rows: UserRow[] = [];
+    for await (const u of store.listUsers()) rows.push({ username: u.username, kind: u.kind, password_hash: u.passwordHash, pincode_hash: u.pincodeHash });
+    return rows;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -140,7 +143,7 @@ describe('a crash loses nothing that was acknowledged', () => {
       const keyFile = path.join(dataDir, 'keys', 'pincode-key.pem');
       const keyBefore = readFileSync(keyFile);
       // Users are written once, at the first start; a reader beside the live gateway is fine in WAL mode.
-      const usersBefore = readUsers(dataDir);
+      const usersBefore = await readUsers(dataDir);
       assert.deepEqual(usersBefore.map((u) => u.username), demo.users.map((u) => u.username).sort());
 
       const pin = encryptField(pemBefore, DEMO.medico.pincode);
@@ -177,42 +180,33 @@ describe('a crash loses nothing that was acknowledged', () => {
       // A clean stop removes its socket directory; the SIGKILLed first life could not remove its own.
       assert.equal(writerSocketDirs(tmp).length, socketDirsWhileServing - (workers > 1 ? 1 : 0));
 
-      // --- the file itself, with no gateway running -----------------------------
-      const db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+      // --- the store itself, with no gateway running, through its port ----------
+      // Re-seeding would have rewritten the hashes with fresh salts: they must be byte-identical.
+      assert.deepEqual(await readUsers(dataDir), usersBefore, 'the demo users were not reloaded');
+      const store = openStore({ dataDir });
       try {
-        const rows = new Map(
-          (db.prepare('SELECT * FROM certificati').all() as Array<Record<string, string>>).map((row) => [row.id_certificato!, row]),
-        );
-        assert.equal(rows.size, TOTAL + 1, 'the acknowledged certificates and the one after the restart, nothing else');
+        assert.equal(await store.countCertificates(), TOTAL + 1, 'the acknowledged certificates and the one after the restart, nothing else');
         for (const sent of [...acknowledged, afterRestart]) {
-          const row = rows.get(sent.idCertificato);
+          const row = await store.getCertificate(sent.idCertificato);
           assert.ok(row, `acknowledged PUC ${sent.idCertificato} is missing from the store`);
           assert.equal(row.kind, 'malattia');
           assert.equal(row.state, 'attivo');
-          assert.equal(row.medico_cf, sent.medicoCf);
-          assert.equal(row.sent_by, sent.sentBy);
-          assert.equal(row.lavoratore_cf, sent.lavoratoreCf);
-          assert.equal(row.data_ricezione, sent.dataRicezione);
-          assert.equal(row.data_rilascio, sent.dataRilascio);
-          assert.equal(row.data_fine, sent.dataFine);
-          const document = JSON.parse(row.document!) as {
-            residenza: { civico: string; cap: string };
-            malattia: { dataFine: string; visita: string; diagnosi: { codiceDiagnosi: string; noteDiagnosi: string } };
-          };
+          assert.equal(row.medicoCf, sent.medicoCf);
+          assert.equal(row.sentBy, sent.sentBy);
+          assert.equal(row.lavoratoreCf, sent.lavoratoreCf);
+          assert.equal(row.dataRicezione, sent.dataRicezione);
+          assert.equal(certificateDays(row.document).rilascio, sent.dataRilascio);
+          assert.equal(certificateDays(row.document).fine, sent.dataFine);
+          const document = row.document;
           assert.equal(document.residenza.civico, sent.civico);
           assert.equal(document.residenza.cap, '00184');
-          assert.equal(document.malattia.dataFine, sent.dataFine);
-          assert.equal(document.malattia.visita, 'D');
-          assert.deepEqual(document.malattia.diagnosi, { codiceDiagnosi: '487.1', noteDiagnosi: sent.noteDiagnosi });
+          assert.equal(document.malattia?.dataFine, sent.dataFine);
+          assert.equal(document.malattia?.visita, 'D');
+          assert.deepEqual(document.malattia?.diagnosi, { codiceDiagnosi: '487.1', noteDiagnosi: sent.noteDiagnosi });
         }
-
-        // Re-seeding would have rewritten the hashes with fresh salts: they must be byte-identical.
-        const usersAfter = db.prepare('SELECT username, kind, password_hash, pincode_hash FROM users ORDER BY username').all() as UserRow[];
-        assert.deepEqual(usersAfter, usersBefore, 'the demo users were not reloaded');
-        const persons = db.prepare('SELECT count(*) AS n FROM assistiti').get() as { n: number };
-        assert.equal(persons.n, demo.persons.length, 'the demo registry was not duplicated');
+        assert.equal(await store.countPersons(), demo.persons.length, 'the demo registry was not duplicated');
       } finally {
-        db.close();
+        await store.close();
       }
     });
   }

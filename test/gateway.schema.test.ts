@@ -47,9 +47,9 @@ function mutate(xml: string, from: string | RegExp, to: string): string {
 }
 
 async function send(body: string, soapAction: string): Promise<ParsedResponse> {
-  const before = gw.gateway.store.countCertificates();
+  const before = await gw.gateway.store.countCertificates();
   const response = parseResponse(await post(gw.endpoint, body, { soapAction }));
-  assert.equal(gw.gateway.store.countCertificates(), before, 'nothing is stored for a request that is not schema-valid');
+  assert.equal(await gw.gateway.store.countCertificates(), before, 'nothing is stored for a request that is not schema-valid');
   return response;
 }
 
@@ -75,11 +75,11 @@ function assertSchemaErrors(response: ParsedResponse, expected: readonly Expecte
 
 describe('baseline', () => {
   test('the unbroken requests are accepted, so each case below fails only because of its violation', async () => {
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const ok = parseResponse(await post(gw.endpoint, validInvio()));
     assert.deepEqual(ok.errors, []);
     assert.match(ok.ok.idCertificato ?? '', /^\d{10}$/);
-    assert.equal(gw.gateway.store.countCertificates(), before + 1);
+    assert.equal(await gw.gateway.store.countCertificates(), before + 1);
     const il = await interrogazione(validInterrogazione());
     assert.deepEqual(il.ok, { cognome: 'Rossi', nome: 'Mario' });
   });

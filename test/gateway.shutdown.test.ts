@@ -9,10 +9,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { romeDate } from '../src/domain/dates.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
 import { DEMO, basic, field } from './support/soapClient.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
@@ -124,12 +123,12 @@ describe('shutdown', () => {
     assert.match(refused, /Servizio in arresto: la richiesta non è stata registrata/);
 
     // The acknowledged certificate is in the store the next process opens.
-    const db = new Database(path.join(dir, STORE_FILE), { readonly: true, fileMustExist: true });
+    const reopened = openStore({ dataDir: dir });
     try {
-      const rows = db.prepare('SELECT id_certificato FROM certificati').all() as { id_certificato: string }[];
-      assert.deepEqual(rows.map((r) => r.id_certificato), [puc]);
+      assert.equal(await reopened.countCertificates(), 1, 'the acknowledged certificate, and nothing else');
+      assert.equal((await reopened.getCertificate(puc!))?.idCertificato, puc);
     } finally {
-      db.close();
+      await reopened.close();
     }
     const again = await start(dir);
     const reprint = await fetch(again.endpoint, {

@@ -86,7 +86,7 @@ let pincode: string;
 before(async () => {
   gw = await startGateway({ SAC_BODY_LIMIT: String(BODY_LIMIT), ...NO_RESUBMISSION_DETECTION });
   gw.clock.set(NOW);
-  gw.gateway.store.putPersons(EXTRA);
+  await gw.gateway.store.putPersons(EXTRA);
   wsdlUrl = `${gw.endpoint}?wsdl`;
   // A client gets the encryption certificate from the gateway too.
   const pem = await fetch(`${gw.url}/CertServiceWeb/SanitelCF.pem`);
@@ -162,7 +162,7 @@ function hitsById(hits: HitOut[]): Record<string, { annullato: string; dataFine:
   return Object.fromEntries(hits.map((h) => [h.idCertificato, { annullato: String(h.annullato), dataFine: h.dataFine }]));
 }
 
-function checkLifecycle(out: Lifecycle, who: Worker): void {
+async function checkLifecycle(out: Lifecycle, who: Worker): Promise<void> {
   if (out.serviceAddress !== undefined) assert.equal(out.serviceAddress, gw.endpoint);
   const store = gw.gateway.store;
 
@@ -173,7 +173,7 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
   // zeep prints "2026-11-25T10:00:00+01:00", PHP and Java the lexical xsd:dateTime, node-soap a Date (UTC).
   assert.match(String(invio.dataRicezione), /^(2026-11-25[T ]10:00:00(\.\d+)?\+01:00|2026-11-25T09:00:00\.000Z)$/);
   assertWireShape(out.sentInvio, 'invioMalattiaRequest');
-  const stored = store.getCertificate(invio.idCertificato);
+  const stored = await store.getCertificate(invio.idCertificato);
   assert.ok(stored, `certificate ${invio.idCertificato} not stored`);
   assert.equal(stored.medicoCf, DEMO.medico.user);
   assert.equal(stored.lavoratoreCf, who.cf);
@@ -206,12 +206,12 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
   assert.equal(rettifica.dataFine, RETTIFICA_FINE);
   assert.equal(rettifica.noteDiagnosi, INTEROP_TEXT.note);
   assert.equal(rettifica.via, INTEROP_TEXT.via);
-  assert.equal(store.getCertificate(rettifica.idCertificato)?.rettificaDi, invio.idCertificato);
-  assert.equal(store.getCertificate(invio.idCertificato)?.state, 'rettificato');
+  assert.equal((await store.getCertificate(rettifica.idCertificato))?.rettificaDi, invio.idCertificato);
+  assert.equal((await store.getCertificate(invio.idCertificato))?.state, 'rettificato');
 
   const annullamento = ok('AnnullaMalattia', out.annullamento);
   assert.match(annullamento.idAnnullamento, PUC);
-  const cancelled = store.getCertificate(rettifica.idCertificato);
+  const cancelled = await store.getCertificate(rettifica.idCertificato);
   assert.equal(cancelled?.state, 'annullato');
   assert.equal(cancelled?.idAnnullamento, annullamento.idAnnullamento);
 
@@ -223,7 +223,7 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
 
   const ricovero = ok('InviaRicovero', out.ricovero);
   assert.match(ricovero.idInizioRicovero, PUC);
-  const admission = store.getRicovero(ricovero.idInizioRicovero);
+  const admission = await store.getRicovero(ricovero.idInizioRicovero);
   assert.equal(admission?.operatoreCf, DEMO.operatore.user);
   assert.equal(admission?.lavoratoreCf, who.cf);
   assert.equal(admission?.document.residenza.via, INTEROP_TEXT.via);
@@ -231,7 +231,7 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
   const dimissione = ok('InviaDimissione', out.dimissione);
   assert.equal(dimissione.idInizioRicovero, ricovero.idInizioRicovero);
   assert.match(dimissione.idCertificato, PUC);
-  const discharge = store.getCertificate(dimissione.idCertificato);
+  const discharge = await store.getCertificate(dimissione.idCertificato);
   assert.equal(discharge?.kind, 'dimissione');
   assert.equal(discharge?.idInizioRicovero, ricovero.idInizioRicovero);
   assert.equal(discharge?.document.dimissione?.diagnosi.noteDiagnosi, INTEROP_TEXT.noteDimissione);
@@ -243,7 +243,7 @@ function checkLifecycle(out: Lifecycle, who: Worker): void {
   assert.match(out.wrongPassword, /\b401\b|Unauthorized/);
 
   // Neither the rule violation nor the oversized request stored anything: the two sickness certificates only.
-  const certificates = store.findCertificates({ medicoCf: DEMO.medico.user, lavoratoreCf: who.cf, kind: 'malattia', fromDay: TODAY, toDay: TODAY });
+  const certificates = await store.findCertificates({ medicoCf: DEMO.medico.user, lavoratoreCf: who.cf, kind: 'malattia', fromDay: TODAY, toDay: TODAY });
   assert.deepEqual(certificates.map((c) => c.idCertificato).sort(), [invio.idCertificato, rettifica.idCertificato].sort());
 }
 
@@ -397,7 +397,7 @@ describe('node-soap', () => {
       wrongPassword = `HTTP ${err.response?.status}`;
     });
 
-    checkLifecycle(
+    await checkLifecycle(
       {
         interrogazione: step(q, 'ricevutaOkInterrogazioneLavoratore', (v) => ({ cognome: v.cognome, nome: v.nome })),
         // node-soap turns xsd:dateTime into a Date.
@@ -445,7 +445,7 @@ describe('zeep (Python)', () => {
       if (interpreter === undefined) return;
       const stdout = await runChild(interpreter, [path.join(PROJECT_ROOT, 'test', 'clients', 'zeep_client.py'), ...scriptArgs(who), charset], 'zeep_client.py');
       const out = JSON.parse(stdout) as Lifecycle;
-      checkLifecycle(out, who);
+      await checkLifecycle(out, who);
       if (charset === 'ISO-8859-1') {
         assert.match(out.sentInvioDeclaration ?? '', /encoding=['"]ISO-8859-1['"]/);
         assert.equal(out.sentInvioHasLatin1Bytes, true, 'the accented letters did not go out as ISO-8859-1 bytes');
@@ -471,7 +471,7 @@ describe('php-soap (SoapClient)', () => {
       const stdout = await runChild(command, [path.join(PROJECT_ROOT, 'test', 'clients', 'php_client.php'), ...scriptArgs(who), charset], 'php_client.php');
       const out = JSON.parse(stdout) as Lifecycle & { functions: number };
       assert.equal(out.functions, 10);
-      checkLifecycle(out, who);
+      await checkLifecycle(out, who);
       // SoapClient's "encoding" is the application's charset: on the wire it always speaks UTF-8.
       assert.match(out.sentInvioDeclaration ?? '', /encoding="UTF-8"/);
       assert.equal(out.sentInvioHasLatin1Bytes, false);
@@ -515,6 +515,6 @@ describe('Java JAX-WS (wsimport, javac, java)', () => {
     await runChild(javac, ['-encoding', 'UTF-8', '-nowarn', '-cp', runtime, '-d', classes, ...sources], 'javac');
     // One JVM for the whole lifecycle: its start-up is the slow part.
     const stdout = await runChild('java', ['-cp', `${classes}${path.delimiter}${runtime}`, 'JaxwsClient', ...scriptArgs(WORKERS.java)], 'java JaxwsClient');
-    checkLifecycle(JSON.parse(stdout) as Lifecycle, WORKERS.java);
+    await checkLifecycle(JSON.parse(stdout) as Lifecycle, WORKERS.java);
   });
 });

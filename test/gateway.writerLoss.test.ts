@@ -35,7 +35,7 @@ describe('the store writer thread is lost', () => {
     assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${gw.url}/readyz`)).status, 200);
     assert.deepEqual(parseResponse(await sendInvio()).errors, [], 'a certificate is accepted while the writer runs');
-    const stored = gw.gateway.store.countCertificates();
+    const stored = await gw.gateway.store.countCertificates();
 
     // The one place the test reaches inside: the thread that the store's channel started.
     const writer = (gw.gateway.store as unknown as { writer: { worker: Worker } }).writer.worker;
@@ -50,7 +50,7 @@ describe('the store writer thread is lost', () => {
       assert.equal(fault.faultcode, 'soap:Server');
       assert.equal(fault.faultstring, FAULTS.UNAVAILABLE.faultstring);
     }
-    assert.equal(gw.gateway.store.countCertificates(), stored, 'nothing was stored after the writer was lost');
+    assert.equal(await gw.gateway.store.countCertificates(), stored, 'nothing was stored after the writer was lost');
 
     const health = await fetch(`${gw.url}/healthz`);
     assert.equal(health.status, 503);

@@ -214,7 +214,7 @@ describe('in-process: configured limits, and bounded schema work inside the limi
       assert.ok(work.pathsResolved <= MAX_ERRORS, `paths resolved: ${work.pathsResolved}`);
       assert.ok(work.pathSteps <= MAX_ERRORS * 10, `path steps: ${work.pathSteps}`);
       assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
-      assert.equal(local.gateway.store.countCertificates(), 0, 'nothing stored');
+      assert.equal(await local.gateway.store.countCertificates(), 0, 'nothing stored');
     } finally {
       await local.stop();
     }

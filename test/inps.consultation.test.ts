@@ -21,7 +21,8 @@ import { rmSync } from 'node:fs';
 import { entitledForms, type InpsDocument, type InpsReader } from '../src/inps/entitlement.js';
 import { InpsConsultation, InpsLimitError, MAX_DOCUMENTS_PER_WORKER, MAX_PERIOD_DAYS, periodDays, type ReadJournal } from '../src/inps/consultation.js';
 import type { CertificateRecord, Employment, JournalStamp, JournalSubjectKind, RicoveroRecord, UserKind, UserRecord } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const WORKER = 'RSSMRA80A01H501U';
@@ -113,7 +114,7 @@ class RecordingJournal implements ReadJournal {
 }
 
 let dir: string;
-let store: SqliteStore;
+let store: Store;
 let inps: InpsConsultation;
 
 const ids = {
@@ -132,7 +133,7 @@ const ids = {
 
 before(async () => {
   dir = tempDir('sac-inps-consultation-');
-  store = SqliteStore.open(dir, 'local');
+  store = openStore({ dataDir: dir });
   inps = new InpsConsultation({ store, registry: store, employment: store });
   await store.putEmployments([
     job(WORKER, EMPLOYER, '2020-01-01', null),
@@ -155,13 +156,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function doc(id: string): InpsDocument {
-  const c = store.getCertificate(id);
+async function doc(id: string): Promise<InpsDocument> {
+  const c = await store.getCertificate(id);
   if (c) return { tipo: 'certificato', record: c };
-  return { tipo: 'ricovero', record: store.getRicovero(id)! };
+  return { tipo: 'ricovero', record: (await store.getRicovero(id))! };
 }
 
-const employs = (e: string, w: string, from: string, to: string): boolean => store.employs(e, w, from, to);
+const employs = (e: string, w: string, from: string, to: string): Promise<boolean> => store.employs(e, w, from, to);
 const utente = (u: UserRecord): InpsReader => ({ by: 'utente', user: u });
 
 describe('who gets which form', () => {
@@ -193,8 +194,8 @@ describe('who gets which form', () => {
     ['CF+PUC, wrong CF', { by: 'codice', codiceFiscale: WORKER2 }, ids.malattia, ''],
   ];
   for (const [name, reader, id, expected] of cases) {
-    test(name, () => {
-      assert.equal(entitledForms(reader, doc(id), employs).join(','), expected);
+    test(name, async () => {
+      assert.equal((await entitledForms(reader, await doc(id), employs)).join(','), expected);
     });
   }
 });

@@ -135,16 +135,16 @@ after(async () => gw.stop());
 const lavoratoreOf = (cf: string): Lavoratore => (cf === WORKER1.codiceFiscale ? WORKER1 : WORKER2);
 
 /** Every record of what the store holds now, as the route will gather them (all of them here: one employer). */
-function storedRecords(): ExportRecord[] {
+async function storedRecords(): Promise<ExportRecord[]> {
   const store = gw.gateway.store;
   const out: ExportRecord[] = [];
   for (const id of [ids.yesterday, ids.c1, ids.c2, ids.c3, ids.c3r, ids.d1]) {
-    const c = store.getCertificate(id);
+    const c = await store.getCertificate(id);
     assert.ok(c, `certificate ${id} stored`);
     out.push(...recordsOfCertificate(c, lavoratoreOf(c.lavoratoreCf)));
   }
   for (const id of [ids.r1, ids.r2]) {
-    const r = store.getRicovero(id);
+    const r = await store.getRicovero(id);
     assert.ok(r, `admission ${id} stored`);
     out.push(...recordsOfRicovero(r, lavoratoreOf(r.lavoratoreCf)));
   }
@@ -153,8 +153,8 @@ function storedRecords(): ExportRecord[] {
 
 const PERIOD = { employer: EMPLOYER, dal: TODAY, al: TODAY };
 
-function periodRecords(): ExportRecord[] {
-  return storedRecords().filter((r) => inPeriod(r, PERIOD));
+async function periodRecords(): Promise<ExportRecord[]> {
+  return (await storedRecords()).filter((r) => inPeriod(r, PERIOD));
 }
 
 // ---------------------------------------------------------------- the importer (test/support/listaAttestati.ts)
@@ -171,10 +171,10 @@ function csvColumnOf(key: string, tipo: string): string {
 // ---------------------------------------------------------------- tests
 
 describe('the attestato projection', () => {
-  test('the stored certificates hold the diagnosis; no projection of them does (explicit allow-list)', () => {
+  test('the stored certificates hold the diagnosis; no projection of them does (explicit allow-list)', async () => {
     const store = gw.gateway.store;
     for (const id of [ids.c1, ids.c2, ids.c3, ids.c3r, ids.d1]) {
-      const c = store.getCertificate(id)!;
+      const c = (await store.getCertificate(id))!;
       assert.ok(JSON.stringify(c.document).includes(MARKER), 'the store holds the diagnosis notes (else this test proves nothing)');
       const projected = JSON.stringify([attestatoOf(c), dimissioniOf(c) ?? null]);
       assert.ok(!projected.includes(MARKER), `notes in the attestato of ${id}`);
@@ -183,55 +183,55 @@ describe('the attestato projection', () => {
     }
   });
 
-  test('state: cancelled shows cancelled; a rectification shows its current end and the PUC it rectifies', () => {
+  test('state: cancelled shows cancelled; a rectification shows its current end and the PUC it rectifies', async () => {
     const store = gw.gateway.store;
-    const c2 = attestatoOf(store.getCertificate(ids.c2)!);
+    const c2 = attestatoOf((await store.getCertificate(ids.c2))!);
     assert.equal(c2.stato, 'annullato');
     assert.match(c2.idAnnullamento ?? '', /^[0-9]{10}$/);
     assert.equal(c2.dataAnnullamento, '2026-11-25T10:10:00.000+01:00');
-    const original = attestatoOf(store.getCertificate(ids.c3)!);
+    const original = attestatoOf((await store.getCertificate(ids.c3))!);
     assert.equal(original.stato, 'rettificato');
     assert.equal(original.dataFine, FINE);
     assert.equal(original.idCertificatoRettificato, undefined);
-    const rect = attestatoOf(store.getCertificate(ids.c3r)!);
+    const rect = attestatoOf((await store.getCertificate(ids.c3r))!);
     assert.equal(rect.stato, 'attivo');
     assert.equal(rect.dataFine, '2026-11-27');
     assert.equal(rect.idCertificatoRettificato, ids.c3);
   });
 
-  test('reperibilità: as given, or the residence when the doctor gave none', () => {
+  test('reperibilità: as given, or the residence when the doctor gave none', async () => {
     const store = gw.gateway.store;
-    const c1 = attestatoOf(store.getCertificate(ids.c1)!);
+    const c1 = attestatoOf((await store.getCertificate(ids.c1))!);
     assert.deepEqual(c1.reperibilita, {
       cognome: "D'Annunzio",
       indirizzo: { via: "Via dell'Unità d'Italia", civico: '3/B', cap: '47121', comune: 'Forlì', provincia: 'FC' },
       daResidenza: false,
     });
-    const c2 = attestatoOf(store.getCertificate(ids.c2)!);
+    const c2 = attestatoOf((await store.getCertificate(ids.c2))!);
     assert.deepEqual(c2.reperibilita, {
       indirizzo: { via: 'Via Nazionale', civico: '10', cap: '00184', comune: 'Roma', provincia: 'RM' },
       daResidenza: true,
     });
   });
 
-  test('admission and discharge notices', () => {
+  test('admission and discharge notices', async () => {
     const store = gw.gateway.store;
-    const r1 = ricoveroOf(store.getRicovero(ids.r1)!);
+    const r1 = ricoveroOf((await store.getRicovero(ids.r1))!);
     assert.equal(r1.stato, 'attivo');
     assert.equal(r1.dataRicovero, ADMITTED);
-    assert.equal(ricoveroOf(store.getRicovero(ids.r2)!).stato, 'annullato');
-    const d1 = dimissioniOf(store.getCertificate(ids.d1)!)!;
+    assert.equal(ricoveroOf((await store.getRicovero(ids.r2))!).stato, 'annullato');
+    const d1 = dimissioniOf((await store.getCertificate(ids.d1))!)!;
     assert.deepEqual(
       { id: d1.idDimissioni, pucir: d1.idInizioRicovero, ric: d1.dataRicovero, dim: d1.dataDimissioni, t: d1.tipoRicovero, a: d1.agevolazioni },
       { id: ids.d1, pucir: ids.r1, ric: ADMITTED, dim: TODAY, t: 'R', a: 'C' },
     );
-    assert.equal(dimissioniOf(store.getCertificate(ids.c1)!), undefined);
+    assert.equal(dimissioniOf((await store.getCertificate(ids.c1))!), undefined);
   });
 });
 
 describe('the listaAttestati XML, read by the importer', () => {
-  test('ISO-8859-1, root listaAttestati, the period\'s records in date order', () => {
-    const bytes = listaAttestatiXmlBuffer(PERIOD, periodRecords());
+  test('ISO-8859-1, root listaAttestati, the period\'s records in date order', async () => {
+    const bytes = listaAttestatiXmlBuffer(PERIOD, await periodRecords());
     assert.ok(bytes.subarray(0, 60).toString('latin1').startsWith('<?xml version="1.0" encoding="ISO-8859-1"?>'));
     const all = importXml(bytes);
     const sequence = all.map((r) => `${r.tipo}:${r.fields['attestato/idcertificato'] ?? r.fields['annullamento/idcertificato'] ?? r.fields['ricovero/idinizioricovero'] ?? r.fields['dimissioni/iddimissioni']}`);
@@ -249,12 +249,12 @@ describe('the listaAttestati XML, read by the importer', () => {
     ]);
     assert.ok(!sequence.some((s) => s.endsWith(ids.yesterday)), "yesterday's certificate is not in today's export");
     // Yesterday's export has it, alone.
-    const yesterday = importXml(listaAttestatiXmlBuffer({ employer: EMPLOYER, dal: YESTERDAY, al: YESTERDAY }, storedRecords().filter((r) => inPeriod(r, { dal: YESTERDAY, al: YESTERDAY }))));
+    const yesterday = importXml(listaAttestatiXmlBuffer({ employer: EMPLOYER, dal: YESTERDAY, al: YESTERDAY }, (await storedRecords()).filter((r) => inPeriod(r, { dal: YESTERDAY, al: YESTERDAY }))));
     assert.deepEqual(yesterday.map((r) => r.fields['attestato/idcertificato']), [ids.yesterday]);
   });
 
-  test('every field of an attestato round-trips, accented names included; absent fields are omitted', () => {
-    const worker1 = importXml(listaAttestatiXmlBuffer(PERIOD, periodRecords()), WORKER1.codiceFiscale);
+  test('every field of an attestato round-trips, accented names included; absent fields are omitted', async () => {
+    const worker1 = importXml(listaAttestatiXmlBuffer(PERIOD, await periodRecords()), WORKER1.codiceFiscale);
     assert.ok(worker1.every((r) => r.fields['lavoratore/codicefiscale'] === WORKER1.codiceFiscale));
     const c1 = worker1.find((r) => r.fields['attestato/idcertificato'] === ids.c1)!;
     assert.deepEqual(c1.fields, {
@@ -307,8 +307,8 @@ describe('the listaAttestati XML, read by the importer', () => {
     });
   });
 
-  test('worker 2: markup in names escaped; reperibilità from the residence; the cancellation', () => {
-    const worker2 = importXml(listaAttestatiXmlBuffer(PERIOD, periodRecords()), WORKER2.codiceFiscale);
+  test('worker 2: markup in names escaped; reperibilità from the residence; the cancellation', async () => {
+    const worker2 = importXml(listaAttestatiXmlBuffer(PERIOD, await periodRecords()), WORKER2.codiceFiscale);
     assert.deepEqual(worker2.map((r) => r.tipo), ['ricovero', 'annullamento', 'attestato', 'annullamento']);
     assert.ok(worker2.every((r) => r.fields['lavoratore/cognome'] === WORKER2.cognome));
     const c2 = worker2[2]!;
@@ -322,8 +322,8 @@ describe('the listaAttestati XML, read by the importer', () => {
     });
   });
 
-  test('raw bytes: Latin-1 letters as single bytes, others as character references, never "?"; no diagnosis', () => {
-    const bytes = listaAttestatiXmlBuffer(PERIOD, periodRecords());
+  test('raw bytes: Latin-1 letters as single bytes, others as character references, never "?"; no diagnosis', async () => {
+    const bytes = listaAttestatiXmlBuffer(PERIOD, await periodRecords());
     const text = bytes.toString('latin1');
     assert.ok(!text.includes('?', text.indexOf('?>') + 2), 'a "?" in the document');
     assert.ok(text.includes("Rossi Dell'Àquila &#321;oś".replace('ś', '&#347;')), text.slice(0, 800));
@@ -336,10 +336,10 @@ describe('the listaAttestati XML, read by the importer', () => {
     }
   });
 
-  test("an attestato carries its employment's matricola and sede when given, else the export's", () => {
+  test("an attestato carries its employment's matricola and sede when given, else the export's", async () => {
     const other: EmployerRef = { codiceFiscale: EMPLOYER.codiceFiscale, matricolaInps: '9876543210', codSede: '5501' };
-    const c1 = gw.gateway.store.getCertificate(ids.c1)!;
-    const c2 = gw.gateway.store.getCertificate(ids.c2)!;
+    const c1 = (await gw.gateway.store.getCertificate(ids.c1))!;
+    const c2 = (await gw.gateway.store.getCertificate(ids.c2))!;
     const records = [...recordsOfCertificate(c1, WORKER1, other), ...recordsOfCertificate(c2, WORKER2)];
     const got = importXml(listaAttestatiXmlBuffer(PERIOD, records)).filter((r) => r.tipo === 'attestato');
     assert.deepEqual(
@@ -356,8 +356,8 @@ describe('the listaAttestati XML, read by the importer', () => {
     assert.equal(escapeLatin1Xml('Forlì'), 'Forlì');
   });
 
-  test('date order is by instant, across the DST change; a cancellation after what it cancels at the same instant', () => {
-    const base = periodRecords().filter((r) => r.tipo === 'attestato').slice(0, 3);
+  test('date order is by instant, across the DST change; a cancellation after what it cancels at the same instant', async () => {
+    const base = (await periodRecords()).filter((r) => r.tipo === 'attestato').slice(0, 3);
     // 02:30 summer time is before 02:10 winter time on 2026-10-25.
     const records: ExportRecord[] = [
       { ...base[0]!, at: '2026-10-25T02:10:00.000+01:00' },
@@ -369,8 +369,8 @@ describe('the listaAttestati XML, read by the importer', () => {
     assert.deepEqual(order, ['2026-10-25T02:30:00.000+02:00', '2026-10-25T02:00:00.000+01:00', 'annullamento', '2026-10-25T02:10:00.000+01:00']);
   });
 
-  test('100,000 records: chunks of bounded size, parsed back whole, in linear work', () => {
-    const one = periodRecords().find((r) => r.tipo === 'attestato')!;
+  test('100,000 records: chunks of bounded size, parsed back whole, in linear work', async () => {
+    const one = (await periodRecords()).find((r) => r.tipo === 'attestato')!;
     const records: ExportRecord[] = [];
     for (let i = 0; i < 100_000; i++) records.push({ ...one, at: `2026-11-25T${String(Math.floor(i / 6000)).padStart(2, '0')}:${String(Math.floor(i / 100) % 60).padStart(2, '0')}:00.000+01:00` });
     let chunks = 0;
@@ -395,8 +395,8 @@ describe('the listaAttestati XML, read by the importer', () => {
 });
 
 describe('the listaAttestati CSV', () => {
-  test('UTF-8 with BOM, a header row, one row per record in the XML order, the same values', () => {
-    const records = periodRecords();
+  test('UTF-8 with BOM, a header row, one row per record in the XML order, the same values', async () => {
+    const records = await periodRecords();
     const bytes = listaAttestatiCsvBuffer(PERIOD, records);
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8').slice(1);

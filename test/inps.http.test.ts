@@ -31,6 +31,7 @@ import {
   type InpsWorld,
   type Login,
 } from './support/inpsWorld.js';
+import { journalOf } from './support/journal.js';
 
 let world: InpsWorld;
 
@@ -231,14 +232,14 @@ describe('GET /inps/lavoratore/documenti.json', () => {
 describe('the access journal', () => {
   test('every document answered is journaled as read by the caller, from its address, with the route', async () => {
     const store = world.gw.gateway.store;
-    const before = [...store.readJournal({ username: DATORE2.user })].length;
+    const before = (await journalOf(store, { username: DATORE2.user })).length;
     await (await world.get(exportPath('xml', TODAY, TODAY), DATORE2)).arrayBuffer();
-    const entries = [...store.readJournal({ username: DATORE2.user })].slice(before);
+    const entries = (await journalOf(store, { username: DATORE2.user })).slice(before);
     assert.deepEqual(
       entries.map((e) => [e.action, e.subjectKind, e.subjectId, e.operation, e.clientAddress]),
       [['lettura', 'certificato', world.ids.c3, 'GET /inps/datore/attestati.xml', '127.0.0.1']],
     );
-    const worker = [...store.readJournal({ username: LAVORATORE2.user })];
+    const worker = await journalOf(store, { username: LAVORATORE2.user });
     assert.ok(worker.some((e) => e.action === 'lettura' && e.subjectId === world.ids.c2 && e.operation === 'GET /inps/lavoratore/documenti.json'));
   });
 });

@@ -11,10 +11,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 import { encryptField } from '../src/auth/pincodeCipher.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { startGateway, type Running } from './support/gateway.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
@@ -124,29 +122,22 @@ function cancelled(r: ParsedResponse, dataRicezione: RegExp): string {
   return r.ok.idAnnullamento!;
 }
 
-/** The certificates that name `id` as the one they rectify, read from the SQLite file itself. */
-function rectificationsOf(gw: Running, id: string): string[] {
-  const db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare<[string], { id_certificato: string }>('SELECT id_certificato FROM certificati WHERE rettifica_di = ?')
-      .all(id)
-      .map((row) => row.id_certificato);
-  } finally {
-    db.close();
-  }
+/** The certificate that names `id` as the one it rectifies (at most one: the store's unique key), through the port. */
+async function rectificationsOf(gw: Running, id: string): Promise<string[]> {
+  const rectification = await gw.gateway.store.getRectificationOf(id);
+  return rectification === undefined ? [] : [rectification.idCertificato];
 }
 
-function stateOf(gw: Running, id: string): string | undefined {
-  return gw.gateway.store.getCertificate(id)?.state;
+async function stateOf(gw: Running, id: string): Promise<string | undefined> {
+  return (await gw.gateway.store.getCertificate(id))?.state;
 }
 
 /** A refused request left the certificate as it was: still active, never rectified. */
-function untouched(gw: Running, id: string): void {
-  const stored = gw.gateway.store.getCertificate(id);
+async function untouched(gw: Running, id: string): Promise<void> {
+  const stored = await gw.gateway.store.getCertificate(id);
   assert.equal(stored?.state, 'attivo');
   assert.equal(stored?.idAnnullamento, null);
-  assert.deepEqual(rectificationsOf(gw, id), []);
+  assert.deepEqual(await rectificationsOf(gw, id), []);
 }
 
 interface Hit {
@@ -165,7 +156,7 @@ interface Hit {
  * flattens repeated elements into one), checked against the store: the
  * doctor, the worker, the kind and the state the answer claims.
  */
-function hitsOf(gw: Running, r: ParsedResponse, medicoCf: string, lavoratoreCf: string): Hit[] {
+async function hitsOf(gw: Running, r: ParsedResponse, medicoCf: string, lavoratoreCf: string): Promise<Hit[]> {
   assert.deepEqual(r.errors, [], JSON.stringify(r.errors));
   assert.equal(r.root, 'ricercaMalattiaResponse');
   assert.match(r.xml, /<(\w+:)?ricevutaOkRicercaMalattia\b/, 'an empty result is still a ricevutaOk');
@@ -189,7 +180,7 @@ function hitsOf(gw: Running, r: ParsedResponse, medicoCf: string, lavoratoreCf: 
     doc.dispose();
   }
   for (const hit of hits) {
-    const stored = gw.gateway.store.getCertificate(hit.idCertificato);
+    const stored = await gw.gateway.store.getCertificate(hit.idCertificato);
     assert.ok(stored, `hit ${hit.idCertificato} is not in the store`);
     assert.equal(stored.medicoCf, medicoCf, `hit ${hit.idCertificato} belongs to another doctor`);
     assert.equal(stored.lavoratoreCf, lavoratoreCf, `hit ${hit.idCertificato} belongs to another worker`);
@@ -247,13 +238,13 @@ describe('RettificaMalattia', () => {
     assert.equal(r.ok['malattia/dataFine'], '2026-11-27');
     assert.equal(r.ok['malattia/diagnosi/codiceDiagnosi'], '487.1');
 
-    const stored = gw.gateway.store.getCertificate(id);
+    const stored = await gw.gateway.store.getCertificate(id);
     assert.equal(stored?.rettificaDi, original);
     assert.equal(stored?.state, 'attivo');
     assert.equal(stored?.medicoCf, DEMO.medico.user);
     assert.equal(stored?.document.malattia?.dataFine, '2026-11-27');
-    assert.equal(stateOf(gw, original), 'rettificato');
-    assert.deepEqual(rectificationsOf(gw, original), [id]);
+    assert.equal(await stateOf(gw, original), 'rettificato');
+    assert.deepEqual(await rectificationsOf(gw, original), [id]);
   });
 
   test('the rectified original stays printable as it was; the rectification prints its new end', async () => {
@@ -271,14 +262,16 @@ describe('RettificaMalattia', () => {
     const first = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-12-04' });
     const second = accepted(await rettifica(gw, as.medico, NOW, first, '2026-12-02'));
     const third = accepted(await rettifica(gw, as.medico, '2026-11-27T09:00:00.000Z', second, '2026-11-30'));
-    assert.equal(gw.gateway.store.getCertificate(third)?.rettificaDi, second);
-    assert.equal(gw.gateway.store.getCertificate(second)?.rettificaDi, first);
-    assert.equal(stateOf(gw, second), 'rettificato');
+    assert.equal((await gw.gateway.store.getCertificate(third))?.rettificaDi, second);
+    assert.equal((await gw.gateway.store.getCertificate(second))?.rettificaDi, first);
+    assert.equal(await stateOf(gw, second), 'rettificato');
     // Not earlier than the certificate it rectifies: the rule holds for the chain's last link.
     assertErrors(await rettifica(gw, as.medico, NOW, third, '2026-11-30'), [['7005', 'dataFine']]);
     for (const done of [first, second]) {
+      const stored = await gw.gateway.store.countCertificates();
       assertErrors(await rettifica(gw, as.medico, NOW, done, '2026-11-26'), [['7003', 'idCertificato']]);
-      assert.equal(rectificationsOf(gw, done).length, 1);
+      assert.equal(await gw.gateway.store.countCertificates(), stored, 'a refused rectification stores nothing');
+      assert.equal((await rectificationsOf(gw, done)).length, 1);
     }
   });
 
@@ -286,7 +279,7 @@ describe('RettificaMalattia', () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-28' });
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-11-28'), [['7005', 'dataFine']]);
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-12-15'), [['7005', 'dataFine']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     accepted(await rettifica(gw, as.medico, NOW, id, '2026-11-27'));
   });
 
@@ -295,7 +288,7 @@ describe('RettificaMalattia', () => {
     const r = await rettifica(gw, as.medico, NOW, id, '2026-11-23');
     assertErrors(r, [['7006', 'dataFine']]);
     assert.match(r.errors[0]!.descrizione, /2026-11-23.*2026-11-24/);
-    untouched(gw, id);
+    await untouched(gw, id);
     const ok = await rettifica(gw, as.medico, NOW, id, '2026-11-24');
     accepted(ok);
     assert.equal(ok.ok['malattia/dataFine'], '2026-11-24');
@@ -305,7 +298,7 @@ describe('RettificaMalattia', () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-12-05' });
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-11-31'), [['4001', 'dataFine']]);
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-02-29'), [['4001', 'dataFine']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     accepted(await rettifica(gw, as.medico, NOW, id, '2026-11-30'));
   });
 
@@ -313,8 +306,8 @@ describe('RettificaMalattia', () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-30' });
     cancelled(await annulla(gw, as.medico, NOW, id), /^2026-11-25T10:00:00\.000\+01:00$/);
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-11-27'), [['7002', 'idCertificato']]);
-    assert.equal(stateOf(gw, id), 'annullato');
-    assert.deepEqual(rectificationsOf(gw, id), []);
+    assert.equal(await stateOf(gw, id), 'annullato');
+    assert.deepEqual(await rectificationsOf(gw, id), []);
   });
 
   test('winter midnight: allowed at 23:59:59 Rome on the last day of the prognosis, refused at 00:00:00 (7004)', async () => {
@@ -322,7 +315,7 @@ describe('RettificaMalattia', () => {
     const r = await rettifica(gw, as.medico, '2026-11-25T23:00:00.000Z', id, '2026-11-24');
     assertErrors(r, [['7004', 'idCertificato']]);
     assert.match(r.errors[0]!.descrizione, /2026-11-25/);
-    untouched(gw, id);
+    await untouched(gw, id);
     const ok = await rettifica(gw, as.medico, '2026-11-25T22:59:59.000Z', id, '2026-11-24');
     accepted(ok);
     assert.equal(ok.ok.dataRicezione, '2026-11-25T23:59:59.000+01:00');
@@ -331,7 +324,7 @@ describe('RettificaMalattia', () => {
   test('summer midnight: allowed at 21:59:59Z (23:59:59 Rome), refused at 22:00:00Z (7004)', async () => {
     const id = await issue(gw, as.medico, '2026-07-01T08:00:00.000Z', { rilascio: '2026-07-01', fine: '2026-07-05' });
     assertErrors(await rettifica(gw, as.medico, '2026-07-05T22:00:00.000Z', id, '2026-07-03'), [['7004', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     const ok = await rettifica(gw, as.medico, '2026-07-05T21:59:59.000Z', id, '2026-07-03');
     accepted(ok);
     assert.equal(ok.ok.dataRicezione, '2026-07-05T23:59:59.000+02:00');
@@ -342,7 +335,7 @@ describe('RettificaMalattia', () => {
     const id = await issue(gw, as.medico, '2026-03-27T09:00:00.000Z', { rilascio: '2026-03-27', fine: '2026-03-29' });
     assertErrors(await rettifica(gw, as.medico, '2026-03-29T22:00:00.000Z', id, '2026-03-28'), [['7004', 'idCertificato']]);
     assertErrors(await rettifica(gw, as.medico, '2026-03-29T22:30:00.000Z', id, '2026-03-28'), [['7004', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     const ok = await rettifica(gw, as.medico, '2026-03-29T21:59:59.000Z', id, '2026-03-28');
     accepted(ok);
     assert.equal(ok.ok.dataRicezione, '2026-03-29T23:59:59.000+02:00');
@@ -352,7 +345,7 @@ describe('RettificaMalattia', () => {
     // Clocks go back to +01:00 at 01:00Z on 25 October: 22:30Z is still 23:30 of the 25th in Rome.
     const id = await issue(gw, as.medico, '2026-10-23T08:00:00.000Z', { rilascio: '2026-10-23', fine: '2026-10-25' });
     assertErrors(await rettifica(gw, as.medico, '2026-10-25T23:00:00.000Z', id, '2026-10-24'), [['7004', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     const ok = await rettifica(gw, as.medico, '2026-10-25T22:30:00.000Z', id, '2026-10-24');
     accepted(ok);
     assert.equal(ok.ok.dataRicezione, '2026-10-25T23:30:00.000+01:00');
@@ -366,13 +359,13 @@ describe('RettificaMalattia', () => {
     // The issuing doctor, but for another worker, or a PUC that does not exist: the same 7001.
     assertErrors(await rettifica(gw, as.medico, NOW, id, '2026-11-27', BIANCHI), [['7001', 'idCertificato']]);
     assertErrors(await rettifica(gw, as.medico, NOW, '123456789012345678', '2026-11-27'), [['7001', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
   });
 
   test('users: the region acting for the issuing doctor rectifies, and the doctor himself can then rectify again', async () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-30' });
     const second = accepted(await rettifica(gw, as.regione, NOW, id, '2026-11-29'));
-    const stored = gw.gateway.store.getCertificate(second);
+    const stored = await gw.gateway.store.getCertificate(second);
     assert.equal(stored?.medicoCf, DEMO.medico.user);
     assert.equal(stored?.sentBy, DEMO.regione.user);
     assert.equal(stored?.rettificaDi, id);
@@ -381,7 +374,7 @@ describe('RettificaMalattia', () => {
 
   test('a certificate sent by the region is the doctor\'s own: the doctor rectifies it', async () => {
     const id = await issue(gw, as.regione, NOW, { rilascio: TODAY, fine: '2026-11-30' });
-    assert.equal(gw.gateway.store.getCertificate(id)?.medicoCf, DEMO.medico.user);
+    assert.equal((await gw.gateway.store.getCertificate(id))?.medicoCf, DEMO.medico.user);
     accepted(await rettifica(gw, as.medico, NOW, id, '2026-11-26'));
   });
 });
@@ -391,11 +384,11 @@ describe('AnnullaMalattia', () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-27' });
     const idAnnullamento = cancelled(await annulla(gw, as.medico, NOW, id), /^2026-11-25T10:00:00\.000\+01:00$/);
     assert.notEqual(idAnnullamento, id);
-    const stored = gw.gateway.store.getCertificate(id);
+    const stored = await gw.gateway.store.getCertificate(id);
     assert.equal(stored?.state, 'annullato');
     assert.equal(stored?.idAnnullamento, idAnnullamento);
     assertErrors(await annulla(gw, as.medico, NOW, id), [['7002', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getCertificate(id)?.idAnnullamento, idAnnullamento, 'the second attempt changed nothing');
+    assert.equal((await gw.gateway.store.getCertificate(id))?.idAnnullamento, idAnnullamento, 'the second attempt changed nothing');
   });
 
   test('a cancelled certificate is still printable, as it was sent', async () => {
@@ -410,10 +403,10 @@ describe('AnnullaMalattia', () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-30' });
     const rect = accepted(await rettifica(gw, as.medico, NOW, id, '2026-11-27'));
     assertErrors(await annulla(gw, as.medico, NOW, id), [['7003', 'idCertificato']]);
-    assert.equal(stateOf(gw, id), 'rettificato');
+    assert.equal(await stateOf(gw, id), 'rettificato');
     cancelled(await annulla(gw, as.medico, NOW, rect), /^2026-11-25T/);
-    assert.equal(stateOf(gw, rect), 'annullato');
-    assert.equal(stateOf(gw, id), 'rettificato', 'cancelling the rectification leaves the original as it was');
+    assert.equal(await stateOf(gw, rect), 'annullato');
+    assert.equal(await stateOf(gw, id), 'rettificato', 'cancelling the rectification leaves the original as it was');
   });
 
   test('winter: allowed until 23:59:59 Rome of the day after the release, refused from 00:00:00 (7007)', async () => {
@@ -422,14 +415,14 @@ describe('AnnullaMalattia', () => {
     assertErrors(r, [['7007', 'idCertificato']]);
     assert.match(r.errors[0]!.descrizione, /2026-11-21/);
     assertErrors(await annulla(gw, as.medico, '2026-12-20T09:00:00.000Z', id), [['7007', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     cancelled(await annulla(gw, as.medico, '2026-11-21T22:59:59.000Z', id), /^2026-11-21T23:59:59\.000\+01:00$/);
   });
 
   test('the release day counts, not the send day: a home visit of yesterday can be cancelled only until tonight', async () => {
     const id = await issue(gw, as.medico, '2026-11-20T07:00:00.000Z', { rilascio: '2026-11-19', fine: '2026-11-22', visita: 'D' });
     assertErrors(await annulla(gw, as.medico, '2026-11-20T23:00:00.000Z', id), [['7007', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     cancelled(await annulla(gw, as.medico, '2026-11-20T22:59:59.000Z', id), /^2026-11-20T23:59:59\.000\+01:00$/);
   });
 
@@ -441,7 +434,7 @@ describe('AnnullaMalattia', () => {
   test('summer: allowed at 21:59:59Z of the day after the release, refused at 22:00:00Z (7007)', async () => {
     const id = await issue(gw, as.medico, '2026-07-01T08:00:00.000Z', { rilascio: '2026-07-01', fine: '2026-07-03' });
     assertErrors(await annulla(gw, as.medico, '2026-07-02T22:00:00.000Z', id), [['7007', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     cancelled(await annulla(gw, as.medico, '2026-07-02T21:59:59.000Z', id), /^2026-07-02T23:59:59\.000\+02:00$/);
   });
 
@@ -450,7 +443,7 @@ describe('AnnullaMalattia', () => {
     const id = await issue(gw, as.medico, '2026-03-28T10:00:00.000Z', { rilascio: '2026-03-28', fine: '2026-03-31' });
     assertErrors(await annulla(gw, as.medico, '2026-03-29T22:00:00.000Z', id), [['7007', 'idCertificato']]);
     assertErrors(await annulla(gw, as.medico, '2026-03-29T22:30:00.000Z', id), [['7007', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     cancelled(await annulla(gw, as.medico, '2026-03-29T21:30:00.000Z', id), /^2026-03-29T23:30:00\.000\+02:00$/);
 
     const other = await issue(gw, as.medico, '2026-03-28T10:00:00.000Z', { rilascio: '2026-03-28', fine: '2026-03-31' });
@@ -460,7 +453,7 @@ describe('AnnullaMalattia', () => {
   test('autumn DST change: released 2026-10-24, cancellable until 23:00Z on the 25th (back to +01:00)', async () => {
     const id = await issue(gw, as.medico, '2026-10-24T08:00:00.000Z', { rilascio: '2026-10-24', fine: '2026-10-27' });
     assertErrors(await annulla(gw, as.medico, '2026-10-25T23:00:00.000Z', id), [['7007', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
     // 22:30Z would be past midnight at +02:00; at +01:00 it is 23:30 of the last allowed day.
     cancelled(await annulla(gw, as.medico, '2026-10-25T22:30:00.000Z', id), /^2026-10-25T23:30:00\.000\+01:00$/);
   });
@@ -472,13 +465,13 @@ describe('AnnullaMalattia', () => {
     assertErrors(await annulla(gw, as.operatore, NOW, id), [['2009', 'medico']]);
     assertErrors(await annulla(gw, as.medico, NOW, id, VERDI), [['7001', 'idCertificato']]);
     assertErrors(await annulla(gw, as.medico, NOW, '999999999999999999'), [['7001', 'idCertificato']]);
-    untouched(gw, id);
+    await untouched(gw, id);
   });
 
   test('users: the region acting for the issuing doctor cancels', async () => {
     const id = await issue(gw, as.medico, NOW, { rilascio: TODAY, fine: '2026-11-27' });
     cancelled(await annulla(gw, as.regione, NOW, id), /^2026-11-25T10:00:00\.000\+01:00$/);
-    assert.equal(stateOf(gw, id), 'annullato');
+    assert.equal(await stateOf(gw, id), 'annullato');
   });
 });
 
@@ -574,7 +567,7 @@ describe('RicercaMalattia', () => {
   const lastSixMonths = () => sorted([c.onBound, c.fiveMonths, c.rectified, c.rectification, c.cancelled, c.today]);
 
   test('no bounds: six months back to today, cancelled ones marked annullato, never older ones', async () => {
-    const hits = hitsOf(g, await ricerca(g, a.medico, AT, VERDI), DEMO.medico.user, VERDI);
+    const hits = await hitsOf(g, await ricerca(g, a.medico, AT, VERDI), DEMO.medico.user, VERDI);
     assert.deepEqual(ids(hits), lastSixMonths());
     const byId = new Map(hits.map((h) => [h.idCertificato, h]));
     assert.equal(byId.get(c.cancelled)?.annullato, 'true');
@@ -589,45 +582,45 @@ describe('RicercaMalattia', () => {
 
   test('a start earlier than six months back is clipped, and the search still succeeds', async () => {
     for (const inizio of ['2000-01-01', '2026-01-31', '2026-02-27']) {
-      const hits = hitsOf(g, await ricerca(g, a.medico, AT, VERDI, inizio), DEMO.medico.user, VERDI);
+      const hits = await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, inizio), DEMO.medico.user, VERDI);
       assert.deepEqual(ids(hits), lastSixMonths(), `dataInizioRicerca ${inizio}`);
     }
     // Aimed exactly at the old certificates: nothing, not an error.
-    const old = hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2000-01-01', '2026-02-27'), DEMO.medico.user, VERDI);
+    const old = await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2000-01-01', '2026-02-27'), DEMO.medico.user, VERDI);
     assert.deepEqual(old, []);
-    const one = hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-01-31', '2026-01-31'), DEMO.medico.user, VERDI);
+    const one = await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-01-31', '2026-01-31'), DEMO.medico.user, VERDI);
     assert.deepEqual(one, []);
   });
 
   test('explicit bounds are inclusive; a one-day range gives a one-element list', async () => {
-    const day = hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-30', '2026-08-30'), DEMO.medico.user, VERDI);
+    const day = await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-30', '2026-08-30'), DEMO.medico.user, VERDI);
     assert.deepEqual(ids(day), [c.cancelled]);
     assert.equal(day[0]!.annullato, 'true');
-    assert.deepEqual(ids(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-03-31', '2026-03-31'), DEMO.medico.user, VERDI)), [c.fiveMonths]);
-    assert.deepEqual(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-04-01', '2026-08-19'), DEMO.medico.user, VERDI), []);
+    assert.deepEqual(ids(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-03-31', '2026-03-31'), DEMO.medico.user, VERDI)), [c.fiveMonths]);
+    assert.deepEqual(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-04-01', '2026-08-19'), DEMO.medico.user, VERDI), []);
     assert.deepEqual(
-      ids(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-20'), DEMO.medico.user, VERDI)),
+      ids(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-20'), DEMO.medico.user, VERDI)),
       sorted([c.rectified, c.rectification, c.cancelled, c.today]),
     );
     assert.deepEqual(
-      ids(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, undefined, '2026-03-31'), DEMO.medico.user, VERDI)),
+      ids(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, undefined, '2026-03-31'), DEMO.medico.user, VERDI)),
       sorted([c.onBound, c.fiveMonths]),
     );
   });
 
   test('the six-month bound at midnight Rome: 2026-02-28 is in on the 31st at 23:59:59, out at 00:00:00 of 1 September', async () => {
-    const lastSecond = hitsOf(g, await ricerca(g, a.medico, '2026-08-31T21:59:59.000Z', VERDI), DEMO.medico.user, VERDI);
+    const lastSecond = await hitsOf(g, await ricerca(g, a.medico, '2026-08-31T21:59:59.000Z', VERDI), DEMO.medico.user, VERDI);
     assert.ok(ids(lastSecond).includes(c.onBound));
-    const nextDay = hitsOf(g, await ricerca(g, a.medico, '2026-08-31T22:00:00.000Z', VERDI), DEMO.medico.user, VERDI);
+    const nextDay = await hitsOf(g, await ricerca(g, a.medico, '2026-08-31T22:00:00.000Z', VERDI), DEMO.medico.user, VERDI);
     assert.ok(!ids(nextDay).includes(c.onBound), 'six months before 2026-09-01 is 2026-03-01');
     assert.ok(ids(nextDay).includes(c.fiveMonths));
   });
 
   test('no dataFineRicerca means today in Rome: a certificate of the 31st is not found on the 30th at 23:59:59', async () => {
-    const before = hitsOf(g, await ricerca(g, a.medico, '2026-08-30T21:59:59.000Z', VERDI), DEMO.medico.user, VERDI);
+    const before = await hitsOf(g, await ricerca(g, a.medico, '2026-08-30T21:59:59.000Z', VERDI), DEMO.medico.user, VERDI);
     assert.ok(!ids(before).includes(c.today));
     assert.ok(ids(before).includes(c.cancelled));
-    const after = hitsOf(g, await ricerca(g, a.medico, '2026-08-30T22:00:00.000Z', VERDI), DEMO.medico.user, VERDI);
+    const after = await hitsOf(g, await ricerca(g, a.medico, '2026-08-30T22:00:00.000Z', VERDI), DEMO.medico.user, VERDI);
     assert.ok(ids(after).includes(c.today));
   });
 
@@ -635,7 +628,7 @@ describe('RicercaMalattia', () => {
     const r = await ricerca(g, a.medico, AT, VERDI, '2026-08-31', '2026-08-30');
     assertErrors(r, [['4012', 'dataFineRicerca']]);
     assert.match(r.errors[0]!.descrizione, /2026-08-30.*2026-08-31/);
-    assert.deepEqual(ids(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-31', '2026-08-31'), DEMO.medico.user, VERDI)), [c.today]);
+    assert.deepEqual(ids(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-31', '2026-08-31'), DEMO.medico.user, VERDI)), [c.today]);
   });
 
   test('a bound that is not a calendar date is refused (4001) with its field', async () => {
@@ -646,24 +639,24 @@ describe('RicercaMalattia', () => {
       ['4001', 'dataFineRicerca'],
     ]);
     // 2028 is a leap year: its 29 February exists (a future end is allowed as a bound).
-    hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-01', '2028-02-29'), DEMO.medico.user, VERDI);
+    await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2026-08-01', '2028-02-29'), DEMO.medico.user, VERDI);
   });
 
   test('another doctor\'s certificates never appear; each doctor sees his own', async () => {
-    const mine = ids(hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2000-01-01', '2026-12-31'), DEMO.medico.user, VERDI));
+    const mine = ids(await hitsOf(g, await ricerca(g, a.medico, AT, VERDI, '2000-01-01', '2026-12-31'), DEMO.medico.user, VERDI));
     assert.ok(!mine.includes(c.otherDoctor));
-    const theirs = hitsOf(g, await ricerca(g, a.medico2, AT, VERDI), DEMO.medico2.user, VERDI);
+    const theirs = await hitsOf(g, await ricerca(g, a.medico2, AT, VERDI), DEMO.medico2.user, VERDI);
     assert.deepEqual(ids(theirs), [c.otherDoctor]);
     // The same doctor's certificate for another worker is not in this worker's list.
     assert.ok(!mine.includes(c.otherWorker));
-    assert.deepEqual(ids(hitsOf(g, await ricerca(g, a.medico, AT, ROSSI), DEMO.medico.user, ROSSI)), [c.otherWorker]);
+    assert.deepEqual(ids(await hitsOf(g, await ricerca(g, a.medico, AT, ROSSI), DEMO.medico.user, ROSSI)), [c.otherWorker]);
     // A worker this doctor never certified: an empty list.
-    assert.deepEqual(hitsOf(g, await ricerca(g, a.medico2, AT, BIANCHI), DEMO.medico2.user, BIANCHI), []);
+    assert.deepEqual(await hitsOf(g, await ricerca(g, a.medico2, AT, BIANCHI), DEMO.medico2.user, BIANCHI), []);
   });
 
   test('users: the region sees what the doctor it acts for sees; an operator is refused (2009)', async () => {
-    assert.deepEqual(ids(hitsOf(g, await ricerca(g, a.regione, AT, VERDI), DEMO.medico.user, VERDI)), lastSixMonths());
-    assert.deepEqual(ids(hitsOf(g, await ricerca(g, a.regione2, AT, VERDI), DEMO.medico2.user, VERDI)), [c.otherDoctor]);
+    assert.deepEqual(ids(await hitsOf(g, await ricerca(g, a.regione, AT, VERDI), DEMO.medico.user, VERDI)), lastSixMonths());
+    assert.deepEqual(ids(await hitsOf(g, await ricerca(g, a.regione2, AT, VERDI), DEMO.medico2.user, VERDI)), [c.otherDoctor]);
     assertErrors(await ricerca(g, a.operatore, AT, VERDI), [['2009', 'medico']]);
   });
 });

@@ -14,10 +14,10 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import { certificateDays, type CertificateRecord, type Store } from '../src/store/port.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, tempDir, type Running } from './support/gateway.js';
@@ -62,61 +62,60 @@ const annulla = (who: Caller, id: string) =>
 const rettifica = (who: Caller, id: string, dataFine: string) =>
   soap(who, 'RettificaMalattia', 'rettificaMalattiaRequest', { lavoratore: { codiceFiscale: WORKER }, idCertificato: id, dataFine });
 
-/** Reads the SQLite file directly, as a second opinion on what the gateway says. */
+/** Reads the store through its port (a separate opening of it), as a second opinion on what the gateway says. */
 class StoreFile {
-  private readonly db: Database.Database;
+  private readonly store: Store;
   constructor(dataDir: string) {
-    this.db = new Database(path.join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+    this.store = openStore({ dataDir });
   }
-  row(id: string): { state: string; id_annullamento: string | null; rettifica_di: string | null; data_fine: string } | undefined {
-    return this.db
-      .prepare<[string], { state: string; id_annullamento: string | null; rettifica_di: string | null; data_fine: string }>(
-        'SELECT state, id_annullamento, rettifica_di, data_fine FROM certificati WHERE id_certificato = ?',
-      )
-      .get(id);
+  async row(id: string): Promise<{ state: string; id_annullamento: string | null; rettifica_di: string | null; data_fine: string } | undefined> {
+    const c = await this.store.getCertificate(id);
+    return c && { state: c.state, id_annullamento: c.idAnnullamento ?? null, rettifica_di: c.rettificaDi ?? null, data_fine: certificateDays(c.document).fine };
   }
-  rectificationsOf(id: string): string[] {
-    return this.db
-      .prepare<[string], { id_certificato: string }>('SELECT id_certificato FROM certificati WHERE rettifica_di = ?')
-      .all(id)
-      .map((r) => r.id_certificato);
+  async rectificationsOf(id: string): Promise<string[]> {
+    return (await this.all()).filter((c) => c.rettificaDi === id).map((c) => c.idCertificato);
+  }
+  /** Every certificate in the store: all are the one worker's (checked against the store's count). */
+  private async all(): Promise<CertificateRecord[]> {
+    const all = await this.store.certificatesOfWorker(WORKER, 1_000_000);
+    assert.equal(all.length, await this.store.countCertificates(), "every stored certificate is the test worker's");
+    return all;
   }
   /**
-   * The invariants a race must never break, over the whole file: a cancelled
+   * The invariants a race must never break, over the whole store: a cancelled
    * certificate has its idAnnullamento and nothing else has one; whatever a
    * rectification refers to is 'rettificato'; every 'rettificato' has
    * exactly one rectification; a cancelled certificate has none.
    */
-  assertConsistent(): void {
-    const count = (sql: string) => this.db.prepare<[], { n: number }>(sql).get()!.n;
-    assert.equal(count(`SELECT count(*) AS n FROM certificati WHERE (state = 'annullato') <> (id_annullamento IS NOT NULL)`), 0);
+  async assertConsistent(): Promise<void> {
+    const all = await this.all();
+    const byId = new Map(all.map((c) => [c.idCertificato, c]));
+    assert.equal(all.filter((c) => (c.state === 'annullato') !== (c.idAnnullamento != null)).length, 0);
     assert.equal(
-      count(`SELECT count(*) AS n FROM certificati r JOIN certificati o ON o.id_certificato = r.rettifica_di WHERE o.state <> 'rettificato'`),
+      all.filter((r) => r.rettificaDi != null && byId.get(r.rettificaDi)?.state !== 'rettificato').length,
       0,
       'a rectification refers to a certificate not marked rectified',
     );
     assert.equal(
-      count(`SELECT count(*) AS n FROM certificati o
-             WHERE o.state = 'rettificato' AND (SELECT count(*) FROM certificati r WHERE r.rettifica_di = o.id_certificato) <> 1`),
+      all.filter((o) => o.state === 'rettificato' && all.filter((r) => r.rettificaDi === o.idCertificato).length !== 1).length,
       0,
       'a rectified certificate without exactly one rectification',
     );
-    assert.equal(count(`SELECT count(*) AS n FROM certificati r WHERE r.rettifica_di IS NOT NULL AND r.kind <> 'malattia'`), 0);
+    assert.equal(all.filter((r) => r.rettificaDi != null && r.kind !== 'malattia').length, 0);
   }
-  close(): void {
-    this.db.close();
+  close(): Promise<void> {
+    return this.store.close();
   }
 }
 
-/** Two cancellations raced: one idAnnullamento, one 7002; the store holds the winner's. */
-function judgeTwoCancels(store: StoreFile, id: string, results: ParsedResponse[]): void {
+async function judgeTwoCancels(store: StoreFile, id: string, results: ParsedResponse[]): Promise<void> {
   const winners = results.filter((r) => r.ok.idAnnullamento !== undefined);
   assert.equal(winners.length, 1, `exactly one cancellation must win: ${JSON.stringify(results.map((r) => r.errors))}`);
   const winner = winners[0]!;
   assert.deepEqual(winner.errors, []);
   assert.match(winner.ok.idAnnullamento!, PUC);
   assertErrors(results.find((r) => r !== winner)!, [['7002', 'idCertificato']]);
-  const row = store.row(id);
+  const row = await store.row(id);
   assert.equal(row?.state, 'annullato');
   assert.equal(row?.id_annullamento, winner.ok.idAnnullamento);
 }
@@ -127,37 +126,37 @@ function judgeTwoCancels(store: StoreFile, id: string, results: ParsedResponse[]
  * rectification won, the cancellation answered 7003, the original is
  * 'rettificato' and the one rectification row is the PUC answered.
  */
-function judgeCancelVsRectify(store: StoreFile, id: string, cancel: ParsedResponse, rectify: ParsedResponse, newEnd: string): 'cancel' | 'rectify' {
+async function judgeCancelVsRectify(store: StoreFile, id: string, cancel: ParsedResponse, rectify: ParsedResponse, newEnd: string): Promise<'cancel' | 'rectify'> {
   const cancelWon = cancel.ok.idAnnullamento !== undefined;
   const rectifyWon = rectify.ok.idCertificato !== undefined;
   assert.ok(cancelWon !== rectifyWon, `exactly one must win: cancel ${JSON.stringify(cancel.errors)}, rectify ${JSON.stringify(rectify.errors)}`);
-  const row = store.row(id);
+  const row = await store.row(id);
   if (cancelWon) {
     assertErrors(rectify, [['7002', 'idCertificato']]);
     assert.equal(row?.state, 'annullato');
     assert.equal(row?.id_annullamento, cancel.ok.idAnnullamento);
-    assert.deepEqual(store.rectificationsOf(id), [], 'a cancelled certificate has no rectification');
+    assert.deepEqual(await store.rectificationsOf(id), [], 'a cancelled certificate has no rectification');
     return 'cancel';
   }
   assertErrors(cancel, [['7003', 'idCertificato']]);
   assert.equal(row?.state, 'rettificato');
   assert.equal(row?.id_annullamento, null);
-  assert.deepEqual(store.rectificationsOf(id), [rectify.ok.idCertificato]);
-  const rectification = store.row(rectify.ok.idCertificato!);
+  assert.deepEqual(await store.rectificationsOf(id), [rectify.ok.idCertificato]);
+  const rectification = await store.row(rectify.ok.idCertificato!);
   assert.equal(rectification?.state, 'attivo');
   assert.equal(rectification?.data_fine, newEnd);
   return 'rectify';
 }
 
 /** Two rectifications raced: one new certificate, one 7003; the row is the winner's with the winner's end. */
-function judgeTwoRectifies(store: StoreFile, id: string, results: ParsedResponse[], ends: string[]): void {
+async function judgeTwoRectifies(store: StoreFile, id: string, results: ParsedResponse[], ends: string[]): Promise<void> {
   const winners = results.filter((r) => r.ok.idCertificato !== undefined);
   assert.equal(winners.length, 1, `exactly one rectification must win: ${JSON.stringify(results.map((r) => r.errors))}`);
   const winner = winners[0]!;
   assertErrors(results.find((r) => r !== winner)!, [['7003', 'idCertificato']]);
-  assert.equal(store.row(id)?.state, 'rettificato');
-  assert.deepEqual(store.rectificationsOf(id), [winner.ok.idCertificato]);
-  assert.equal(store.row(winner.ok.idCertificato!)?.data_fine, ends[results.indexOf(winner)]);
+  assert.equal((await store.row(id))?.state, 'rettificato');
+  assert.deepEqual(await store.rectificationsOf(id), [winner.ok.idCertificato]);
+  assert.equal((await store.row(winner.ok.idCertificato!))?.data_fine, ends[results.indexOf(winner)]);
   assert.equal(winner.ok['malattia/dataFine'], ends[results.indexOf(winner)]);
 }
 
@@ -178,7 +177,7 @@ describe('races inside one gateway process', () => {
     store = new StoreFile(gw.dataDir);
   });
   after(async () => {
-    store.close();
+    await store.close();
     await gw.stop();
   });
 
@@ -187,9 +186,9 @@ describe('races inside one gateway process', () => {
       const id = await issue(who.medico, TODAY);
       // Doctor and region, in alternating order: their requests take different paths to the store.
       const pair = i % 2 === 0 ? [who.medico, who.regione] : [who.regione, who.medico];
-      judgeTwoCancels(store, id, await Promise.all(pair.map((w) => annulla(w, id))));
+      await judgeTwoCancels(store, id, await Promise.all(pair.map((w) => annulla(w, id))));
     }
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('a cancellation and a rectification at once: exactly one takes effect', async (t) => {
@@ -201,10 +200,10 @@ describe('races inside one gateway process', () => {
         i % 2 === 0
           ? await Promise.all([annulla(who.medico, id), rettifica(who.regione, id, newEnd)])
           : await Promise.all([rettifica(who.medico, id, newEnd), annulla(who.regione, id)]).then(([r, c]) => [c, r] as const);
-      outcomes[judgeCancelVsRectify(store, id, cancel, rectify, newEnd)]++;
+      outcomes[(await judgeCancelVsRectify(store, id, cancel, rectify, newEnd))]++;
     }
     t.diagnostic(`winners: ${JSON.stringify(outcomes)}`);
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('two rectifications at once: one new certificate, the other 7003', async () => {
@@ -213,9 +212,9 @@ describe('races inside one gateway process', () => {
       const ends = [addDays(TODAY, 3), addDays(TODAY, 1)];
       const pair = i % 2 === 0 ? [who.medico, who.regione] : [who.regione, who.medico];
       const results = await Promise.all(pair.map((w, k) => rettifica(w, id, ends[k]!)));
-      judgeTwoRectifies(store, id, results, ends);
+      await judgeTwoRectifies(store, id, results, ends);
     }
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 });
 
@@ -255,7 +254,7 @@ describe('races across two gateway processes on one SQLite file', () => {
     store = new StoreFile(dataDir);
   });
   after(async () => {
-    store?.close();
+    await store?.close();
     await stopAll();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -278,9 +277,9 @@ describe('races across two gateway processes on one SQLite file', () => {
     for (let i = 0; i < ROUNDS; i++) {
       const id = await issue(viaA.medico, today());
       const pair = i % 2 === 0 ? [viaA.medico, viaB.regione] : [viaB.medico, viaA.regione];
-      judgeTwoCancels(store, id, await Promise.all(pair.map((w) => annulla(w, id))));
+      await judgeTwoCancels(store, id, await Promise.all(pair.map((w) => annulla(w, id))));
     }
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('all cancellations of a batch at once, through both processes: one winner per certificate', async () => {
@@ -288,7 +287,7 @@ describe('races across two gateway processes on one SQLite file', () => {
     for (let i = 0; i < ROUNDS; i++) batch.push(await issue(i % 2 === 0 ? viaA.medico : viaB.regione, today()));
     const results = await Promise.all(batch.map((id) => Promise.all([annulla(viaA.medico, id), annulla(viaB.medico, id)])));
     batch.forEach((id, i) => judgeTwoCancels(store, id, results[i]!));
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('a cancellation through one process and a rectification through the other: exactly one takes effect', async (t) => {
@@ -299,10 +298,10 @@ describe('races across two gateway processes on one SQLite file', () => {
       const newEnd = addDays(day, 2);
       const [x, y] = i % 2 === 0 ? [viaA, viaB] : [viaB, viaA];
       const [cancel, rectify] = await Promise.all([annulla(x.medico, id), rettifica(y.medico, id, newEnd)]);
-      outcomes[judgeCancelVsRectify(store, id, cancel, rectify, newEnd)]++;
+      outcomes[(await judgeCancelVsRectify(store, id, cancel, rectify, newEnd))]++;
     }
     t.diagnostic(`winners: ${JSON.stringify(outcomes)}`);
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('two rectifications through the two processes: one new certificate', async () => {
@@ -311,9 +310,9 @@ describe('races across two gateway processes on one SQLite file', () => {
       const id = await issue(viaB.medico, day);
       const ends = [addDays(day, 3), addDays(day, 1)];
       const results = await Promise.all([rettifica(viaA.medico, id, ends[0]!), rettifica(viaB.regione, id, ends[1]!)]);
-      judgeTwoRectifies(store, id, results, ends);
+      await judgeTwoRectifies(store, id, results, ends);
     }
-    store.assertConsistent();
+    await store.assertConsistent();
   });
 
   test('both processes are still serving and logged no failure', async () => {

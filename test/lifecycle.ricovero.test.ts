@@ -60,7 +60,7 @@ before(async () => {
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico2.pincode);
   pinH2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);
-  gw.gateway.store.putUser({
+  await gw.gateway.store.putUser({
     username: HOSPITAL_DOCTOR2.user,
     kind: 'medico',
     passwordHash: hashSecret(HOSPITAL_DOCTOR2.password),
@@ -71,7 +71,7 @@ before(async () => {
   });
   // Operators of other structures, so "another structure's admission" is a real second operator.
   for (const op of [OTHER_ASL, OTHER_STRUCTURE, OTHER_REGION]) {
-    gw.gateway.store.putUser({
+    await gw.gateway.store.putUser({
       username: op.user,
       kind: 'operatore',
       passwordHash: hashSecret(op.password),
@@ -193,7 +193,7 @@ describe('InviaRicovero: who may send it', () => {
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
     const id = ok.idInizioRicovero!;
     assert.match(id, /^[0-9]{10}$/);
-    const stored = gw.gateway.store.getRicovero(id);
+    const stored = await gw.gateway.store.getRicovero(id);
     assert.ok(stored);
     assert.equal(stored.state, 'attivo');
     assert.equal(stored.lavoratoreCf, WORKER);
@@ -215,7 +215,7 @@ describe('InviaRicovero: who may send it', () => {
 
   test('codiceStruttura is optional for an operatore: the admission then names none', async () => {
     const id = await admit({ operatore: { codiceRegione: '120', codiceAsl: '201' } });
-    assert.equal(gw.gateway.store.getRicovero(id)?.codiceStruttura, null);
+    assert.equal((await gw.gateway.store.getRicovero(id))?.codiceStruttura, null);
   });
 
   test('without the operatore element, or without codiceRegione or codiceAsl, it is refused with 2010', async () => {
@@ -237,7 +237,7 @@ describe('InviaRicovero: who may send it', () => {
 
   test("a regione user sends on an operator's behalf; the admission is the operator's", async () => {
     const id = await admit({ operatore: { codiceFiscale: OPERATOR, ...STRUTTURA }, auth: AUTH.regione });
-    const stored = gw.gateway.store.getRicovero(id);
+    const stored = await gw.gateway.store.getRicovero(id);
     assert.equal(stored?.operatoreCf, OPERATOR);
     assert.equal(stored?.sentBy, DEMO.regione.user);
     assert.equal(stored?.codiceStruttura, '120901');
@@ -291,7 +291,7 @@ describe('InviaRicovero: the worker, the residence, the date', () => {
     assertErrors(await invioRicovero({ lavoratore: wrongCheck }), [['3002', 'lavoratore/codiceFiscale']]);
     assertErrors(await invioRicovero({ lavoratore: 'RSSMRA80A01H50' }), [['3001', 'lavoratore/codiceFiscale']]);
     const id = await admit({ lavoratore: encryptField(gw.gateway.pincodeKey.certificatePem, WORKER2) });
-    assert.equal(gw.gateway.store.getRicovero(id)?.lavoratoreCf, WORKER2);
+    assert.equal((await gw.gateway.store.getRicovero(id))?.lavoratoreCf, WORKER2);
   });
 
   test('residence rules are those of InviaMalattia: a municipality is needed, a civic number or SNC', async () => {
@@ -355,7 +355,7 @@ describe('AnnullaRicovero', () => {
     const ok = accepted(await annullaRicovero(id));
     assert.match(ok.idAnnullamento ?? '', /^[0-9]{10}$/);
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
-    const stored = gw.gateway.store.getRicovero(id);
+    const stored = await gw.gateway.store.getRicovero(id);
     assert.equal(stored?.state, 'annullato');
     assert.equal(stored?.idAnnullamento, ok.idAnnullamento);
     assertErrors(await annullaRicovero(id), [['7009', 'idCertificato']]);
@@ -364,7 +364,7 @@ describe('AnnullaRicovero', () => {
   test("a regione user cancels on the operator's behalf", async () => {
     const id = await admit();
     accepted(await annullaRicovero(id, { operatore: { codiceFiscale: OPERATOR, ...STRUTTURA }, auth: AUTH.regione }));
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'annullato');
   });
 
   test("when the request omits codiceStruttura the operator's registered one stands for it", async () => {
@@ -376,7 +376,7 @@ describe('AnnullaRicovero', () => {
     const id = await admit();
     assertErrors(await annullaRicovero('123456789012345678'), [['7008', 'idCertificato']]);
     assertErrors(await annullaRicovero(id, { lavoratore: WORKER2 }), [['7008', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
   });
 
   test("another structure's admission is 7008 (another ASL; same ASL, another structure), and stays active", async () => {
@@ -397,33 +397,33 @@ describe('AnnullaRicovero', () => {
       auth: basic(OTHER_STRUCTURE.user, OTHER_STRUCTURE.password),
     });
     assertErrors(silent, [['7008', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
     accepted(await annullaRicovero(id));
   });
 
   test('the contract asks only for the worker and the PUCIR: an operatore cancels its own admission without the operatore element', async () => {
     const id = await admit();
     accepted(await annullaRicovero(id, { operatore: undefined }));
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'annullato');
   });
 
   test("a regione user names only the operator; the operator's registered codes are checked", async () => {
     const id = await admit();
     accepted(await annullaRicovero(id, { operatore: { codiceFiscale: OPERATOR }, auth: AUTH.regione }));
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'annullato');
   });
 
   test("without codes the check still fails closed: another structure's operator gets 7008, another region's operator 2011", async () => {
     const id = await admit();
     assertErrors(await annullaRicovero(id, { operatore: undefined, auth: basic(OTHER_STRUCTURE.user, OTHER_STRUCTURE.password) }), [['7008', 'idCertificato']]);
     assertErrors(await annullaRicovero(id, { operatore: undefined, auth: basic(OTHER_ASL.user, OTHER_ASL.password) }), [['7008', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
     const foreign = await admit({
       operatore: { codiceRegione: '130', codiceAsl: '101', codiceStruttura: '130101' },
       auth: basic(OTHER_REGION.user, OTHER_REGION.password),
     });
     assertErrors(await annullaRicovero(foreign, { operatore: { codiceFiscale: OTHER_REGION.user }, auth: AUTH.regione }), [['2011', 'operatore/codiceRegione']]);
-    assert.equal(gw.gateway.store.getRicovero(foreign)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(foreign))?.state, 'attivo');
   });
 
   test('identity rules as for InviaRicovero: 2011 on a foreign code, 2012 for a non-operator, 2013 for a regione naming nobody', async () => {
@@ -434,7 +434,7 @@ describe('AnnullaRicovero', () => {
       await annullaRicovero(id, { operatore: { codiceFiscale: DEMO.medico.user, ...STRUTTURA }, auth: AUTH.regione }),
       [['2012', 'operatore/codiceFiscale']],
     );
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
   });
 
   test('a medico user is not enabled to AnnullaRicovero (2009)', async () => {
@@ -442,7 +442,7 @@ describe('AnnullaRicovero', () => {
     const r = await annullaRicovero(id, { auth: AUTH.medico });
     assertErrors(r, [['2009', 'operatore']]);
     assert.match(r.errors[0]!.descrizione, /AnnullaRicovero/);
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
   });
 });
 
@@ -455,7 +455,7 @@ describe('InviaDimissione: who may send it', () => {
     assert.equal(ok.idInizioRicovero, id);
     assert.match(ok.idCertificato ?? '', /^[0-9]{10}$/);
     assert.match(ok.dataRicezione ?? '', /^2026-11-25T10:00:00\.000\+01:00$/);
-    const stored = gw.gateway.store.getCertificate(ok.idCertificato!);
+    const stored = await gw.gateway.store.getCertificate(ok.idCertificato!);
     assert.ok(stored);
     assert.equal(stored.kind, 'dimissione');
     assert.equal(stored.state, 'attivo');
@@ -469,18 +469,18 @@ describe('InviaDimissione: who may send it', () => {
   test("a regione user sends for a hospital doctor of its region; the certificate is the doctor's", async () => {
     const id = await admit();
     const idCertificato = await discharge(id, { medico: { codiceFiscale: HOSPITAL_DOCTOR2.user, ...STRUTTURA }, auth: AUTH.regione });
-    const stored = gw.gateway.store.getCertificate(idCertificato);
+    const stored = await gw.gateway.store.getCertificate(idCertificato);
     assert.equal(stored?.medicoCf, HOSPITAL_DOCTOR2.user);
     assert.equal(stored?.sentBy, DEMO.regione.user);
   });
 
   test('an operatore user is not enabled to InviaDimissione (2009); nothing is stored', async () => {
     const id = await admit();
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const r = await invioDimissione(id, { medico: { ...STRUTTURA }, auth: AUTH.operatore });
     assertErrors(r, [['2009', 'medico']]);
     assert.match(r.errors[0]!.descrizione, /operatore.*InviaDimissione/);
-    assert.equal(gw.gateway.store.countCertificates(), before);
+    assert.equal(await gw.gateway.store.countCertificates(), before);
   });
 
   test("the doctor's identity rules apply: no pincode (2001), wrong pincode (2003), regione without the doctor's CF (2005)", async () => {
@@ -574,14 +574,14 @@ describe('InviaDimissione: the admission it refers to', () => {
   test('at most one discharge per admission: the second is 7011 and is not stored', async () => {
     const id = await admit();
     const first = await discharge(id);
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     assertErrors(await invioDimissione(id), [['7011', 'idInizioRicovero']]);
     // Nor by another doctor of the structure, through the region.
     assertErrors(await invioDimissione(id, { medico: { codiceFiscale: HOSPITAL_DOCTOR2.user, ...STRUTTURA }, auth: AUTH.regione }), [
       ['7011', 'idInizioRicovero'],
     ]);
-    assert.equal(gw.gateway.store.countCertificates(), before);
-    assert.equal(gw.gateway.store.getCertificate(first)?.state, 'attivo');
+    assert.equal(await gw.gateway.store.countCertificates(), before);
+    assert.equal((await gw.gateway.store.getCertificate(first))?.state, 'attivo');
   });
 });
 
@@ -637,7 +637,7 @@ describe('InviaDimissione: dates, diagnosis, addresses', () => {
     const indirizzo = { via: 'Via Po', civico: 'senza', cap: '10123', codiceCatastale: 'L219' };
     assertErrors(await invioDimissione(id, { reperibilita: { cognome: 'Verdi', indirizzo } }), [['6005', 'reperibilita/indirizzo/civico']]);
     const idCertificato = await discharge(id, { reperibilita: { cognome: 'Verdi', indirizzo: { ...indirizzo, civico: 'SNC' } } });
-    assert.equal(gw.gateway.store.getCertificate(idCertificato)?.document.reperibilita?.indirizzo?.civico, 'SNC');
+    assert.equal((await gw.gateway.store.getCertificate(idCertificato))?.document.reperibilita?.indirizzo?.civico, 'SNC');
   });
 
   test('a worker not in the registry is 3003', async () => {
@@ -653,14 +653,14 @@ describe('admission and discharge: the whole sequence', () => {
     const id = await admit();
     const idCertificato = await discharge(id);
     assertErrors(await annullaRicovero(id), [['7010', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'attivo');
 
     const cancelled = accepted(await annullaMalattia(idCertificato));
     assert.match(cancelled.idAnnullamento ?? '', /^[0-9]{10}$/);
-    assert.equal(gw.gateway.store.getCertificate(idCertificato)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getCertificate(idCertificato))?.state, 'annullato');
 
     accepted(await annullaRicovero(id));
-    assert.equal(gw.gateway.store.getRicovero(id)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(id))?.state, 'annullato');
     // And now a discharge is refused: the admission is gone.
     assertErrors(await invioDimissione(id), [['7009', 'idInizioRicovero']]);
   });
@@ -673,15 +673,15 @@ describe('admission and discharge: the whole sequence', () => {
     assert.notEqual(second, first);
     assertErrors(await invioDimissione(id), [['7011', 'idInizioRicovero']]);
     assertErrors(await annullaRicovero(id), [['7010', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getCertificate(first)?.state, 'annullato');
-    assert.equal(gw.gateway.store.getCertificate(second)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getCertificate(first))?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getCertificate(second))?.state, 'attivo');
   });
 
   test('a rectified discharge still blocks the cancellation of its admission and a second discharge', async () => {
     const id = await admit();
     const original = await discharge(id);
     const rectified = accepted(await rettificaDimissione(original, '2026-11-27')).idCertificato!;
-    assert.equal(gw.gateway.store.getCertificate(rectified)?.idInizioRicovero, id);
+    assert.equal((await gw.gateway.store.getCertificate(rectified))?.idInizioRicovero, id);
     assertErrors(await annullaRicovero(id), [['7010', 'idCertificato']]);
     assertErrors(await invioDimissione(id), [['7011', 'idInizioRicovero']]);
   });
@@ -699,7 +699,7 @@ describe('admission and discharge: the whole sequence', () => {
       accepted(await annullaMalattia(rectification));
     }
     accepted(await annullaRicovero(toCancel));
-    assert.equal(gw.gateway.store.getRicovero(toCancel)?.state, 'annullato');
+    assert.equal((await gw.gateway.store.getRicovero(toCancel))?.state, 'annullato');
     await discharge(toDischarge);
   });
 
@@ -739,12 +739,12 @@ describe('RettificaDimissione', () => {
     assert.equal(ok['dimissione/dataFine'], '2026-11-28');
     assert.equal(ok['dimissione/tipoRicovero'], 'R');
 
-    const stored = gw.gateway.store.getCertificate(newId);
+    const stored = await gw.gateway.store.getCertificate(newId);
     assert.equal(stored?.rettificaDi, original);
     assert.equal(stored?.kind, 'dimissione');
     assert.equal(stored?.idInizioRicovero, id);
     assert.equal(stored?.document.dimissione?.dataFine, '2026-11-28');
-    const before = gw.gateway.store.getCertificate(original);
+    const before = await gw.gateway.store.getCertificate(original);
     assert.equal(before?.state, 'rettificato');
     assert.equal(before?.document.dimissione?.dataFine, FINE);
   });
@@ -755,7 +755,7 @@ describe('RettificaDimissione', () => {
     const first = accepted(await rettificaDimissione(original, '2026-11-28')).idCertificato!;
     assertErrors(await rettificaDimissione(original, '2026-11-27'), [['7003', 'idCertificato']]);
     const second = accepted(await rettificaDimissione(first, '2026-11-27')).idCertificato!;
-    assert.equal(gw.gateway.store.getCertificate(second)?.rettificaDi, first);
+    assert.equal((await gw.gateway.store.getCertificate(second))?.rettificaDi, first);
   });
 
   test('the new dataFine must be earlier than the current one (7005): equal or later is refused', async () => {
@@ -793,7 +793,7 @@ describe('RettificaDimissione', () => {
     const r = await rettificaDimissione(dayAfter, '2026-11-26');
     assertErrors(r, [['7004', 'idCertificato']]);
     assert.match(r.errors[0]!.descrizione, /2026-11-27/);
-    assert.equal(gw.gateway.store.getCertificate(dayAfter)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getCertificate(dayAfter))?.state, 'attivo');
 
     gw.clock.set('2026-11-27T22:59:59.000Z');
     accepted(await rettificaDimissione(lastDay, '2026-11-26'));
@@ -826,9 +826,9 @@ describe('RettificaDimissione', () => {
       [['7001', 'idCertificato']],
     );
     assertErrors(await rettificaDimissione(original, '2026-11-28', { lavoratore: WORKER2 }), [['7001', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getCertificate(original)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getCertificate(original))?.state, 'attivo');
     const ok = accepted(await rettificaDimissione(original, '2026-11-28', { medico: { codiceFiscale: DEMO.medico.user }, auth: AUTH.regione }));
-    const stored = gw.gateway.store.getCertificate(ok.idCertificato!);
+    const stored = await gw.gateway.store.getCertificate(ok.idCertificato!);
     assert.equal(stored?.medicoCf, DEMO.medico.user);
     assert.equal(stored?.sentBy, DEMO.regione.user);
   });
@@ -850,7 +850,7 @@ describe('RettificaDimissione', () => {
     };
     const malattia = accepted(await call('InviaMalattia', fields, AUTH.medico)).idCertificato!;
     assertErrors(await rettificaDimissione(malattia, '2026-11-28'), [['7001', 'idCertificato']]);
-    assert.equal(gw.gateway.store.getCertificate(malattia)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getCertificate(malattia))?.state, 'attivo');
   });
 
   test('a cancelled discharge cannot be rectified (7002)', async () => {
@@ -864,6 +864,6 @@ describe('RettificaDimissione', () => {
     const id = await admit();
     const original = await discharge(id);
     assertErrors(await rettificaDimissione(original, '2026-11-28', { medico: { ...STRUTTURA }, auth: AUTH.operatore }), [['2009', 'medico']]);
-    assert.equal(gw.gateway.store.getCertificate(original)?.state, 'attivo');
+    assert.equal((await gw.gateway.store.getCertificate(original))?.state, 'attivo');
   });
 });

@@ -14,12 +14,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
 import { hashSecret } from '../src/auth/passwords.js';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
-import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { defaultResidenza, envelope, type Fields } from './support/requests.js';
@@ -49,7 +47,6 @@ let pin2: string;
 /** A second gateway process on the same data directory, for the cross-process races. */
 let peer: { child: ChildProcess; endpoint: string };
 /** A separate read-only connection to the store file: what is really on disk. */
-let db: Database.Database;
 
 /**
  * Start `dist/src/app.js` in a child process on gw's data directory with the
@@ -84,7 +81,7 @@ before(async () => {
   pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   pin2 = encryptField(gw.gateway.pincodeKey.certificatePem, HOSPITAL_DOCTOR2.pincode);
   // Before the peer starts: it reads users from the same store file.
-  gw.gateway.store.putUser({
+  await gw.gateway.store.putUser({
     username: HOSPITAL_DOCTOR2.user,
     kind: 'medico',
     passwordHash: hashSecret(HOSPITAL_DOCTOR2.password),
@@ -92,11 +89,9 @@ before(async () => {
     ...STRUTTURA,
   });
   peer = await startPeer(gw.dataDir);
-  db = new Database(path.join(gw.dataDir, STORE_FILE), { readonly: true });
 });
 
 after(async () => {
-  db?.close();
   if (peer && peer.child.exitCode === null) {
     const exited = new Promise((resolve) => peer.child.once('exit', resolve));
     peer.child.kill('SIGTERM');
@@ -152,19 +147,15 @@ function annullaRicovero(endpoint: string, id: string): Promise<ParsedResponse> 
   return call(endpoint, 'AnnullaRicovero', fields, AUTH.operatore);
 }
 
-/** Rows in the certificates table that close this admission, whatever their state. */
-function dischargeRows(id: string): { id_certificato: string; state: string }[] {
-  return db
-    .prepare<[string], { id_certificato: string; state: string }>(
-      `SELECT id_certificato, state FROM certificati WHERE id_inizio_ricovero = ? AND kind = 'dimissione'`,
-    )
-    .all(id);
+/** Every stored certificate that closes this admission, whatever its state (all of the worker's, through the port). */
+async function dischargeRows(id: string): Promise<{ id_certificato: string; state: string }[]> {
+  const all = await gw.gateway.store.certificatesOfWorker(WORKER, 100_000);
+  return all.filter((c) => c.kind === 'dimissione' && c.idInizioRicovero === id).map((c) => ({ id_certificato: c.idCertificato, state: c.state }));
 }
 
-function ricoveroRow(id: string): { state: string; id_annullamento: string | null } | undefined {
-  return db
-    .prepare<[string], { state: string; id_annullamento: string | null }>('SELECT state, id_annullamento FROM ricoveri WHERE id_inizio_ricovero = ?')
-    .get(id);
+async function ricoveroRow(id: string): Promise<{ state: string; id_annullamento: string | null } | undefined> {
+  const admission = await gw.gateway.store.getRicovero(id);
+  return admission && { state: admission.state, id_annullamento: admission.idAnnullamento ?? null };
 }
 
 type Target = 'one gateway' | 'two processes';
@@ -194,10 +185,10 @@ for (const target of ['one gateway', 'two processes'] as const) {
         assert.equal(winner.idInizioRicovero, id);
         assert.match(winner.idCertificato ?? '', /^[0-9]{10}$/);
 
-        const rows = dischargeRows(id);
+        const rows = await dischargeRows(id);
         assert.deepEqual(rows, [{ id_certificato: winner.idCertificato, state: 'attivo' }], `round ${round}`);
-        assert.equal(gw.gateway.store.getCertificate(winner.idCertificato!)?.idInizioRicovero, id);
-        assert.equal(ricoveroRow(id)?.state, 'attivo');
+        assert.equal((await gw.gateway.store.getCertificate(winner.idCertificato!))?.idInizioRicovero, id);
+        assert.equal((await ricoveroRow(id))?.state, 'attivo');
       }
     });
 
@@ -217,8 +208,8 @@ for (const target of ['one gateway', 'two processes'] as const) {
         const cancelWon = cancel.errors.length === 0;
         const dischargeWon = dimissione.errors.length === 0;
         assert.notEqual(cancelWon, dischargeWon, `round ${round}: cancel ${JSON.stringify(cancel.errors)}, discharge ${JSON.stringify(dimissione.errors)}`);
-        const rows = dischargeRows(id);
-        const admission = ricoveroRow(id);
+        const rows = await dischargeRows(id);
+        const admission = await ricoveroRow(id);
         if (cancelWon) {
           seen.cancelled++;
           assert.match(cancel.ok.idAnnullamento ?? '', /^[0-9]{10}$/);
@@ -247,7 +238,7 @@ for (const target of ['one gateway', 'two processes'] as const) {
         const winners = responses.filter((r) => r.errors.length === 0);
         assert.equal(winners.length, 1, `round ${round}: ${winners.length} winners`);
         assertErrors(responses.find((r) => r.errors.length > 0)!, [['7009', 'idCertificato']]);
-        const admission = ricoveroRow(id);
+        const admission = await ricoveroRow(id);
         assert.equal(admission?.state, 'annullato');
         assert.equal(admission?.id_annullamento, winners[0]!.ok.idAnnullamento);
       }

@@ -83,12 +83,12 @@ async function print(form: PrintableForm, name: string): Promise<Printed> {
   return { pdf, file, text: stdout, ms };
 }
 
-const forms = (): Array<[string, Allegato, PrintableForm]> => [
-  ['A', 'A', certificatoFrom(samples.malattia, gw.gateway.store)],
-  ['B', 'B', attestatoFrom(samples.malattia, gw.gateway.store)],
-  ['C', 'C', certificatoFrom(samples.dimissione, gw.gateway.store)],
-  ['D', 'D', attestatoFrom(samples.dimissione, gw.gateway.store)],
-  ['E', 'E', ricoveroFrom(samples.ricovero, gw.gateway.store)],
+const forms = async (): Promise<Array<[string, Allegato, PrintableForm]>> => [
+  ['A', 'A', await certificatoFrom(samples.malattia, gw.gateway.store)],
+  ['B', 'B', await attestatoFrom(samples.malattia, gw.gateway.store)],
+  ['C', 'C', await certificatoFrom(samples.dimissione, gw.gateway.store)],
+  ['D', 'D', await attestatoFrom(samples.dimissione, gw.gateway.store)],
+  ['E', 'E', await ricoveroFrom(samples.ricovero, gw.gateway.store)],
 ];
 
 /** Every diagnosis datum sent, code and notes, of both certificates. */
@@ -166,16 +166,16 @@ async function decodeCode128(file: string): Promise<string> {
 }
 
 describe('printed copies from real documents', () => {
-  test('the forms without a diagnosis have none, even at run time (B, D, E)', () => {
-    for (const [, allegato, form] of forms()) {
+  test('the forms without a diagnosis have none, even at run time (B, D, E)', async () => {
+    for (const [, allegato, form] of await forms()) {
       if (allegato === 'A' || allegato === 'C') continue;
       const json = JSON.stringify(form);
       assert.ok(!('diagnosi' in form), `Allegato ${allegato} has a diagnosi field`);
       for (const d of DIAGNOSIS_TEXTS) assert.ok(!holds(json, d), `Allegato ${allegato}'s model carries "${d}"`);
     }
     // By construction: the types have no such field (this fails to compile if one is added).
-    const b: PrintableAttestato = attestatoFrom(samples.malattia, gw.gateway.store);
-    const e: PrintableRicovero = ricoveroFrom(samples.ricovero, gw.gateway.store);
+    const b: PrintableAttestato = await attestatoFrom(samples.malattia, gw.gateway.store);
+    const e: PrintableRicovero = await ricoveroFrom(samples.ricovero, gw.gateway.store);
     // @ts-expect-error an attestato has no diagnosis
     assert.equal(b.diagnosi, undefined);
     // @ts-expect-error an admission notice has no diagnosis
@@ -184,7 +184,7 @@ describe('printed copies from real documents', () => {
 
   test('every form: one A4 page, the identifier, dataRicezione, accented names intact, the barcode image, bounded size and time', async (t) => {
     if (!needPoppler(t)) return;
-    for (const [name, allegato, form] of forms()) {
+    for (const [name, allegato, form] of await forms()) {
       const printed = await print(form, name);
       assert.ok(printed.pdf.length < MAX_PDF_BYTES, `Allegato ${allegato}: ${printed.pdf.length} bytes`);
       assert.ok(printed.ms < MAX_RENDER_MS, `Allegato ${allegato}: rendered in ${printed.ms} ms`);
@@ -223,7 +223,7 @@ describe('printed copies from real documents', () => {
       D: [],
       E: [],
     };
-    for (const [name, allegato, form] of forms()) {
+    for (const [name, allegato, form] of await forms()) {
       const text = fold((await print(form, `diag-${name}`)).text);
       for (const d of DIAGNOSIS_TEXTS) {
         const wanted = expected[allegato].includes(d);
@@ -239,22 +239,22 @@ describe('printed copies from real documents', () => {
   test('a cancelled certificate prints as cancelled; a rectification names the PUC it rectifies and its current end', async (t) => {
     if (!needPoppler(t)) return;
     assert.equal(samples.annullato.state, 'annullato');
-    for (const form of [certificatoFrom(samples.annullato, gw.gateway.store), attestatoFrom(samples.annullato, gw.gateway.store)]) {
+    for (const form of [await certificatoFrom(samples.annullato, gw.gateway.store), await attestatoFrom(samples.annullato, gw.gateway.store)]) {
       const text = fold((await print(form, `annullato-${form.allegato}`)).text);
       assert.ok(text.includes('ANNULLATO'), `cancelled Allegato ${form.allegato} not marked:\n${text}`);
       assert.ok(text.includes(samples.annullato.idAnnullamento!), 'the cancellation protocol is missing');
     }
-    const active = fold((await print(attestatoFrom(samples.rettifica, gw.gateway.store), 'rettifica-B')).text);
+    const active = fold((await print(await attestatoFrom(samples.rettifica, gw.gateway.store), 'rettifica-B')).text);
     assert.ok(!active.includes('ANNULLATO') && !active.includes('RETTIFICATO'), 'an active rectification is marked');
     assert.ok(active.includes(`Rettifica del certificato PUC ${samples.malattia.idCertificato}`), `rectified PUC missing:\n${active}`);
     assert.ok(active.includes('fine prognosi attuale 29/11/2026'), 'the current end is missing');
-    const original = fold((await print(certificatoFrom(samples.malattia, gw.gateway.store), 'rettificato-A')).text);
+    const original = fold((await print(await certificatoFrom(samples.malattia, gw.gateway.store), 'rettificato-A')).text);
     assert.equal(samples.malattia.state, 'rettificato');
     assert.ok(original.includes('RETTIFICATO'), 'the rectified original is not marked');
   });
 
   test('the same record prints the same bytes (dates from the record, not the clock)', async () => {
-    for (const [, allegato, form] of forms()) {
+    for (const [, allegato, form] of await forms()) {
       const one = await renderForm(form);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const two = await renderForm(form);
@@ -264,8 +264,8 @@ describe('printed copies from real documents', () => {
 
   test('a person unknown to the registry prints with the codice fiscale only; a very long note stays on one page', async (t) => {
     if (!needPoppler(t)) return;
-    const empty = { findPerson: () => undefined };
-    const long = { ...certificatoFrom(samples.malattia, empty), diagnosi: { codiceDiagnosi: '487.1', noteDiagnosi: 'Febbre più alta la sera. '.repeat(400) } };
+    const empty = { findPerson: async () => undefined };
+    const long = { ...(await certificatoFrom(samples.malattia, empty)), diagnosi: { codiceDiagnosi: '487.1', noteDiagnosi: 'Febbre più alta la sera. '.repeat(400) } };
     const printed = await print(long, 'long');
     const info = (await run('pdfinfo', [printed.file], { timeout: 30_000 })).stdout;
     assert.match(info, /^Pages:\s+1$/m);

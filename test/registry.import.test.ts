@@ -13,7 +13,8 @@ import { boundedLines } from '../src/registry/boundedLines.js';
 import { splitCsvLine } from '../src/registry/csvLine.js';
 import { importPersons, MAX_LINE_BYTES } from '../src/registry/importPersons.js';
 import type { Person, PersonRegistry } from '../src/store/port.js';
-import { SqliteStore } from '../src/store/sqlite/sqliteStore.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
 const dirs: string[] = [];
@@ -25,7 +26,7 @@ const HEADER = 'codiceFiscale,cognome,nome,sesso,dataNascita,comuneNascita,provi
 const csvRow = (p: Person) => `${[p.codiceFiscale, p.cognome, p.nome, p.sesso, p.dataNascita, `"${p.comuneNascita}"`, p.provinciaNascita].join(',')}\n`;
 
 /** The real store, with the size of every batch it is handed recorded. */
-function recording(store: SqliteStore): { registry: PersonRegistry; batches: number[] } {
+function recording(store: Store): { registry: PersonRegistry; batches: number[] } {
   const batches: number[] = [];
   return {
     batches,
@@ -44,7 +45,7 @@ function recording(store: SqliteStore): { registry: PersonRegistry; batches: num
 test('50,000 generated lines: all written, in batches of at most 1,000, every refused line reported', async () => {
   const dir = tempDir('sac-registry-');
   dirs.push(dir);
-  const store = SqliteStore.open(dir);
+  const store = openStore({ dataDir: dir });
   try {
     const COUNT = 50_000;
     const BAD_EVERY = 5_000;
@@ -67,7 +68,7 @@ test('50,000 generated lines: all written, in batches of at most 1,000, every re
     assert.equal(report.refused, bad);
     assert.equal(report.accepted, COUNT - bad);
     assert.equal(report.added, COUNT - bad);
-    assert.equal(store.countPersons(), COUNT - bad);
+    assert.equal(await store.countPersons(), COUNT - bad);
     // Line numbers count the header: person i is on line i + 1.
     assert.deepEqual(
       refused.map(([n]) => n),
@@ -84,7 +85,7 @@ test('50,000 generated lines: all written, in batches of at most 1,000, every re
 test('a 32 MiB line is refused as it streams by (never held), and the lines around it are imported', async () => {
   const dir = tempDir('sac-registry-');
   dirs.push(dir);
-  const store = SqliteStore.open(dir);
+  const store = openStore({ dataDir: dir });
   try {
     const [first, second] = [...syntheticPersons(2, 3)] as [Person, Person];
     const chunk = Buffer.alloc(64 * 1024, 'x');
@@ -102,7 +103,7 @@ test('a 32 MiB line is refused as it streams by (never held), and the lines arou
     const report = await importPersons(input(), store, { today: '2026-11-25', onRefused: (n, reason) => refused.push([n, reason]) });
     assert.deepEqual(refused, [[3, `riga più lunga di ${MAX_LINE_BYTES} byte`]]);
     assert.equal(report.accepted, 2);
-    assert.ok(store.findPerson(first.codiceFiscale) && store.findPerson(second.codiceFiscale));
+    assert.ok((await store.findPerson(first.codiceFiscale)) && (await store.findPerson(second.codiceFiscale)));
   } finally {
     await store.close();
   }

@@ -67,7 +67,7 @@ describe('sac-gateway batch through injected unavailability', () => {
         .replace(/TRA3/g, addDays(today, 3));
       writeFileSync(path.join(folder, `${i}.xml`), text);
     }
-    const before = gw.gateway.store.countCertificates();
+    const before = await gw.gateway.store.countCertificates();
     const started = performance.now();
     const run = await runBatch([folder, '--url', gw.endpoint, '--concurrency', '2']);
     assert.equal(run.code, 0, run.stderr);
@@ -81,6 +81,6 @@ describe('sac-gateway batch through injected unavailability', () => {
     assert.ok([...last.values()].every((e) => e.outcome === 'accepted'), JSON.stringify([...last.values()]));
     assert.equal([...last.values()].reduce((n, e) => n + Number(e.attempts) - 1, 0), 4, 'exactly the four injected answers were retried');
     assert.ok(performance.now() - started >= 1_000, 'Retry-After was honoured');
-    assert.equal(gw.gateway.store.countCertificates() - before, 3, 'each certificate created once');
+    assert.equal((await gw.gateway.store.countCertificates()) - before, 3, 'each certificate created once');
   });
 });

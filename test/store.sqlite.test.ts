@@ -20,6 +20,7 @@ import { privateSocketPath } from '../src/store/sqlite/socketWriter.js';
 import { STORE_FILE, SqliteStore, openDatabase } from '../src/store/sqlite/sqliteStore.js';
 import { ThreadWriteChannel } from '../src/store/sqlite/writeChannel.js';
 import { tempDir } from './support/gateway.js';
+import { journalOf } from './support/journal.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
@@ -133,10 +134,10 @@ test('`sac-gateway seed --persons N` fills the registry with valid, distinct per
     const sample = [...syntheticPersons(5000)].filter((_, i) => i % 997 === 0);
     for (const person of sample) {
       assert.ok(checkCodiceFiscale(person.codiceFiscale).ok);
-      assert.deepEqual(store.findPerson(person.codiceFiscale), person);
+      assert.deepEqual(await store.findPerson(person.codiceFiscale), person);
     }
-    assert.equal(store.countUsers(), 6, 'demo users loaded once (issue 12 added the demo employer and worker)');
-    assert.equal(store.countEmployments(), 2, "the demo employer's two employments, through the writer before the command returned");
+    assert.equal(await store.countUsers(), 6, 'demo users loaded once (issue 12 added the demo employer and worker)');
+    assert.equal(await store.countEmployments(), 2, "the demo employer's two employments, through the writer before the command returned");
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -149,8 +150,8 @@ test("the registry takes names only in the contract's form (answers echo them): 
     const store = SqliteStore.open(dir);
     const base = { sesso: 'M' as const, dataNascita: '1980-01-01', comuneNascita: 'Roma', provinciaNascita: 'RM' };
     const good = { ...base, codiceFiscale: 'DLANCL80A01H501Q', cognome: "D'Alo'", nome: "Niccolo'" };
-    assert.equal(store.putPersons([good]), 1);
-    assert.deepEqual(store.findPerson(good.codiceFiscale), good);
+    assert.equal(await store.putPersons([good]), 1);
+    assert.deepEqual(await store.findPerson(good.codiceFiscale), good);
     for (const bad of [
       { cognome: "D'Alò", nome: 'Niccolo' },
       { cognome: 'Rossi', nome: 'Niccolò' },
@@ -160,8 +161,8 @@ test("the registry takes names only in the contract's form (answers echo them): 
       { cognome: 'Rossi', nome: 'M'.repeat(21) },
     ]) {
       const other = { ...base, codiceFiscale: 'RSSMRA80A01H501U', ...bad };
-      assert.throws(() => store.putPersons([other]), (err: unknown) => err instanceof InvalidPersonError && err.code === 'SAC_STORE_INVALID_PERSON', JSON.stringify(bad));
-      assert.equal(store.findPerson(other.codiceFiscale), undefined, `${JSON.stringify(bad)} was written`);
+      await assert.rejects(store.putPersons([other]), (err: unknown) => err instanceof InvalidPersonError && err.code === 'SAC_STORE_INVALID_PERSON', JSON.stringify(bad));
+      assert.equal(await store.findPerson(other.codiceFiscale), undefined, `${JSON.stringify(bad)} was written`);
     }
     await store.close();
   } finally {
@@ -184,8 +185,8 @@ for (const placement of PLACEMENTS) {
         assert.ok(err instanceof DuplicateKeyError, `got ${String(err)}`);
         assert.equal(err.name, 'DuplicateKeyError');
         assert.equal(err.code, 'SAC_STORE_DUPLICATE_KEY');
-        assert.equal(store.getCertificate('111111111111111111')?.lavoratoreCf, 'RSSMRA80A01H501U');
-        assert.equal(store.countCertificates(), 1);
+        assert.equal((await store.getCertificate('111111111111111111'))?.lavoratoreCf, 'RSSMRA80A01H501U');
+        assert.equal(await store.countCertificates(), 1);
         await close();
         assert.equal(count(dir, 'SELECT count(*) AS n FROM certificati'), 1);
         // A certificate's row is its creation entry: one certificate, one creation, nothing from the refused one.
@@ -213,7 +214,7 @@ for (const placement of PLACEMENTS) {
         assert.equal(count(dir, 'SELECT count(*) AS n FROM certificati'), 50);
         const reopened = SqliteStore.open(dir);
         try {
-          assert.equal([...reopened.readJournal({ username: BY.username })].filter((e) => e.action === 'creazione').length, 50);
+          assert.equal((await journalOf(reopened, { username: BY.username })).filter((e) => e.action === 'creazione').length, 50);
         } finally {
           await reopened.close();
         }
@@ -254,7 +255,7 @@ for (const placement of PLACEMENTS) {
         assert.equal(await store.cancelCertificate('444444444444444445', '444444444444444447', BY.at, { ...BY, operation: 'AnnullaMalattia' }), 'ok');
         await store.appendJournal([{ ...BY, operation: 'RistampaMalattia', action: 'lettura', subjectKind: 'certificato', subjectId: '444444444444444445' }]);
         assert.deepEqual(
-          [...store.readJournal({ subjectKind: 'certificato', subjectId: '444444444444444445' })].map((e) => [e.operation, e.action]),
+          (await journalOf(store, { subjectKind: 'certificato', subjectId: '444444444444444445' })).map((e) => [e.operation, e.action]),
           [
             ['RettificaMalattia', 'creazione'],
             ['AnnullaMalattia', 'annullamento'],
@@ -262,11 +263,11 @@ for (const placement of PLACEMENTS) {
           ],
         );
         assert.deepEqual(
-          [...store.readJournal({ subjectKind: 'certificato', subjectId: '444444444444444444' })].map((e) => e.action),
+          (await journalOf(store, { subjectKind: 'certificato', subjectId: '444444444444444444' })).map((e) => e.action),
           ['creazione', 'rettifica'],
         );
-        assert.equal([...store.readJournal({ username: BY.username })].length, 5);
-        assert.equal([...store.readJournal({ person: 'RSSMRA80A01H501U' })].length, 5);
+        assert.equal((await journalOf(store, { username: BY.username })).length, 5);
+        assert.equal((await journalOf(store, { person: 'RSSMRA80A01H501U' })).length, 5);
 
         // Another connection makes every journal insert fail: a change must not be stored without its entry.
         await store.insertCertificate(certificate('555555555555555555'), BY);
@@ -278,9 +279,9 @@ for (const placement of PLACEMENTS) {
         await store.insertCertificate(certificate('555555555555555557'), BY);
         raw.exec('DROP TRIGGER refuse_journal');
         raw.close();
-        assert.equal(store.getCertificate('555555555555555555')?.state, 'attivo', 'no cancellation without its journal entry');
+        assert.equal((await store.getCertificate('555555555555555555'))?.state, 'attivo', 'no cancellation without its journal entry');
         assert.deepEqual(
-          [...store.readJournal({ subjectKind: 'certificato', subjectId: '555555555555555557' })].map((e) => [e.operation, e.action, e.clientAddress]),
+          (await journalOf(store, { subjectKind: 'certificato', subjectId: '555555555555555557' })).map((e) => [e.operation, e.action, e.clientAddress]),
           [['InviaMalattia', 'creazione', BY.clientAddress]],
         );
         await close();

@@ -9,7 +9,8 @@ import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { loadConfig } from '../config.js';
 import type { CsvImportOptions, CsvImportReport } from '../registry/csvImport.js';
-import { SqliteStore } from '../store/sqlite/sqliteStore.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/port.js';
 import { parseCommand, usageError, type CommandSpec } from './command.js';
 
 /** Exit status of an import that refused some lines (and wrote the others). */
@@ -18,11 +19,11 @@ export const EXIT_LINES_REFUSED = 3;
 export interface CsvImportCommand {
   /** The subcommand's name, options (`--dry-run`) and usage. */
   readonly spec: CommandSpec;
-  run(input: AsyncIterable<Buffer>, store: SqliteStore, options: CsvImportOptions): Promise<CsvImportReport>;
+  run(input: AsyncIterable<Buffer>, store: Store, options: CsvImportOptions): Promise<CsvImportReport>;
   /** What was accepted, in words: `dryRun` nothing was written. */
   accepted(report: CsvImportReport, dryRun: boolean): string;
   /** What the registry holds after a real import. */
-  total(store: SqliteStore): string;
+  total(store: Store): Promise<string>;
 }
 
 export async function runCsvImport(command: CsvImportCommand, args: readonly string[]): Promise<void> {
@@ -38,7 +39,7 @@ export async function runCsvImport(command: CsvImportCommand, args: readonly str
     }
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
-  const store = SqliteStore.open(loadConfig().dataDir);
+  const store = openStore(loadConfig());
   try {
     const out: string[] = [];
     const report = await command.run(input as AsyncIterable<Buffer>, store, {
@@ -51,7 +52,7 @@ export async function runCsvImport(command: CsvImportCommand, args: readonly str
     if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
     const ignored = report.ignoredColumns.length > 0 ? `; colonne ignorate: ${report.ignoredColumns.join(', ')}` : '';
     process.stdout.write(`${file}: ${report.lines} righe lette; ${command.accepted(report, dryRun)}; ${report.refused} righe rifiutate${ignored}\n`);
-    if (!dryRun) process.stdout.write(`${command.total(store)}\n`);
+    if (!dryRun) process.stdout.write(`${await command.total(store)}\n`);
     if (report.refused > 0) process.exitCode = EXIT_LINES_REFUSED;
   } finally {
     await store.close();

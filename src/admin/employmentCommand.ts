@@ -8,8 +8,6 @@
  * header, wrong columns, unreadable file) or a write failed part way (the
  * batches before it are written); 2 usage.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.js';
 import { checkCodiceFiscale } from '../domain/codiceFiscale.js';
 import { checkCodiceFiscaleAzienda } from '../domain/codiceFiscaleAzienda.js';
@@ -17,7 +15,7 @@ import { EMPLOYMENT_COLUMNS } from '../employment/employmentRow.js';
 import { DEFAULT_EMPLOYMENT_BATCH, importEmployments, MAX_EMPLOYMENT_LINE_BYTES } from '../employment/importEmployments.js';
 import { isoDay } from '../registry/personRow.js';
 import type { Employment } from '../store/port.js';
-import { STORE_FILE, SqliteStore } from '../store/sqlite/sqliteStore.js';
+import { openStore, storeExists, storeLocation } from '../store/open.js';
 import { parseCommand, stringValue, usageError, type CommandSpec } from './command.js';
 import { runCsvImport } from './csvImportCommand.js';
 
@@ -82,7 +80,7 @@ const importCommand = (args: readonly string[]): Promise<void> =>
         dryRun
           ? `${report.accepted} rapporti di lavoro validi (prova: nulla è stato scritto)`
           : `${report.accepted} rapporti di lavoro scritti (${report.added} nuovi, ${report.accepted - report.added} già presenti o ripetuti nel file, sostituiti)`,
-      total: (store) => `il registro contiene ${store.countEmployments()} rapporti di lavoro`,
+      total: async (store) => `il registro contiene ${await store.countEmployments()} rapporti di lavoro`,
     },
     args,
   );
@@ -112,10 +110,10 @@ async function listCommand(args: readonly string[]): Promise<void> {
   if (to < from) throw usageError(LIST, '--to is before --from');
   const config = loadConfig();
   // Reading must not create an empty store where there was none.
-  if (!existsSync(path.join(config.dataDir, STORE_FILE))) throw new ConfigError(`no store in ${config.dataDir} (SAC_DATA_DIR)`);
-  const store = SqliteStore.open(config.dataDir);
+  if (!storeExists(config)) throw new ConfigError(`no store in ${storeLocation(config)} (SAC_DATA_DIR)`);
+  const store = openStore(config);
   try {
-    const found: Employment[] = worker !== undefined ? store.employersOf(worker, from, to) : store.workersOf(employer!, from, to);
+    const found: Employment[] = worker !== undefined ? await store.employersOf(worker, from, to) : await store.workersOf(employer!, from, to);
     if (parsed.values.json === true) {
       process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
       return;

@@ -60,7 +60,7 @@ const importCommand = (args: readonly string[]): Promise<void> =>
         dryRun
           ? `${report.accepted} persone valide (prova: nulla è stato scritto)`
           : `${report.accepted} persone scritte (${report.added} nuove, ${report.accepted - report.added} già presenti o ripetute nel file, sostituite)`,
-      total: (store) => `il registro contiene ${store.countPersons()} persone`,
+      total: async (store) => `il registro contiene ${await store.countPersons()} persone`,
     },
     args,
   );

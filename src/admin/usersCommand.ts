@@ -18,8 +18,8 @@ import {
   type AccountView,
 } from '../auth/userAdmin.js';
 import { isUserKind, USER_KINDS } from '../auth/registration.js';
-import type { CertificateStore, UserKind } from '../store/port.js';
-import { SqliteStore, USERS_EPOCH_MAX_AGE_MS } from '../store/sqlite/sqliteStore.js';
+import type { StoreHealth, UserKind, UserStore } from '../store/port.js';
+import { openStore, USERS_CHANGE_VISIBLE_MS } from '../store/open.js';
 import { parseCommand, stringValue, usageError, type CommandSpec, type ParsedCommand } from './command.js';
 import { readSecrets } from './secretInput.js';
 
@@ -151,8 +151,8 @@ function isAction(value: string | undefined): value is Action {
 }
 
 /** The store to administer; opened after the arguments are read, so a usage error touches nothing. */
-async function withStore<T>(work: (store: CertificateStore) => Promise<T> | T): Promise<T> {
-  const store = SqliteStore.open(loadConfig().dataDir);
+async function withStore<T>(work: (store: UserStore & StoreHealth) => Promise<T> | T): Promise<T> {
+  const store = openStore(loadConfig());
   try {
     return await work(store);
   } finally {
@@ -160,9 +160,9 @@ async function withStore<T>(work: (store: CertificateStore) => Promise<T> | T): 
   }
 }
 
-/** Every gateway on this store re-reads the users epoch within USERS_EPOCH_MAX_AGE_MS: once this returns, all of them see the change. */
+/** Every gateway on this store sees a change to users within USERS_CHANGE_VISIBLE_MS: once this returns, all of them see it. */
 async function applied(message: string): Promise<void> {
-  await sleep(2 * USERS_EPOCH_MAX_AGE_MS);
+  await sleep(USERS_CHANGE_VISIBLE_MS);
   process.stdout.write(`${message}\n`);
 }
 
@@ -184,8 +184,9 @@ function tableRow(a: AccountView): string[] {
   return [a.username, a.kind, a.disabled ? 'disabled' : 'enabled', a.codiceRegione ?? '-', a.codiceAsl ?? '-', a.codiceStruttura ?? '-', a.pincode ? 'set' : '-'];
 }
 
-function list(store: CertificateStore, json: boolean): void {
-  const accounts = [...listAccounts(store)];
+async function list(store: UserStore, json: boolean): Promise<void> {
+  const accounts: AccountView[] = [];
+  for await (const account of listAccounts(store)) accounts.push(account);
   if (json) {
     process.stdout.write(`${JSON.stringify(accounts, null, 2)}\n`);
     return;
@@ -223,28 +224,28 @@ export async function usersCommand(args: readonly string[]): Promise<void> {
       const name = normalUsername(kind, username);
       const [password, pincode] = await readSecrets(kind === 'medico' ? ['password', 'pincode'] : ['password']);
       return withStore(async (store) => {
-        addUser(store, { username: name, kind, password: password!, pincode, ...registration });
+        await addUser(store, { username: name, kind, password: password!, pincode, ...registration });
         await applied(`${name}: added (${kind})`);
       });
     }
     case 'passwd': {
       const [password] = await readSecrets(['new password']);
       return withStore(async (store) => {
-        const change = changePassword(store, username, password!);
+        const change = await changePassword(store, username, password!);
         await applied(`${change.username}: password changed${change.disabled ? ' (the account stays disabled)' : ''}`);
       });
     }
     case 'pincode': {
       const name = normalUsername(undefined, username);
       // Refuse a user that cannot have a pincode before asking for it.
-      await withStore((store) => {
-        const user = store.findUser(name);
+      await withStore(async (store) => {
+        const user = await store.findUser(name);
         if (!user) throw new UserAdminError(`no such user: ${name.slice(0, 64)}`);
         if (user.kind !== 'medico') throw new UserAdminError(`${name} is a ${user.kind}: only a medico has a pincode`);
       });
       const [pincode] = await readSecrets(['new pincode']);
       return withStore(async (store) => {
-        changePincode(store, name, pincode!);
+        await changePincode(store, name, pincode!);
         await applied(`${name}: pincode changed`);
       });
     }
@@ -260,7 +261,7 @@ export async function usersCommand(args: readonly string[]): Promise<void> {
       };
       if (Object.values(change).every((v) => v === undefined)) throw usageError(spec, 'nothing to change: give --region, --asl, --structure or --no-hospital');
       return withStore(async (store) => {
-        const user = changeRegistration(store, username, change);
+        const user = await changeRegistration(store, username, change);
         const r = tableRow({ ...user, disabled: false, pincode: false });
         await applied(`${user.username}: region ${r[3]}, ASL ${r[4]}, structure ${r[5]}`);
       });
@@ -268,7 +269,7 @@ export async function usersCommand(args: readonly string[]): Promise<void> {
     case 'disable':
     case 'enable':
       return withStore(async (store) => {
-        const change = setDisabled(store, username, action === 'disable');
+        const change = await setDisabled(store, username, action === 'disable');
         await applied(`${change.username}: ${action}d`);
       });
   }

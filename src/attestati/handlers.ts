@@ -56,7 +56,7 @@ function periodErrors(dal: string, al: string, maxDays: number | undefined): Dia
 async function consult(reader: InpsReader, id: string, services: AttestatiServices): Promise<Outcome> {
   const found = await services.consultation.lookUp(reader, id, services.journal);
   if (found === undefined) return notFound();
-  return { ok: documentoOut(found, lavoratoreOf(services.registry, found.doc.record.lavoratoreCf)) };
+  return { ok: documentoOut(found, await lavoratoreOf(services.registry, found.doc.record.lavoratoreCf)) };
 }
 
 const consultaAttestato: Handler = (request, _caller, services) =>
@@ -90,7 +90,7 @@ const elencoDocumentiLavoratore: Handler = async (request, caller, services) => 
     const { certificati, ricoveri } = await services.consultation.workerDocuments(caller.username, services.journal, { dal, al });
     return {
       ok: {
-        lavoratore: lavoratoreOut(lavoratoreOf(services.registry, caller.username)),
+        lavoratore: lavoratoreOut(await lavoratoreOf(services.registry, caller.username)),
         dal,
         al,
         numeroCertificati: certificati.length,

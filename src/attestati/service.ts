@@ -14,7 +14,7 @@ import { requestJournal } from '../sac/journal.js';
 import type { Clock } from '../sac/services.js';
 import { withTimeBands } from '../sac/timeBands.js';
 import type { SoapServiceDescriptor } from '../soap/service.js';
-import type { CertificateStore, PersonRegistry, UserKind, UserRecord } from '../store/port.js';
+import type { AccessJournal, PersonRegistry, UserKind, UserRecord } from '../store/port.js';
 import type { XmlLimits } from '../xml/limits.js';
 import type { ContractSchema } from '../xml/schema.js';
 import { ATTESTATI_MALATTIA, type AttestatiOperation, type AttestatiOperationName } from './contract.js';
@@ -44,7 +44,7 @@ export interface AttestatiSetup {
   /** The INPS side's reads (the one place its rules live). */
   readonly consultation: InpsConsultation;
   /** Where the access journal is written. */
-  readonly store: CertificateStore;
+  readonly store: AccessJournal;
   readonly registry: Pick<PersonRegistry, 'findPerson'>;
   readonly clock: Clock;
   readonly xmlLimits: XmlLimits;

@@ -13,7 +13,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { LOGIN_DEFAULTS, type LoginSettings } from '../config.js';
-import type { UserRecord } from '../store/port.js';
+import type { UserRecord, UserStore } from '../store/port.js';
 import { CachedSecrets, MAX_USERNAME_CHARS, readBasicCredentials } from './credentials.js';
 import { HashQueue, HashQueueFullError, HashWorkAbortedError, type HashQueueStats } from './hashQueue.js';
 import { verificationTarget, type VerdictStats } from './passwords.js';
@@ -29,7 +29,7 @@ export type LoginResult =
 export type LoginFailureReason = 'password' | 'pincode' | 'user-locked' | 'address-locked';
 
 export interface LoginGuardOptions {
-  readonly store: { findUser(username: string): UserRecord | undefined };
+  readonly store: Pick<UserStore, 'findUser' | 'cachedUser'>;
   readonly settings?: Partial<LoginSettings>;
   /**
    * Called for every verified failure (wrong or unknown credentials, wrong
@@ -126,7 +126,7 @@ export class LoginGuard {
     }
     const { username, password } = read.credentials;
     const address = addressKey(clientAddress);
-    const user = this.store.findUser(username);
+    const user = await this.store.findUser(username);
     const target = verificationTarget(user?.passwordHash);
     const pair = address === undefined || this.trusted === undefined ? undefined : pairKey(username, address, target.hash);
 
@@ -185,7 +185,8 @@ export class LoginGuard {
    * verifying the credentials again.
    */
   private proveAgain(memo: ProvenLogin): LoginResult | undefined {
-    const user = this.store.findUser(memo.username);
+    // Only what this process's cache holds now (within the users' staleness bound): a miss goes down the full path, which reads.
+    const user = this.store.cachedUser(memo.username)?.user;
     if (user === undefined || user.passwordHash !== memo.passwordHash) return undefined;
     if (memo.address !== undefined && !this.addresses.check(memo.address).allowed) return undefined;
     if (!this.users.check(memo.username).allowed) return undefined;

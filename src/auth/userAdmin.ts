@@ -6,7 +6,7 @@
  * change to users bumps the store's users epoch, so a running gateway on the
  * same store refuses the old password on its very next request.
  */
-import type { CertificateStore, UserKind, UserRecord } from '../store/port.js';
+import type { UserKind, UserRecord, UserStore } from '../store/port.js';
 import { GatewayError } from '../errors.js';
 import { credentialProblem } from './credentials.js';
 import { disabledHash, enabledHash, hashSecret, isDisabledHash } from './passwords.js';
@@ -23,8 +23,8 @@ export class UserAdminError extends GatewayError {
 
 export type AccountChange = { readonly username: string; readonly disabled: boolean };
 
-function existing(store: CertificateStore, username: string) {
-  const user = store.findUser(username);
+async function existing(store: UserStore, username: string): Promise<UserRecord> {
+  const user = await store.findUser(username);
   if (!user) throw new UserAdminError(`no such user: ${username.slice(0, 64)}`);
   return user;
 }
@@ -45,7 +45,7 @@ export interface NewUser extends Registration {
 }
 
 /** Add a user; refused when the username exists (change it with the other commands) or anything does not fit its kind. */
-export function addUser(store: CertificateStore, user: NewUser): AccountChange {
+export async function addUser(store: UserStore, user: NewUser): Promise<AccountChange> {
   const problem =
     usernameProblem(user.kind, user.username) ??
     registrationProblem(user.kind, user) ??
@@ -58,8 +58,8 @@ export function addUser(store: CertificateStore, user: NewUser): AccountChange {
         ? `a ${user.kind} has no pincode`
         : undefined);
   if (problem) throw new UserAdminError(problem);
-  if (store.findUser(user.username)) throw new UserAdminError(`user already exists: ${user.username}`);
-  store.putUser({
+  if (await store.findUser(user.username)) throw new UserAdminError(`user already exists: ${user.username}`);
+  await store.putUser({
     username: user.username,
     kind: user.kind,
     passwordHash: hashSecret(user.password),
@@ -72,22 +72,22 @@ export function addUser(store: CertificateStore, user: NewUser): AccountChange {
 }
 
 /** A doctor's new pincode (slow-hashed like the password). */
-export function changePincode(store: CertificateStore, username: string, pincode: string): AccountChange {
-  const user = existing(store, username);
+export async function changePincode(store: UserStore, username: string, pincode: string): Promise<AccountChange> {
+  const user = await existing(store, username);
   if (user.kind !== 'medico') throw new UserAdminError(`${username} is a ${user.kind}: only a medico has a pincode`);
   const problem = pincodeProblem(pincode);
   if (problem) throw new UserAdminError(problem);
-  store.putUser({ ...user, pincodeHash: hashSecret(pincode) });
+  await store.putUser({ ...user, pincodeHash: hashSecret(pincode) });
   return { username, disabled: isDisabledHash(user.passwordHash) };
 }
 
 /** Change region, ASL or structure (a field left undefined stays as it is; null removes it). */
-export function changeRegistration(
-  store: CertificateStore,
+export async function changeRegistration(
+  store: UserStore,
   username: string,
   change: { readonly [K in keyof Registration]?: string | null },
-): UserRecord {
-  const user = existing(store, username);
+): Promise<UserRecord> {
+  const user = await existing(store, username);
   const next: UserRecord = {
     ...user,
     codiceRegione: change.codiceRegione === undefined ? user.codiceRegione : change.codiceRegione,
@@ -96,7 +96,7 @@ export function changeRegistration(
   };
   const problem = registrationProblem(user.kind, next);
   if (problem) throw new UserAdminError(problem);
-  store.putUser(next);
+  await store.putUser(next);
   return next;
 }
 
@@ -120,25 +120,25 @@ export function accountView(user: UserRecord): AccountView {
   };
 }
 
-export function* listAccounts(store: CertificateStore): Iterable<AccountView> {
-  for (const user of store.listUsers()) yield accountView(user);
+export async function* listAccounts(store: UserStore): AsyncIterable<AccountView> {
+  for await (const user of store.listUsers()) yield accountView(user);
 }
 
 /** Store a new password hash; a disabled account stays disabled (with the new password behind the lock). */
-export function changePassword(store: CertificateStore, username: string, password: string): AccountChange {
+export async function changePassword(store: UserStore, username: string, password: string): Promise<AccountChange> {
   const problem = passwordProblem(username, password);
   if (problem) throw new UserAdminError(problem);
-  const user = existing(store, username);
+  const user = await existing(store, username);
   const disabled = isDisabledHash(user.passwordHash);
   const fresh = hashSecret(password);
-  store.putUser({ ...user, passwordHash: disabled ? disabledHash(fresh) : fresh });
+  await store.putUser({ ...user, passwordHash: disabled ? disabledHash(fresh) : fresh });
   return { username, disabled };
 }
 
 /** Disable (nothing verifies) or enable again (the same password as before works again). */
-export function setDisabled(store: CertificateStore, username: string, disabled: boolean): AccountChange {
-  const user = existing(store, username);
+export async function setDisabled(store: UserStore, username: string, disabled: boolean): Promise<AccountChange> {
+  const user = await existing(store, username);
   const passwordHash = disabled ? disabledHash(user.passwordHash) : enabledHash(user.passwordHash);
-  if (passwordHash !== user.passwordHash) store.putUser({ ...user, passwordHash });
+  if (passwordHash !== user.passwordHash) await store.putUser({ ...user, passwordHash });
   return { username, disabled };
 }

@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Logger } from 'pino';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { Config } from '../config.js';
-import type { CertificateStore } from '../store/port.js';
+import type { SandboxInspectStore, StoreHealth, UserStore } from '../store/port.js';
 import { Admission } from './admission.js';
 import { registerAccessLog } from './accessLog.js';
 import { clientGoneSignal, type Authenticator } from './authenticator.js';
@@ -45,7 +45,8 @@ export interface ServerParts {
   readonly logger: Logger;
   /** The SOAP services this gateway hosts (src/soap/service.ts), each at its own path. */
   readonly services: readonly HostedService[];
-  readonly store: CertificateStore;
+  /** Health (admission control, /healthz) and, with the sandbox on, its inspector's reads. */
+  readonly store: Pick<UserStore, 'countUsers'> & StoreHealth & SandboxInspectStore;
   readonly authenticator: Authenticator;
   readonly pincodeKey: PincodeKey;
   readonly metrics: GatewayMetrics;

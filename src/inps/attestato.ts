@@ -30,8 +30,8 @@ export interface Lavoratore {
 }
 
 /** The worker as answered: the codice fiscale, and the names the registry knows ('' when it does not). */
-export function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Lavoratore {
-  const person = registry.findPerson(codiceFiscale);
+export async function lavoratoreOf(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string): Promise<Lavoratore> {
+  const person = await registry.findPerson(codiceFiscale);
   return { codiceFiscale, cognome: person?.cognome ?? '', nome: person?.nome ?? '' };
 }
 

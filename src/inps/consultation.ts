@@ -15,6 +15,7 @@ import { attestatoFrom, certificatoFrom, ricoveroFrom } from '../print/fromStore
 import type { Allegato } from '../print/model.js';
 import type {
   CertificateRecord,
+  AdmissionStore,
   CertificateStore,
   Employment,
   EmploymentRegistry,
@@ -30,10 +31,8 @@ import { inPeriod, recordsOfCertificate, recordsOfRicovero, type ExportHeader, t
 
 /** What the INPS side reads. The SQLite store is all three. */
 export interface InpsSources {
-  readonly store: Pick<
-    CertificateStore,
-    'getCertificate' | 'getRectificationOf' | 'getRicovero' | 'certificatesOfWorker' | 'ricoveriOfWorker' | 'certificatesForEmployer' | 'ricoveriForEmployer'
-  >;
+  readonly store: Pick<CertificateStore, 'getCertificate' | 'getRectificationOf' | 'certificatesOfWorker' | 'certificatesForEmployer'> &
+    Pick<AdmissionStore, 'getRicovero' | 'ricoveriOfWorker' | 'ricoveriForEmployer'>;
   readonly registry: Pick<PersonRegistry, 'findPerson'>;
   readonly employment: Pick<EmploymentRegistry, 'employs' | 'workersOf'>;
 }
@@ -93,11 +92,11 @@ export class InpsConsultation {
    * The documents a protocol number names (a PUC and a PUCIR live in two
    * tables: in the rare case both exist, both are candidates).
    */
-  private candidates(id: string): InpsDocument[] {
+  private async candidates(id: string): Promise<InpsDocument[]> {
     const out: InpsDocument[] = [];
-    const certificate = this.sources.store.getCertificate(id);
+    const certificate = await this.sources.store.getCertificate(id);
     if (certificate) out.push({ tipo: 'certificato', record: certificate });
-    const ricovero = this.sources.store.getRicovero(id);
+    const ricovero = await this.sources.store.getRicovero(id);
     if (ricovero) out.push({ tipo: 'ricovero', record: ricovero });
     return out;
   }
@@ -108,11 +107,11 @@ export class InpsConsultation {
    * awaited) whether or not it exists, and undefined.
    */
   async lookUp(reader: InpsReader, id: string, journal: ReadJournal): Promise<Entitled | undefined> {
-    for (const doc of this.candidates(id)) {
-      const forms = entitledForms(reader, doc, (e, w, from, to) => this.sources.employment.employs(e, w, from, to));
+    for (const doc of await this.candidates(id)) {
+      const forms = await entitledForms(reader, doc, (e, w, from, to) => this.sources.employment.employs(e, w, from, to));
       if (forms.length > 0) {
         await journal.read(journalKind(doc), [id]);
-        const successor = doc.tipo === 'certificato' ? successorOf(doc.record, (c) => this.sources.store.getRectificationOf(c)) : undefined;
+        const successor = doc.tipo === 'certificato' ? (await successorOf(doc.record, (c) => this.sources.store.getRectificationOf(c))) : undefined;
         return successor ? { doc, forms, successor } : { doc, forms };
       }
     }
@@ -130,8 +129,8 @@ export class InpsConsultation {
     journal: ReadJournal,
     period: { readonly dal?: string | undefined; readonly al?: string | undefined } = {},
   ): Promise<{ certificati: CertificateRecord[]; ricoveri: RicoveroRecord[] }> {
-    let certificati = this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
-    let ricoveri = this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+    let certificati = await this.sources.store.certificatesOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
+    let ricoveri = await this.sources.store.ricoveriOfWorker(workerCf, MAX_DOCUMENTS_PER_WORKER + 1);
     if (certificati.length > MAX_DOCUMENTS_PER_WORKER || ricoveri.length > MAX_DOCUMENTS_PER_WORKER) {
       throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_WORKER} documents for one worker`, MAX_DOCUMENTS_PER_WORKER);
     }
@@ -164,10 +163,10 @@ export class InpsConsultation {
     // employment registry with the documents received in the period. Every
     // employment the employer ever had counts: a certificate received in the
     // period may be about an absence in an employment that has since ended.
-    const certificati = this.sources.store.certificatesForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
-    const ricoveri = this.sources.store.ricoveriForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
+    const certificati = await this.sources.store.certificatesForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
+    const ricoveri = await this.sources.store.ricoveriForEmployer(employerCf, dal, al, MAX_DOCUMENTS_PER_EXPORT + 1);
     if (certificati.length + ricoveri.length > MAX_DOCUMENTS_PER_EXPORT) throw new InpsLimitError(`more than ${MAX_DOCUMENTS_PER_EXPORT} documents in one export`, MAX_DOCUMENTS_PER_EXPORT);
-    const employments = this.sources.employment.workersOf(employerCf, '0001-01-01', '9999-12-31');
+    const employments = await this.sources.employment.workersOf(employerCf, '0001-01-01', '9999-12-31');
     const byWorker = new Map<string, Employment[]>();
     for (const e of employments) {
       const list = byWorker.get(e.workerCf);
@@ -192,7 +191,7 @@ export class InpsConsultation {
       const job = byWorker.get(workerCf)?.find((e) => e.from <= absence.to && (e.to === null || e.to >= absence.from));
       if (job === undefined) continue;
       let lavoratore = names.get(workerCf);
-      if (lavoratore === undefined) names.set(workerCf, (lavoratore = lavoratoreOf(this.sources.registry, workerCf)));
+      if (lavoratore === undefined) names.set(workerCf, (lavoratore = await lavoratoreOf(this.sources.registry, workerCf)));
       const events =
         doc.tipo === 'certificato'
           ? recordsOfCertificate(doc.record, lavoratore, sameRef(job, employer) ? undefined : refOf(job))
@@ -226,10 +225,10 @@ export class InpsConsultation {
    */
   async printEntitled(found: Entitled, form: Allegato): Promise<Buffer> {
     if (!found.forms.includes(form)) throw new Error(`form ${form} is not among the reader's (${found.forms.join(', ')})`);
-    return (await printRenderer())(this.printable(found.doc, form));
+    return (await printRenderer())(await this.printable(found.doc, form));
   }
 
-  private printable(doc: InpsDocument, form: Allegato) {
+  private async printable(doc: InpsDocument, form: Allegato) {
     const sources = {
       findPerson: (cf: string) => this.sources.registry.findPerson(cf),
       getRicovero: (id: string) => this.sources.store.getRicovero(id),

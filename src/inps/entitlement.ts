@@ -87,7 +87,7 @@ function sameStructure(user: UserRecord, record: RicoveroRecord): boolean {
  * The forms `reader` may get of `doc`, the full one first; empty when none.
  * `employs` is the employment registry's overlap check.
  */
-export function entitledForms(reader: InpsReader, doc: InpsDocument, employs: EmploymentRegistry['employs']): readonly Allegato[] {
+export async function entitledForms(reader: InpsReader, doc: InpsDocument, employs: EmploymentRegistry['employs']): Promise<readonly Allegato[]> {
   if (reader.by === 'codice') return reader.codiceFiscale === workerOf(doc) ? attestatoOnly(doc) : NONE;
   const user = reader.user;
   switch (user.kind) {
@@ -95,7 +95,7 @@ export function entitledForms(reader: InpsReader, doc: InpsDocument, employs: Em
       return user.username === workerOf(doc) ? both(doc) : NONE;
     case 'datore': {
       const days = absenceDays(doc);
-      return employs(user.username, workerOf(doc), days.from, days.to) ? attestatoOnly(doc) : NONE;
+      return (await employs(user.username, workerOf(doc), days.from, days.to)) ? attestatoOnly(doc) : NONE;
     }
     case 'medico':
     case 'regione':

@@ -10,7 +10,7 @@
  * it even at run time.
  */
 import type { Malattia, Dimissione } from '../domain/certificate.js';
-import type { CertificateRecord, CertificateStore, PersonRegistry, RicoveroRecord, Successor } from '../store/port.js';
+import type { AdmissionStore, CertificateRecord, CertificateStore, PersonRegistry, RicoveroRecord, Successor } from '../store/port.js';
 import { successorOf } from '../store/port.js';
 import type {
   PrintableAttestato,
@@ -26,11 +26,11 @@ import type {
  * admissions, for the structure of a discharge certificate. The SQLite store
  * is both.
  */
-export type PrintSources = Pick<PersonRegistry, 'findPerson'> & Partial<Pick<CertificateStore, 'getRicovero' | 'getRectificationOf'>>;
+export type PrintSources = Pick<PersonRegistry, 'findPerson'> & Partial<Pick<AdmissionStore, 'getRicovero'> & Pick<CertificateStore, 'getRectificationOf'>>;
 
 /** A registry look-up: the person's printed identity. */
-export function printedPerson(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string, withBirth: boolean): PrintedPerson {
-  const p = registry.findPerson(codiceFiscale);
+export async function printedPerson(registry: Pick<PersonRegistry, 'findPerson'>, codiceFiscale: string, withBirth: boolean): Promise<PrintedPerson> {
+  const p = await registry.findPerson(codiceFiscale);
   if (!p) return { codiceFiscale };
   return withBirth
     ? { codiceFiscale, cognome: p.cognome, nome: p.nome, dataNascita: p.dataNascita, luogoNascita: `${p.comuneNascita} (${p.provinciaNascita})` }
@@ -86,17 +86,17 @@ function absenceOf(record: CertificateRecord): PrintedAbsence {
   };
 }
 
-function certificateBase(record: CertificateRecord, registry: PrintSources) {
+async function certificateBase(record: CertificateRecord, registry: PrintSources) {
   const r = record.document.reperibilita;
-  const admission = record.idInizioRicovero ? registry.getRicovero?.(record.idInizioRicovero) : undefined;
+  const admission = record.idInizioRicovero ? await registry.getRicovero?.(record.idInizioRicovero) : undefined;
   return {
     id: record.idCertificato,
     dataRicezione: record.dataRicezione,
-    state: stateOf(record, registry.getRectificationOf && successorOf(record, (id) => registry.getRectificationOf!(id))),
-    lavoratore: printedPerson(registry, record.lavoratoreCf, true),
+    state: stateOf(record, registry.getRectificationOf && (await successorOf(record, (id) => registry.getRectificationOf!(id)))),
+    lavoratore: await printedPerson(registry, record.lavoratoreCf, true),
     residenza: record.document.residenza,
     ...(record.paperWindow ? { paperWindow: record.paperWindow } : {}),
-    medico: printedPerson(registry, record.medicoCf, false),
+    medico: await printedPerson(registry, record.medicoCf, false),
     ...(r ? { reperibilita: r } : {}),
     absence: absenceOf(record),
     ...(record.rettificaDi ? { rettificaDi: record.rettificaDi } : {}),
@@ -108,11 +108,11 @@ function certificateBase(record: CertificateRecord, registry: PrintSources) {
 }
 
 /** Allegato A (sickness) or C (discharge): the certificato, with the diagnosis. */
-export function certificatoFrom(record: CertificateRecord, registry: PrintSources): PrintableCertificato {
+export async function certificatoFrom(record: CertificateRecord, registry: PrintSources): Promise<PrintableCertificato> {
   const diagnosi = (record.document.malattia ?? record.document.dimissione).diagnosi;
   return {
     allegato: record.kind === 'malattia' ? 'A' : 'C',
-    ...certificateBase(record, registry),
+    ...(await certificateBase(record, registry)),
     diagnosi: {
       ...(diagnosi.codiceDiagnosi ? { codiceDiagnosi: diagnosi.codiceDiagnosi } : {}),
       ...(diagnosi.noteDiagnosi ? { noteDiagnosi: diagnosi.noteDiagnosi } : {}),
@@ -121,21 +121,21 @@ export function certificatoFrom(record: CertificateRecord, registry: PrintSource
 }
 
 /** Allegato B (sickness) or D (discharge): the attestato, without the diagnosis. */
-export function attestatoFrom(record: CertificateRecord, registry: PrintSources): PrintableAttestato {
-  return { allegato: record.kind === 'malattia' ? 'B' : 'D', ...certificateBase(record, registry) };
+export async function attestatoFrom(record: CertificateRecord, registry: PrintSources): Promise<PrintableAttestato> {
+  return { allegato: record.kind === 'malattia' ? 'B' : 'D', ...(await certificateBase(record, registry)) };
 }
 
 /** Allegato E: the admission notice. */
-export function ricoveroFrom(record: RicoveroRecord, registry: Pick<PersonRegistry, 'findPerson'>): PrintableRicovero {
+export async function ricoveroFrom(record: RicoveroRecord, registry: Pick<PersonRegistry, 'findPerson'>): Promise<PrintableRicovero> {
   const r = record.document.ricovero;
   return {
     allegato: 'E',
     id: record.idInizioRicovero,
     dataRicezione: record.dataRicezione,
     state: stateOf(record),
-    lavoratore: printedPerson(registry, record.lavoratoreCf, true),
+    lavoratore: await printedPerson(registry, record.lavoratoreCf, true),
     residenza: record.document.residenza,
-    operatore: printedPerson(registry, record.operatoreCf, false),
+    operatore: await printedPerson(registry, record.operatoreCf, false),
     struttura: { codiceRegione: record.codiceRegione, codiceAsl: record.codiceAsl, codiceStruttura: record.codiceStruttura },
     dataRicovero: r.dataRicovero,
     ...(r.giornataLavorata ? { giornataLavorata: r.giornataLavorata } : {}),

@@ -42,9 +42,9 @@ export interface CsvRowKind<Columns extends { readonly ignored: readonly string[
   columns(header: readonly string[]): Columns | { readonly error: string };
   /** One line's row, or why it is refused. */
   row(fields: readonly string[], columns: Columns): { readonly value: Row } | { readonly reason: string };
-  write(batch: readonly Row[]): unknown;
+  write(batch: readonly Row[]): Promise<unknown>;
   /** Rows in the store (for `added`). */
-  count(): number;
+  count(): Promise<number>;
   /** The file cannot be imported at all: nothing was written. */
   fileError(message: string): Error;
   /** A batch failed; `written` rows before it are in the store. */
@@ -61,7 +61,7 @@ export async function importCsvRows<Columns extends { readonly ignored: readonly
   const batchSize = options.batchSize ?? kind.defaultBatchSize;
   const maxLineBytes = options.maxLineBytes ?? kind.defaultMaxLineBytes;
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const before = options.dryRun ? 0 : kind.count();
+  const before = options.dryRun ? 0 : await kind.count();
   let columns: Columns | undefined;
   let separator = ',';
   let lines = 0;
@@ -135,7 +135,7 @@ export async function importCsvRows<Columns extends { readonly ignored: readonly
     lines,
     accepted,
     refused,
-    added: options.dryRun ? 0 : kind.count() - before,
+    added: options.dryRun ? 0 : (await kind.count()) - before,
     ignoredColumns: columns.ignored,
     batches,
   };

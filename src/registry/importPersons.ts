@@ -47,9 +47,7 @@ export function importPersons(input: AsyncIterable<Buffer | string>, registry: P
         const row = personFromFields(fields, columns, options.today);
         return 'reason' in row ? row : { value: row.person };
       },
-      write: (batch) => {
-        registry.putPersons(batch);
-      },
+      write: (batch) => registry.putPersons(batch),
       count: () => registry.countPersons(),
       fileError: (message) => new RegistryFileError(message),
       writeError: (lineNo, written, cause) =>

@@ -68,7 +68,7 @@ export async function resolveDoctor(
       // Before any look-up: a region user with no region acts for nobody (and learns nothing).
       if (!registered(caller.codiceRegione)) return { errors: [diagnostic('REGIONE_NON_REGISTRATA', { sezione: section })] };
       const cf = redattore.codiceFiscale!;
-      const doctor = checkCodiceFiscale(cf).ok ? services.store.findUser(cf) : undefined;
+      const doctor = checkCodiceFiscale(cf).ok ? await services.store.findUser(cf) : undefined;
       if (!doctor || doctor.kind !== 'medico') return { errors: [diagnostic('MEDICO_NON_ABILITATO', {}, at('codiceFiscale'))] };
       // A doctor with no region belongs to no region user.
       if (doctor.codiceRegione !== caller.codiceRegione) {
@@ -132,13 +132,13 @@ export interface ActingStructure {
  * operator's registered codes when the request is silent (the check against
  * the admission is then made with the registered hospital, never with none).
  */
-export function resolveStructure(
+export async function resolveStructure(
   operatore: Redattore | undefined,
   caller: UserRecord,
   services: Services,
   servizio: string,
   codesRequired: boolean,
-): { readonly structure: ActingStructure } | { readonly errors: Diagnostic[] } {
+): Promise<{ readonly structure: ActingStructure } | { readonly errors: Diagnostic[] }> {
   const section = 'operatore';
   const at = (field: string) => `${section}/${field}`;
   let operator: UserRecord | undefined;
@@ -162,7 +162,7 @@ export function resolveStructure(
         errors.push(diagnostic('CF_OPERATORE_MANCANTE', {}, at('codiceFiscale')));
         break;
       }
-      const found = services.store.findUser(operatore!.codiceFiscale!);
+      const found = await services.store.findUser(operatore!.codiceFiscale!);
       if (!found || found.kind !== 'operatore') errors.push(diagnostic('OPERATORE_NON_ABILITATO', {}, at('codiceFiscale')));
       else operator = found;
       break;

@@ -6,7 +6,7 @@
  * hostile client sent, and the journal is read on terminals.
  */
 import { romeDateTime } from '../domain/dates.js';
-import type { CertificateStore, JournalEntry, JournalStamp, JournalSubjectKind } from '../store/port.js';
+import type { AccessJournal, JournalEntry, JournalStamp, JournalSubjectKind } from '../store/port.js';
 import type { Clock, RequestJournal, Services, SharedServices } from './services.js';
 
 /** Longest text kept in a journal field (a codice fiscale is 16, a PUC 18, an IPv6 address at most 45). */
@@ -34,7 +34,7 @@ class BoundJournal implements RequestJournal {
   private readonly operation: string;
 
   constructor(
-    private readonly store: CertificateStore,
+    private readonly store: AccessJournal,
     private readonly clock: Clock,
     actor: Actor,
   ) {
@@ -62,7 +62,7 @@ class BoundJournal implements RequestJournal {
 }
 
 /** The access journal bound to one request's user, client address and operation (for a service that needs no more of src/sac). */
-export function requestJournal(store: CertificateStore, clock: Clock, actor: Actor): RequestJournal {
+export function requestJournal(store: AccessJournal, clock: Clock, actor: Actor): RequestJournal {
   return new BoundJournal(store, clock, actor);
 }
 
@@ -92,7 +92,7 @@ export const LOGIN_OPERATION = 'autenticazione';
  * returned promise only reports a lost entry (for the log).
  */
 export function journalLoginFailure(
-  store: CertificateStore,
+  store: AccessJournal,
   clock: Clock,
 ): (username: string, clientAddress: string, reason: string) => Promise<void> {
   return (username, clientAddress, reason) => {

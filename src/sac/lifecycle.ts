@@ -7,7 +7,7 @@ import {
   DuplicateKeyError,
   type CertificateKind,
   type CertificateRecord,
-  type CertificateStore,
+  type UserStore,
   type Person,
   type RicoveroRecord,
 } from '../store/port.js';
@@ -78,23 +78,23 @@ export function ownCertificate(
  * is still one structure's, never every structure's of its ASL). Undefined
  * when neither is known: such an admission matches no structure.
  */
-export function admissionStructure(admission: RicoveroRecord, store: CertificateStore): string | undefined {
+export async function admissionStructure(admission: RicoveroRecord, store: Pick<UserStore, 'findUser'>): Promise<string | undefined> {
   if (admission.codiceStruttura !== null && admission.codiceStruttura !== '') return admission.codiceStruttura;
-  const operator = store.findUser(admission.operatoreCf);
+  const operator = await store.findUser(admission.operatoreCf);
   const registered = operator?.kind === 'operatore' ? operator.codiceStruttura : null;
   return registered === null || registered === '' ? undefined : registered;
 }
 
 /** Whether an admission is of this hospital: same region, ASL and structure, all three known. */
-export function admissionAt(
+export async function admissionAt(
   admission: RicoveroRecord,
   hospital: { readonly codiceRegione: string; readonly codiceAsl: string; readonly codiceStruttura: string },
-  store: CertificateStore,
-): boolean {
+  store: Pick<UserStore, 'findUser'>,
+): Promise<boolean> {
   return (
     admission.codiceRegione === hospital.codiceRegione &&
     admission.codiceAsl === hospital.codiceAsl &&
-    admissionStructure(admission, store) === hospital.codiceStruttura
+    (await admissionStructure(admission, store)) === hospital.codiceStruttura
   );
 }
 

@@ -2,7 +2,7 @@
  * What handlers are given: the ports, the clock and the keys, built once at
  * start-up (src/app.ts), and the access journal bound to each request.
  */
-import type { CertificateStore, JournalStamp, JournalSubjectKind, PersonRegistry, UserRecord } from '../store/port.js';
+import type { ClinicalStore, JournalStamp, JournalSubjectKind, PersonRegistry, UserRecord } from '../store/port.js';
 import type { SecretCheck } from '../auth/credentials.js';
 import type { PincodeKey } from '../auth/pincodeKey.js';
 import type { MaintenanceSchedule } from './maintenance.js';
@@ -17,7 +17,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** What every request shares: built once at start-up. */
 export interface SharedServices {
-  readonly store: CertificateStore;
+  readonly store: ClinicalStore;
   readonly registry: PersonRegistry;
   readonly clock: Clock;
   readonly pincodeKey: PincodeKey;

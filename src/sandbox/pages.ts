@@ -156,7 +156,7 @@ export function registerSandboxInspectPages(app: FastifyInstance, options: Sandb
     scope.get(INSPECTOR_PATH, async (request, reply) => {
       const user = await callerOf(request, reply, options);
       if (user === undefined) return reply;
-      const exchanges = options.store.readSandboxExchanges(user.username);
+      const exchanges = await options.store.readSandboxExchanges(user.username);
       if (wantsJson(request)) return reply.send({ utente: user.username, richieste: exchanges });
       return reply.type('text/html; charset=utf-8').send(renderExchanges(user.username, exchanges));
     });
@@ -164,7 +164,7 @@ export function registerSandboxInspectPages(app: FastifyInstance, options: Sandb
     scope.get(REPORT_PATH, async (request, reply) => {
       const user = await callerOf(request, reply, options);
       if (user === undefined) return reply;
-      const report = buildReport(user.username, options.store.readConformance(user.username));
+      const report = buildReport(user.username, await options.store.readConformance(user.username));
       if (wantsJson(request)) return reply.send(report);
       return reply.type('text/html; charset=utf-8').send(renderReport(report));
     });

@@ -24,6 +24,12 @@ export class TtlCache<K, V> {
     return value;
   }
 
+  /** The live entry's value, without loading; undefined when absent or expired. */
+  peek(key: K): V | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expires > this.now() ? hit.value : undefined;
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

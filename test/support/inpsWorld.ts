@@ -75,8 +75,8 @@ export function authOf(who: Login): string {
 export async function startInpsWorld(env: Record<string, string> = {}, logger?: Logger): Promise<InpsWorld> {
   const gw = await startGateway({ ...NO_RESUBMISSION_DETECTION, ...env }, tempDir(), logger);
   const store = gw.gateway.store;
-  store.putUser({ username: DATORE2.user, kind: 'datore', passwordHash: hashSecret(DATORE2.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
-  store.putUser({ username: LAVORATORE2.user, kind: 'lavoratore', passwordHash: hashSecret(LAVORATORE2.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+  await store.putUser({ username: DATORE2.user, kind: 'datore', passwordHash: hashSecret(DATORE2.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
+  await store.putUser({ username: LAVORATORE2.user, kind: 'lavoratore', passwordHash: hashSecret(LAVORATORE2.password), pincodeHash: null, codiceRegione: null, codiceAsl: null, codiceStruttura: null });
   const second = { employerCf: DATORE2.user, ragioneSociale: 'Seconda Azienda S.p.A.', matricolaInps: '9876543210', codSede: '5100' };
   await store.putEmployments([
     { ...second, workerCf: VERDI, from: '2020-01-01', to: null },

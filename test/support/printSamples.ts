@@ -68,7 +68,7 @@ async function send(gw: Running, op: string, root: string, fields: Fields, auth:
 /** Send every sample document through the gateway (clock pinned to SAMPLE_NOW) and read them back from its store. */
 export async function sendSamples(gw: Running): Promise<Samples> {
   gw.clock.set(SAMPLE_NOW);
-  gw.gateway.store.putPersons([ACCENTED_WORKER, ACCENTED_DOCTOR]);
+  await gw.gateway.store.putPersons([ACCENTED_WORKER, ACCENTED_DOCTOR]);
   const pin = encryptField(gw.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   const medico = basic(DEMO.medico.user, DEMO.medico.password);
   const operatore = basic(DEMO.operatore.user, DEMO.operatore.password);
@@ -113,13 +113,13 @@ export async function sendSamples(gw: Running): Promise<Samples> {
   const discharged = (await send(gw, 'InviaDimissione', 'invioDimissioneRequest', dischargeFields, medico)).idCertificato!;
 
   const store = gw.gateway.store;
-  const get = (id: string): CertificateRecord => {
-    const record = store.getCertificate(id);
+  const get = async (id: string): Promise<CertificateRecord> => {
+    const record = await store.getCertificate(id);
     assert.ok(record, `certificate ${id} not in the store`);
     return record;
   };
   assert.ok(rettifica && rettifica !== first, 'no new PUC in the RettificaMalattia receipt');
-  const ricovero = store.getRicovero(pucir);
+  const ricovero = await store.getRicovero(pucir);
   assert.ok(ricovero, `admission ${pucir} not in the store`);
-  return { malattia: get(first), rettifica: get(rettifica), annullato: get(second), ricovero, dimissione: get(discharged) };
+  return { malattia: await get(first), rettifica: await get(rettifica), annullato: await get(second), ricovero, dimissione: await get(discharged) };
 }

@@ -15,10 +15,10 @@ import type { Handler } from '../services.js';
 export const annullaMalattia: Handler = async (payload, caller, services) => {
   const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, 'AnnullaMalattia');
   if ('errors' in doctor) return doctor;
-  const worker = lookupWorker(workerCfOf(payload), services);
+  const worker = await lookupWorker(workerCfOf(payload), services);
   if ('errors' in worker) return worker;
 
-  const record = services.store.getCertificate(text(payload.idCertificato).trim());
+  const record = await services.store.getCertificate(text(payload.idCertificato).trim());
   if (!record || record.medicoCf !== doctor.medicoCf || record.lavoratoreCf !== worker.person.codiceFiscale) {
     if (record) services.journal.denied('certificato', record.idCertificato);
     return { errors: [diagnostic('CERTIFICATO_NON_TROVATO')] };
@@ -34,7 +34,7 @@ export const annullaMalattia: Handler = async (payload, caller, services) => {
   return withNewProtocolNumber(services.newId, async (idAnnullamento) => {
     // Conditional on the state inside the write: of two racing cancellations one wins.
     if ((await services.store.cancelCertificate(record.idCertificato, idAnnullamento, dataRicezione, services.journal.stamp(dataRicezione))) !== 'ok') {
-      const current = services.store.getCertificate(record.idCertificato);
+      const current = await services.store.getCertificate(record.idCertificato);
       return { errors: current ? mustBeActive(current) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
     }
     return { ok: { dataRicezione, idAnnullamento } };

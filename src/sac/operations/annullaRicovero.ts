@@ -11,7 +11,7 @@ import { lookupWorker } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 
 export const annullaRicovero: Handler = async (payload, caller, services) => {
-  const acting = resolveStructure(
+  const acting = await resolveStructure(
     payload.operatore === undefined ? undefined : toRedattore(payload.operatore),
     caller,
     services,
@@ -19,17 +19,17 @@ export const annullaRicovero: Handler = async (payload, caller, services) => {
     false,
   );
   if ('errors' in acting) return acting;
-  const worker = lookupWorker(workerCfOf(payload), services);
+  const worker = await lookupWorker(workerCfOf(payload), services);
   if ('errors' in worker) return worker;
 
   const id = text(payload.idCertificato).trim();
-  const admission = services.store.getRicovero(id);
+  const admission = await services.store.getRicovero(id);
   // One answer for "none", "another worker's" and "another structure's"; its state only after that.
   const { codiceRegione, codiceAsl, registeredStruttura: codiceStruttura } = acting.structure;
   if (
     !admission ||
     admission.lavoratoreCf !== worker.person.codiceFiscale ||
-    !admissionAt(admission, { codiceRegione, codiceAsl, codiceStruttura }, services.store)
+    !(await admissionAt(admission, { codiceRegione, codiceAsl, codiceStruttura }, services.store))
   ) {
     if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idCertificato' })] };

@@ -14,7 +14,7 @@ export const interrogazioneLavoratore: Handler = async (payload, caller, service
   const reader =
     caller.kind === 'operatore' ? resolveOperatorReader(redattore, caller) : await resolveDoctor(redattore, caller, services, 'InterrogazioneLavoratore');
   if ('errors' in reader) return reader;
-  const worker = lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
+  const worker = await lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
   if ('errors' in worker) return worker;
   // No journal, no data: the answer leaves only once the read is on record.
   await services.journal.read('persona', [worker.person.codiceFiscale]);

@@ -81,15 +81,15 @@ export const invioDimissione: Handler = async (payload, caller, services, header
   const hospital = registeredHospital(doctor.doctor);
   if (!hospital) return { errors: [diagnostic('MEDICO_SENZA_STRUTTURA')] };
   const sentCf = workerCfOf(payload);
-  const worker = lookupWorker(sentCf, services);
+  const worker = await lookupWorker(sentCf, services);
   const now = services.clock.now();
   const claim = requestClaim('InviaDimissione', caller.username, payload, requestedWorkerCf(worker, sentCf), headers, services, now);
   const failed = (outcome: { errors: Diagnostic[] }) => unlessResubmitted('InviaDimissione', claim, outcome, services);
   if ('errors' in worker) return failed({ errors: worker.errors });
 
   const idInizioRicovero = text(payload.idInizioRicovero).trim();
-  const admission = services.store.getRicovero(idInizioRicovero);
-  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !admissionAt(admission, hospital, services.store)) {
+  const admission = await services.store.getRicovero(idInizioRicovero);
+  if (!admission || admission.lavoratoreCf !== worker.person.codiceFiscale || !(await admissionAt(admission, hospital, services.store))) {
     if (admission) services.journal.denied('ricovero', admission.idInizioRicovero);
     return { errors: [diagnostic('RICOVERO_NON_TROVATO', { sezione: 'idInizioRicovero' })] };
   }

@@ -24,7 +24,7 @@ export const invioMalattia: Handler = async (payload, caller, services, headers)
 
   const now = services.clock.now();
   const errors: Diagnostic[] = [];
-  const worker = lookupWorker(request.lavoratore.codiceFiscale, services);
+  const worker = await lookupWorker(request.lavoratore.codiceFiscale, services);
   if ('errors' in worker) errors.push(...worker.errors);
   const today = romeDate(now);
   const rilascio = request.malattia.dataRilascio;

@@ -16,7 +16,7 @@ import { lookupWorker, requestedWorkerCf } from '../rules/worker.js';
 import type { Handler } from '../services.js';
 
 export const invioRicovero: Handler = async (payload, caller, services, headers) => {
-  const acting = resolveStructure(
+  const acting = await resolveStructure(
     payload.operatore === undefined ? undefined : toRedattore(payload.operatore),
     caller,
     services,
@@ -31,7 +31,7 @@ export const invioRicovero: Handler = async (payload, caller, services, headers)
   const ricovero = toRicovero(obj(payload.ricovero));
   const errors: Diagnostic[] = [];
   const sentCf = workerCfOf(payload);
-  const worker = lookupWorker(sentCf, services);
+  const worker = await lookupWorker(sentCf, services);
   if ('errors' in worker) errors.push(...worker.errors);
   const invalid = checkCalendarDates([['ricovero/dataRicovero', ricovero.dataRicovero]]);
   errors.push(...invalid);

@@ -43,14 +43,14 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
   return async (payload, caller, services) => {
     const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, servizio);
     if ('errors' in doctor) return doctor;
-    const worker = lookupWorker(workerCfOf(payload), services);
+    const worker = await lookupWorker(workerCfOf(payload), services);
     if ('errors' in worker) return worker;
     const nuova = text(payload.dataFine);
     const invalid = checkCalendarDates([['dataFine', nuova]]);
     if (invalid.length > 0) return { errors: invalid };
 
     const found = ownCertificate(
-      services.store.getCertificate(text(payload.idCertificato).trim()),
+      await services.store.getCertificate(text(payload.idCertificato).trim()),
       doctor.medicoCf,
       worker.person.codiceFiscale,
       kind,
@@ -92,7 +92,7 @@ export function rettifica(kind: CertificateKind, servizio: 'RettificaMalattia' |
       // cancellation or rectification may have won since the read above.
       const outcome = await services.store.rectifyCertificate(original.idCertificato, rectification, services.journal.stamp(dataRicezione));
       if (outcome !== 'ok') {
-        const now = services.store.getCertificate(original.idCertificato);
+        const now = await services.store.getCertificate(original.idCertificato);
         return { errors: now ? mustBeActive(now) : [diagnostic('CERTIFICATO_NON_TROVATO')] };
       }
       return {

@@ -16,7 +16,7 @@ export const SEARCH_MONTHS = 6;
 export const ricercaMalattia: Handler = async (payload, caller, services) => {
   const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, 'RicercaMalattia');
   if ('errors' in doctor) return doctor;
-  const worker = lookupWorker(workerCfOf(payload), services);
+  const worker = await lookupWorker(workerCfOf(payload), services);
   if ('errors' in worker) return worker;
 
   const givenStart = optText(payload.dataInizioRicerca);
@@ -34,7 +34,7 @@ export const ricercaMalattia: Handler = async (payload, caller, services) => {
   const earliest = addMonths(today, -SEARCH_MONTHS);
   const fromDay = givenStart === undefined || givenStart < earliest ? earliest : givenStart;
   const toDay = givenEnd ?? today;
-  const found = services.store.findCertificates({
+  const found = await services.store.findCertificates({
     medicoCf: doctor.medicoCf,
     lavoratoreCf: worker.person.codiceFiscale,
     kind: 'malattia',

@@ -12,10 +12,10 @@ import type { Handler } from '../services.js';
 export const ristampaMalattia: Handler = async (payload, caller, services) => {
   const doctor = await resolveDoctor(toRedattore(payload.medico), caller, services, 'RistampaMalattia');
   if ('errors' in doctor) return doctor;
-  const worker = lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
+  const worker = await lookupWorker(text(obj(payload.lavoratore).codiceFiscale), services);
   if ('errors' in worker) return worker;
   const found = ownCertificate(
-    services.store.getCertificate(text(payload.idCertificato).trim()),
+    await services.store.getCertificate(text(payload.idCertificato).trim()),
     doctor.medicoCf,
     worker.person.codiceFiscale,
     'malattia',

@@ -30,10 +30,10 @@ export function resolveWorkerCf(value: string, services: Services): { cf: string
   return { cf: value };
 }
 
-export function lookupWorker(value: string, services: Services): WorkerLookup {
+export async function lookupWorker(value: string, services: Services): Promise<WorkerLookup> {
   const resolved = resolveWorkerCf(value, services);
   if ('errors' in resolved) return resolved;
-  const person = services.registry.findPerson(resolved.cf);
+  const person = await services.registry.findPerson(resolved.cf);
   if (!person) return { errors: [diagnostic('CF_LAVORATORE_NON_TROVATO')], cf: resolved.cf };
   return { person };
 }

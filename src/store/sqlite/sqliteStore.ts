@@ -12,21 +12,19 @@ import type {
   CancelRicoveroOutcome,
   CertificateQuery,
   CertificateRecord,
-  CertificateStore,
   ConformanceCount,
   ClaimConflict,
   DischargeOutcome,
   Employment,
-  EmploymentRegistry,
   IdempotencyClaim,
   JournalEntry,
   JournalQuery,
   JournalStamp,
   Person,
-  PersonRegistry,
   RectifyOutcome,
   RicoveroRecord,
   SandboxExchange,
+  Store,
   UserRecord,
 } from '../port.js';
 import { personNameProblem } from '../../domain/personName.js';
@@ -100,6 +98,12 @@ function userFromRow(row: UserRow): UserRecord {
   };
 }
 
+/** A cached user, and the settled promise findUser hands back for it (the same object on every hit). */
+interface CachedUser {
+  readonly user: UserRecord | undefined;
+  readonly promise: Promise<UserRecord | undefined>;
+}
+
 /** Pages of WAL (4 KiB each) after which a commit checkpoints. */
 const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
@@ -119,7 +123,7 @@ export function openDatabase(dataDir: string): Database.Database {
   return db;
 }
 
-export class SqliteStore implements CertificateStore, PersonRegistry, EmploymentRegistry {
+export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly writer: WriteChannel;
@@ -217,8 +221,9 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
   // Users and assisted persons are read by nearly every request and change
   // rarely: a few seconds of cache (evicted at once by this process's own
   // writes) spare a SQLite read each.
-  private readonly users = new TtlCache<string, UserRecord | undefined>(5_000, 10_000);
-  private readonly persons = new TtlCache<string, Person | undefined>(60_000, 100_000);
+  // The caches hold the settled promise itself: a hit hands back the same object, allocating nothing.
+  private readonly users = new TtlCache<string, CachedUser>(5_000, 10_000);
+  private readonly persons = new TtlCache<string, Promise<Person | undefined>>(60_000, 100_000);
 
   // Any change to users (this process, the CLI, another process on this file)
   // bumps users_epoch (migration 4's triggers); a change drops every cached
@@ -229,7 +234,22 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
   private usersEpochSeen = -1;
   private usersEpochReadAt = -Infinity;
 
-  findUser(username: string): UserRecord | undefined {
+  findUser(username: string): Promise<UserRecord | undefined> {
+    this.checkUsersEpoch();
+    return this.users.get(username, this.loadUser).promise;
+  }
+
+  cachedUser(username: string): { readonly user: UserRecord | undefined } | undefined {
+    this.checkUsersEpoch();
+    return this.users.peek(username);
+  }
+
+  private readonly loadUser = (username: string): CachedUser => {
+    const user = this.readUser(username);
+    return { user, promise: Promise.resolve(user) };
+  };
+
+  private checkUsersEpoch(): void {
     const now = performance.now();
     if (now - this.usersEpochReadAt >= USERS_EPOCH_MAX_AGE_MS) {
       const epoch = this.stmt.usersEpoch.get()!;
@@ -239,7 +259,6 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
         this.usersEpochSeen = epoch;
       }
     }
-    return this.users.get(username, (name) => this.readUser(name));
   }
 
   private readUser(username: string): UserRecord | undefined {
@@ -247,11 +266,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return row ? userFromRow(row) : undefined;
   }
 
-  *listUsers(): Iterable<UserRecord> {
+  async *listUsers(): AsyncIterable<UserRecord> {
     for (const row of this.stmt.listUsers.iterate()) yield userFromRow(row);
   }
 
-  putUser(user: UserRecord): void {
+  async putUser(user: UserRecord): Promise<void> {
     this.users.delete(user.username);
     this.stmt.putUser.run({
       username: user.username,
@@ -264,7 +283,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     });
   }
 
-  countUsers(): number {
+  async countUsers(): Promise<number> {
     return this.stmt.countUsers.get()!.n;
   }
 
@@ -276,35 +295,35 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.writer.send({ op: 'findClaim', claim }) as Promise<ClaimConflict | undefined>;
   }
 
-  getCertificate(idCertificato: string): CertificateRecord | undefined {
+  async getCertificate(idCertificato: string): Promise<CertificateRecord | undefined> {
     const row = this.stmt.getCertificate.get(idCertificato);
     return row ? certificateFromRow(row) : undefined;
   }
 
-  findCertificates(query: CertificateQuery): CertificateRecord[] {
+  async findCertificates(query: CertificateQuery): Promise<CertificateRecord[]> {
     return this.stmt.findCertificates
       .all(query.medicoCf, query.lavoratoreCf, query.kind, query.fromDay, query.toDay)
       .map(certificateFromRow);
   }
 
-  getRectificationOf(idCertificato: string): CertificateRecord | undefined {
+  async getRectificationOf(idCertificato: string): Promise<CertificateRecord | undefined> {
     const row = this.stmt.getRectificationOf.get(idCertificato);
     return row ? certificateFromRow(row) : undefined;
   }
 
-  certificatesOfWorker(lavoratoreCf: string, limit: number): CertificateRecord[] {
+  async certificatesOfWorker(lavoratoreCf: string, limit: number): Promise<CertificateRecord[]> {
     return this.stmt.certificatesOfWorker.all(lavoratoreCf, limit).map(certificateFromRow);
   }
 
-  ricoveriOfWorker(lavoratoreCf: string, limit: number): RicoveroRecord[] {
+  async ricoveriOfWorker(lavoratoreCf: string, limit: number): Promise<RicoveroRecord[]> {
     return this.stmt.ricoveriOfWorker.all(lavoratoreCf, limit).map(ricoveroFromRow);
   }
 
-  certificatesForEmployer(employerCf: string, dal: string, al: string, limit: number): CertificateRecord[] {
+  async certificatesForEmployer(employerCf: string, dal: string, al: string, limit: number): Promise<CertificateRecord[]> {
     return this.stmt.certificatesForEmployer.all({ employer: employerCf, dal, al, limit }).map(certificateFromRow);
   }
 
-  ricoveriForEmployer(employerCf: string, dal: string, al: string, limit: number): RicoveroRecord[] {
+  async ricoveriForEmployer(employerCf: string, dal: string, al: string, limit: number): Promise<RicoveroRecord[]> {
     return this.stmt.ricoveriForEmployer.all({ employer: employerCf, dal, al, limit }).map(ricoveroFromRow);
   }
 
@@ -320,7 +339,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.writer.send(claim ? { op: 'insertRicovero', record, by, claim } : { op: 'insertRicovero', record, by }) as Promise<ClaimConflict | undefined>;
   }
 
-  getRicovero(idInizioRicovero: string): RicoveroRecord | undefined {
+  async getRicovero(idInizioRicovero: string): Promise<RicoveroRecord | undefined> {
     const row = this.stmt.getRicovero.get(idInizioRicovero);
     return row ? ricoveroFromRow(row) : undefined;
   }
@@ -344,11 +363,11 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.writer.send({ op: 'sandboxExchange', exchange, keep }) as Promise<void>;
   }
 
-  readSandboxExchanges(username: string): SandboxExchange[] {
+  async readSandboxExchanges(username: string): Promise<SandboxExchange[]> {
     return (this.sandboxReads ??= new SandboxReads(this.db)).exchanges(username);
   }
 
-  readConformance(username: string): ConformanceCount[] {
+  async readConformance(username: string): Promise<ConformanceCount[]> {
     return (this.sandboxReads ??= new SandboxReads(this.db)).conformance(username);
   }
 
@@ -356,7 +375,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.writer.send({ op: 'sandboxReset', username, what }) as Promise<void>;
   }
 
-  *readJournal(query: JournalQuery): Iterable<JournalEntry> {
+  async *readJournal(query: JournalQuery): AsyncIterable<JournalEntry> {
     const rows =
       'username' in query
         ? this.stmt.journalByUser.iterate({ user: query.username })
@@ -366,13 +385,15 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     for (const row of rows) yield journalFromRow(row);
   }
 
-  countCertificates(): number {
+  async countCertificates(): Promise<number> {
     return this.stmt.countCertificates.get()!.n;
   }
 
-  findPerson(codiceFiscale: string): Person | undefined {
-    return this.persons.get(codiceFiscale, (cf) => this.readPerson(cf));
+  findPerson(codiceFiscale: string): Promise<Person | undefined> {
+    return this.persons.get(codiceFiscale, this.loadPerson);
   }
+
+  private readonly loadPerson = (codiceFiscale: string): Promise<Person | undefined> => Promise.resolve(this.readPerson(codiceFiscale));
 
   private readPerson(codiceFiscale: string): Person | undefined {
     const row = this.stmt.findPerson.get(codiceFiscale);
@@ -388,7 +409,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     };
   }
 
-  putPersons(persons: Iterable<Person>): number {
+  async putPersons(persons: Iterable<Person>): Promise<number> {
     this.persons.clear();
     // Batches keep one huge import from holding a single transaction open.
     let written = 0;
@@ -411,7 +432,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return written + batch.length;
   }
 
-  countPersons(): number {
+  async countPersons(): Promise<number> {
     return this.stmt.countPersons.get()!.n;
   }
 
@@ -421,15 +442,15 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return (this.employmentReads ??= new EmploymentReads(this.db));
   }
 
-  employersOf(workerCf: string, from: string, to: string): Employment[] {
+  async employersOf(workerCf: string, from: string, to: string): Promise<Employment[]> {
     return this.employments.employersOf(workerCf, from, to);
   }
 
-  workersOf(employerCf: string, from: string, to: string): Employment[] {
+  async workersOf(employerCf: string, from: string, to: string): Promise<Employment[]> {
     return this.employments.workersOf(employerCf, from, to);
   }
 
-  employs(employerCf: string, workerCf: string, from: string, to: string): boolean {
+  async employs(employerCf: string, workerCf: string, from: string, to: string): Promise<boolean> {
     return this.employments.employs(employerCf, workerCf, from, to);
   }
 
@@ -438,7 +459,7 @@ export class SqliteStore implements CertificateStore, PersonRegistry, Employment
     return this.writer.send({ op: 'putEmployments', employments }) as Promise<number>;
   }
 
-  countEmployments(): number {
+  async countEmployments(): Promise<number> {
     return this.employments.count();
   }
 

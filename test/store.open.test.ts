@@ -1,0 +1,47 @@
+/**
+ * The store's factory (src/store/open.ts): SQLite in SAC_DATA_DIR by default,
+ * SAC_DATABASE_URL validated where configuration is read and refused, for
+ * now, where the engine is chosen; nothing of a URL's password in messages.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { openStore, startSharedWriter, storeExists, storeLocation } from '../src/store/open.js';
+import { tempDir } from './support/gateway.js';
+
+test('by default the store is the SQLite file in SAC_DATA_DIR, created on first opening and usable through every port', async () => {
+  const dir = tempDir();
+  try {
+    const config = loadConfig({ SAC_DATA_DIR: dir });
+    assert.equal(config.store.databaseUrl, undefined);
+    assert.equal(storeExists(config), false);
+    const store = openStore(config);
+    try {
+      assert.equal(storeExists(config), true);
+      assert.ok(existsSync(path.join(dir, 'sac-gateway.sqlite')));
+      assert.equal(storeLocation(config), dir);
+      assert.equal(await store.countUsers(), 0);
+      assert.equal(await store.findUser('NESSUNO'), undefined);
+      assert.equal(store.cachedUser('NESSUNO')?.user, undefined);
+      assert.equal(store.writeFailure(), undefined);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SAC_DATABASE_URL: anything but a postgres:// URL stops the start naming the variable; a postgres:// URL is refused until its adapter is wired', async () => {
+  for (const bad of ['mysql://db/sac', 'postgres:/db', 'sqlite:///tmp/x', 'postgres://with space']) {
+    assert.throws(() => loadConfig({ SAC_DATABASE_URL: bad }), (err: Error) => err instanceof ConfigError && /SAC_DATABASE_URL/.test(err.message), bad);
+  }
+  assert.equal(loadConfig({ SAC_DATABASE_URL: '' }).store.databaseUrl, undefined);
+  const config = loadConfig({ SAC_DATABASE_URL: 'postgres://sac:segreto@db.example:5432/sac' });
+  assert.equal(config.store.databaseUrl, 'postgres://sac:segreto@db.example:5432/sac');
+  assert.throws(() => openStore(config), (err: Error) => err instanceof ConfigError && /SAC_DATABASE_URL/.test(err.message) && !err.message.includes('segreto'));
+  await assert.rejects(startSharedWriter(config), ConfigError);
+  assert.equal(storeLocation(config), 'postgres://db.example:5432/sac', 'no credentials in what an operator is told');
+});
