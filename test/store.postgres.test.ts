@@ -8,6 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { ConfigError, DATABASE_DEFAULTS, loadConfig } from '../src/config.js';
 import { DuplicateKeyError, StoreUnavailableError } from '../src/store/port.js';
 import { PG_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { PostgresStore, redactConnectionString } from '../src/store/postgres/postgresStore.js';
@@ -159,3 +160,28 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     (e: unknown) => e,
   );
 }
+
+describe('the database block of the configuration (read and checked; the store factory will use it)', () => {
+  test('SQLite by default; a postgres URL and the pool settings; a bad value names its variable and never echoes a password', () => {
+    const d = loadConfig({}).database;
+    assert.deepEqual(d, { url: undefined, ...DATABASE_DEFAULTS });
+    const set = loadConfig({ SAC_DATABASE_URL: 'postgres://sac:pw@db1:5432/sac', SAC_DB_POOL_SIZE: '20', SAC_DB_CONNECT_TIMEOUT_MS: '2000', SAC_DB_STATEMENT_TIMEOUT_MS: '0' }).database;
+    assert.deepEqual(set, { url: 'postgres://sac:pw@db1:5432/sac', poolSize: 20, connectTimeoutMs: 2000, statementTimeoutMs: 0 });
+    assert.equal(loadConfig({ SAC_DATABASE_URL: 'postgresql://sac@/sac?host=/run/postgresql' }).database.url, 'postgresql://sac@/sac?host=/run/postgresql');
+    for (const [name, value] of [
+      ['SAC_DATABASE_URL', 'mysql://sac:hunter2@db/sac'],
+      ['SAC_DATABASE_URL', 'hunter2'],
+      ['SAC_DATABASE_URL', 'postgres://sac:hunter2@db1:5432/'],
+      ['SAC_DB_POOL_SIZE', '0'],
+      ['SAC_DB_POOL_SIZE', 'ten'],
+      ['SAC_DB_CONNECT_TIMEOUT_MS', '5'],
+      ['SAC_DB_STATEMENT_TIMEOUT_MS', '-1'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (err: Error) => err instanceof ConfigError && err.message.includes(name) && !err.message.includes('hunter2'),
+        `${name}=${value}`,
+      );
+    }
+  });
+});
