@@ -13,7 +13,7 @@ import { DuplicateKeyError, StoreUnavailableError } from '../src/store/port.js';
 import { PG_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { PostgresStore, redactConnectionString } from '../src/store/postgres/postgresStore.js';
 import { usePostgres } from './support/postgres.js';
-import { BY, certificate, storeContract } from './support/storeContract.js';
+import { BY, certificate, ricovero, storeContract } from './support/storeContract.js';
 
 const postgres = usePostgres();
 
@@ -134,6 +134,59 @@ describe('PostgreSQL only', () => {
       assert.equal(await store.rectifyCertificate('130000000000000001', certificate('130000000000000002', { rettificaDi: '130000000000000001' }), BY), 'ok');
       assert.ok((await rejection(store.insertCertificate(certificate('130000000000000002'), BY))) instanceof DuplicateKeyError, 'a reused PUC');
       assert.equal(await store.writeFailure(), undefined);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  test("the access journal and a record's creation are append-only on any connection: UPDATE, DELETE and TRUNCATE refused", async (t) => {
+    const url = await postgres.database(t);
+    if (url === undefined) return;
+    const store = await PostgresStore.open({ connectionString: url, poolSize: 1 });
+    try {
+      await store.insertCertificate(certificate('140000000000000001'), BY);
+      await store.insertRicovero(ricovero('140000000000000002'), BY);
+      await store.appendJournal([{ ...BY, action: 'lettura', subjectKind: 'certificato', subjectId: '140000000000000001' }]);
+    } finally {
+      await store.close();
+    }
+    for (const sql of [
+      "UPDATE access_journal SET username = 'someone else'",
+      'DELETE FROM access_journal',
+      'TRUNCATE access_journal',
+      ...['sent_by', 'data_ricezione', 'client_address', 'medico_cf', 'lavoratore_cf', 'paper_window'].map((c) => `UPDATE certificati SET ${c} = 'x'`),
+      'DELETE FROM certificati',
+      'TRUNCATE certificati CASCADE',
+      "UPDATE ricoveri SET sent_by = 'x'",
+      'DELETE FROM ricoveri',
+    ]) {
+      await assert.rejects(query(url, sql), /append-only|fixed at creation/, sql);
+    }
+    assert.deepEqual(await query(url, 'SELECT username FROM access_journal'), [{ username: BY.username }]);
+    await query(url, "UPDATE certificati SET state = 'annullato'"); // the lifecycle still changes its state
+  });
+
+  test('a pool kept busy beyond SAC_DB_CONNECT_TIMEOUT_MS: the next write fails at once with StoreUnavailableError, nothing written', async (t) => {
+    const url = await postgres.database(t);
+    if (url === undefined) return;
+    const store = await PostgresStore.open({ connectionString: url, poolSize: 1, connectTimeoutMs: 300 });
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await store.insertCertificate(certificate('150000000000000001'), BY);
+      await blocker.query('BEGIN');
+      await blocker.query("SELECT 1 FROM certificati WHERE id_certificato = '150000000000000001' FOR UPDATE");
+      // The pool's one connection waits on the blocker's row lock.
+      const held = store.cancelCertificate('150000000000000001', '150000000000000009', BY.at, BY);
+      const started = performance.now();
+      const err = await rejection(store.insertCertificate(certificate('150000000000000002'), BY));
+      assert.ok(err instanceof StoreUnavailableError, `got ${String(err)}`);
+      assert.ok(performance.now() - started < 10_000, 'bounded by the connect timeout');
+      assert.equal(await store.pendingWrites(), 1, 'the waiting cancellation');
+      await blocker.query('COMMIT');
+      assert.equal(await held, 'ok');
+      assert.equal(await store.getCertificate('150000000000000002'), undefined);
     } finally {
       await blocker.end();
       await store.close();

@@ -44,7 +44,7 @@ export function isConnectionFailure(err: unknown): boolean {
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
     if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTFOUND, EPIPE...
   }
-  return err instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(err.message);
+  return err instanceof Error && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(err.message);
 }
 
 /** A unique violation on one of these constraints/indexes is a reused protocol number. */
@@ -86,7 +86,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       try {
         client = await pool.connect();
       } catch (err) {
-        throw asStoreError(err);
+        // No connection (server down, pool busy beyond the timeout): nothing was written.
+        throw err instanceof GatewayError ? err : new StoreUnavailableError(`PostgreSQL unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
       let broken = false;
       try {
