@@ -41,13 +41,16 @@ const FIND = `
     LEFT JOIN ricoveri r ON i.subject_kind = 'ricovero' AND r.id_inizio_ricovero = i.subject_id
    WHERE i.request_key = $1 OR ($2::ctext IS NOT NULL AND i.message_key = $2)`;
 
+/** A connection, or the pool (a statement on its own, committed by itself). */
+export type Queryable = pg.ClientBase | pg.Pool;
+
 /** What a claim meets: a conflict, or rows (expired, or of a cancelled record) it replaces. */
-type Decision = { readonly conflict: ClaimConflict } | { readonly stale: readonly string[] };
+export type Decision = { readonly conflict: ClaimConflict } | { readonly stale: readonly string[] };
 
 export class PgClaims {
   private recorded = 0;
 
-  async check(client: pg.ClientBase, claim: IdempotencyClaim): Promise<Decision> {
+  async check(client: Queryable, claim: IdempotencyClaim): Promise<Decision> {
     const rows = (await client.query<ClaimRow>(FIND, [claim.requestKey, claim.messageKey])).rows;
     const byMessage = claim.messageKey === null ? undefined : rows.find((r) => r.message_key === claim.messageKey);
     const byRequest = rows.find((r) => r.request_key === claim.requestKey);
@@ -63,7 +66,7 @@ export class PgClaims {
   }
 
   /** The conflict this claim would meet now, if any; nothing is written. */
-  async find(client: pg.ClientBase, claim: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+  async find(client: Queryable, claim: IdempotencyClaim): Promise<ClaimConflict | undefined> {
     const decision = await this.check(client, claim);
     return 'conflict' in decision ? decision.conflict : undefined;
   }
@@ -73,6 +76,21 @@ export class PgClaims {
    * A twin's claim committed meanwhile: the transaction runs again.
    */
   async record(client: pg.ClientBase, claim: IdempotencyClaim, stale: readonly string[], subjectKind: EarlierReceipt['subjectKind'], subjectId: string): Promise<void> {
+    await this.clear(client, claim, stale);
+    try {
+      await client.query(CLAIM_INSERT, [claim.requestKey, claim.messageKey, claim.at, subjectKind, subjectId]);
+    } catch (err) {
+      if (isClaimConflict(err)) throw new RetryTransaction('a twin claimed the same request first');
+      throw err;
+    }
+  }
+
+  /**
+   * Before a claim is written: the stale rows it replaces deleted (by id: a
+   * row another node put there since is not touched), and every PURGE_EVERY
+   * claims a bounded purge of expired ones.
+   */
+  async clear(client: Queryable, claim: IdempotencyClaim, stale: readonly string[]): Promise<void> {
     if (stale.length > 0) await client.query('DELETE FROM idempotency WHERE id = ANY($1::bigint[])', [stale]);
     if (++this.recorded % PURGE_EVERY === 0) {
       // Rows another node is purging (or replacing) right now are skipped, not waited for.
@@ -82,16 +100,16 @@ export class PgClaims {
         [claim.notBefore],
       );
     }
-    try {
-      await client.query(
-        'INSERT INTO idempotency (request_key, message_key, created_at, subject_kind, subject_id) VALUES ($1, $2, $3, $4, $5)',
-        [claim.requestKey, claim.messageKey, claim.at, subjectKind, subjectId],
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new RetryTransaction('a twin claimed the same request first');
-      throw err;
-    }
   }
+}
+
+/** The claim's row; its five values are the statement's parameters $1..$5 (or, in a CTE, as numbered by the caller). */
+export const CLAIM_INSERT = 'INSERT INTO idempotency (request_key, message_key, created_at, subject_kind, subject_id) VALUES ($1, $2, $3, $4, $5)';
+
+/** A unique violation on a claim key: a twin's claim is (or was just) there. */
+export function isClaimConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && (e.constraint === 'idempotency_request' || e.constraint === 'idempotency_message');
 }
 
 function liveReceipt(row: ClaimRow, claim: IdempotencyClaim): ClaimConflict | undefined {

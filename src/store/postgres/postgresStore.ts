@@ -33,15 +33,15 @@ import type {
   UserRecord,
 } from '../port.js';
 import { personNameProblem } from '../../domain/personName.js';
-import { InvalidPersonError, StoreUnavailableError } from '../errors.js';
+import { InvalidPersonError, StoreUnavailableError, StoreWriteError } from '../errors.js';
 import { LRUCache } from 'lru-cache';
 import { certificateFromRow, certificateParams, journalFromRow, ricoveroFromRow, ricoveroParams, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from '../sqlite/rows.js';
 import type { AsyncCertificateStore, AsyncEmploymentRegistry, AsyncPersonRegistry } from './asyncPorts.js';
-import { PgClaims } from './claims.js';
+import { CLAIM_INSERT, PgClaims, isClaimConflict } from './claims.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
 import { PgSandboxStore, PgSandboxInspect } from './sandbox.js';
-import { RollbackWith, asStoreError, inTransaction, read, type TransactionCounter } from './transactions.js';
+import { MAX_ATTEMPTS, RollbackWith, asStoreError, inTransaction, read, type TransactionCounter } from './transactions.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (never logged whole: see redactConnectionString). */
@@ -247,12 +247,51 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
     );
   }
 
-  async insertCertificate(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
-    const outcome = await this.underClaim(claim, 'certificato', record.idCertificato, async (client) => {
-      await client.query(q.INSERT_CERTIFICATE, certificateValues(record, by));
-      return undefined;
-    });
-    return outcome;
+  insertCertificate(record: CertificateRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+    return this.createClaimed(claim, 'certificato', record.idCertificato, q.INSERT_CERTIFICATE, certificateValues(record, by));
+  }
+
+  /**
+   * A new certificate or admission, with its claim, in ONE statement (a
+   * data-modifying CTE: both rows or neither), committed by itself: two round
+   * trips in all (the claim's look-up, the statement) instead of a five-step
+   * transaction. The look-up decides a replay; the unique indexes decide a
+   * race: a twin's claim committed between the two (or in flight: the insert
+   * waits for it) fails the statement, which is then decided again from the
+   * look-up, bounded like a transaction's retries.
+   */
+  private async createClaimed(
+    claim: IdempotencyClaim | undefined,
+    subjectKind: EarlierReceipt['subjectKind'],
+    subjectId: string,
+    insert: string,
+    values: unknown[],
+  ): Promise<ClaimConflict | undefined> {
+    this.writes.running++;
+    try {
+      if (claim === undefined) {
+        await read(this.pool, insert, values);
+        return undefined;
+      }
+      const n = values.length;
+      const statement = `WITH claim AS (${CLAIM_INSERT.replace(/\$(\d)/g, (_, i: string) => `$${n + Number(i)}`)}) ${insert}`;
+      for (let attempt = 1; ; attempt++) {
+        const decision = await this.claims.check(this.pool, claim).catch((err: unknown) => {
+          throw asStoreError(err);
+        });
+        if ('conflict' in decision) return decision.conflict;
+        try {
+          await this.claims.clear(this.pool, claim, decision.stale);
+          await this.pool.query(statement, [...values, claim.requestKey, claim.messageKey, claim.at, subjectKind, subjectId]);
+          return undefined;
+        } catch (err) {
+          if (!isClaimConflict(err)) throw asStoreError(err);
+          if (attempt >= MAX_ATTEMPTS) throw new StoreWriteError(`claim abandoned after ${attempt} attempts`, '23505');
+        }
+      }
+    } finally {
+      this.writes.running--;
+    }
   }
 
   async findClaim(claim: IdempotencyClaim): Promise<ClaimConflict | undefined> {
@@ -335,11 +374,8 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
 
   // -------------------------------------------------------------- admissions
 
-  async insertRicovero(record: RicoveroRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
-    return this.underClaim(claim, 'ricovero', record.idInizioRicovero, async (client) => {
-      await client.query(q.INSERT_RICOVERO, ricoveroValues(record, by));
-      return undefined;
-    });
+  insertRicovero(record: RicoveroRecord, by: JournalStamp, claim?: IdempotencyClaim): Promise<ClaimConflict | undefined> {
+    return this.createClaimed(claim, 'ricovero', record.idInizioRicovero, q.INSERT_RICOVERO, ricoveroValues(record, by));
   }
 
   async getRicovero(idInizioRicovero: string): Promise<RicoveroRecord | undefined> {
