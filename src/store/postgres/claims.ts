@@ -6,10 +6,13 @@
  * same MessageID answers its receipt if it was the same request and is a
  * reuse otherwise; then a live claim of the same request answers its receipt.
  *
- * The claim row is inserted before the record: a racing twin on another
- * connection blocks on the unique index until the first commits, then fails
- * with a unique violation; its transaction is run again from the start
- * (RetryTransaction), finds the committed claim, and replays its receipt.
+ * The claim row is written with the record (one statement for a certificate
+ * or an admission, postgresStore.ts createClaimed; before the record in a
+ * discharge's transaction, record()): a racing twin on another connection
+ * blocks on the unique index until the first commits, then fails with a
+ * unique violation; it is decided again from the look-up (a transaction is
+ * run again: RetryTransaction), finds the committed claim, and replays its
+ * receipt.
  */
 import type pg from 'pg';
 import type { ClaimConflict, EarlierReceipt, IdempotencyClaim } from '../port.js';

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL adapter: the same guarantees as the SQLite store, shared by
- * several gateway nodes. Every write is one transaction on a pooled
- * connection, committed (synchronous_commit on: flushed, and on the
+ * several gateway nodes. Every write is one transaction (or one statement)
+ * on a pooled connection, committed (synchronous_commit on: flushed, and on the
  * synchronous standbys if the cluster has any) before its promise settles.
  * Every state change has one winner whatever node makes it: a conditional
  * UPDATE ... WHERE state = 'attivo' RETURNING, a unique key, an admission's
