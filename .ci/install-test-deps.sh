@@ -6,6 +6,9 @@
 #  - a JDK (javac+java)  Xerces validation via xsd-schema-validator, whose npm postinstall
 #                        compiles a helper class with javac: run this script before `npm ci`.
 #  - poppler-utils       pdftotext, pdfinfo, pdfimages: the printed copies in test/print.allegati.test.ts
+#  - postgresql          initdb and pg_ctl (/usr/lib/postgresql/<version>/bin): the PostgreSQL half of the
+#                        store tests starts a throw-away cluster (test/support/postgres.ts); the package's own
+#                        cluster service is not needed and not started by the tests
 # Idempotent: installs only what is missing, and touches apt not at all when nothing is.
 set -euo pipefail
 
@@ -31,8 +34,12 @@ if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfimages >/dev/null 2
   missing+=(poppler-utils)
 fi
 
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws, poppler-utils)"
+  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws, poppler-utils, postgresql)"
   exit 0
 fi
 
@@ -49,4 +56,5 @@ php -r 'exit(class_exists("SoapClient") ? 0 : 1);'
 javac -version >/dev/null 2>&1
 wsimport -version >/dev/null 2>&1
 pdftotext -v >/dev/null 2>&1
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null
 echo "install-test-deps: done"

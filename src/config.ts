@@ -55,6 +55,8 @@ export interface Config {
   readonly observability: ObservabilityConfig;
   // --- protocol numbers (issue 11): PUC, PUCIR, idAnnullamento ---
   readonly protocolNumbers: ProtocolNumberConfig;
+  // --- the database (issue 13): PostgreSQL instead of the embedded SQLite file ---
+  readonly database: DatabaseConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -300,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lookupFailures: lookupFailuresFrom(env),
     observability: observabilityFrom(env),
     protocolNumbers: loadProtocolNumberConfig(env),
+    database: loadDatabaseConfig(env),
   };
 }
 
@@ -471,6 +474,50 @@ export const PROTOCOL_NUMBER_DEFAULTS: ProtocolNumberConfig = { digits: 10 };
 
 function loadProtocolNumberConfig(env: NodeJS.ProcessEnv): ProtocolNumberConfig {
   return { digits: intFrom(env, 'SAC_PUC_DIGITS', PROTOCOL_NUMBER_DEFAULTS.digits, 9, 18) };
+}
+
+// --- the database (issue 13, docs/operations/postgres.md) -----------------------------------
+
+/**
+ * Where the store lives. Read and validated here; not used by the app yet:
+ * the store factory (issue 13, point 1) opens src/store/postgres/ when `url`
+ * is set, SQLite in dataDir otherwise.
+ */
+export interface DatabaseConfig {
+  /** postgres://user:password@host:port/database (SAC_DATABASE_URL); undefined = the embedded SQLite store. Never logged whole. */
+  readonly url: string | undefined;
+  /** Connections each gateway node (each process) keeps at most (SAC_DB_POOL_SIZE). */
+  readonly poolSize: number;
+  /** How long a request waits for a connection before the store answers unavailable, ms (SAC_DB_CONNECT_TIMEOUT_MS). */
+  readonly connectTimeoutMs: number;
+  /** A statement running longer is cancelled by the server, ms; 0 = no limit (SAC_DB_STATEMENT_TIMEOUT_MS). */
+  readonly statementTimeoutMs: number;
+}
+
+export const DATABASE_DEFAULTS: Omit<DatabaseConfig, 'url'> = { poolSize: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 };
+
+function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
+  const raw = env.SAC_DATABASE_URL;
+  let url: string | undefined;
+  if (raw !== undefined && raw.trim() !== '') {
+    // The value is never echoed: it may hold a password. Checked by its shape (libpq's URI form,
+    // which also allows an empty host with ?host=/socket/dir, unlike WHATWG URLs).
+    const shape = /^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(raw.trim());
+    if (shape === null) {
+      throw new ConfigError('SAC_DATABASE_URL must be a postgres:// (or postgresql://) URL: postgres://user:password@host:5432/database');
+    }
+    const [, host, database, query] = shape;
+    if (host === '' && !/(^|&)host=/.test(query ?? '')) throw new ConfigError('SAC_DATABASE_URL names no host');
+    if (database === undefined || database === '') throw new ConfigError('SAC_DATABASE_URL names no database (postgres://host:5432/DATABASE)');
+    url = raw.trim();
+  }
+  const d = DATABASE_DEFAULTS;
+  return {
+    url,
+    poolSize: intFrom(env, 'SAC_DB_POOL_SIZE', d.poolSize, 1, 500),
+    connectTimeoutMs: intFrom(env, 'SAC_DB_CONNECT_TIMEOUT_MS', d.connectTimeoutMs, 100, 120_000),
+    statementTimeoutMs: intFrom(env, 'SAC_DB_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 0, 3_600_000),
+  };
 }
 
 // --- admission control, fairness per user, time bands (issue 10) ------------
