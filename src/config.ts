@@ -53,6 +53,8 @@ export interface Config {
   readonly observability: ObservabilityConfig;
   // --- protocol numbers (issue 11): PUC, PUCIR, idAnnullamento ---
   readonly protocolNumbers: ProtocolNumberConfig;
+  // --- the pincode key shared by every node (issue 13) ---
+  readonly pincodeKey: PincodeKeyConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -284,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lookupFailures: lookupFailuresFrom(env),
     observability: observabilityFrom(env),
     protocolNumbers: loadProtocolNumberConfig(env),
+    pincodeKey: loadPincodeKeyConfig(env, path.resolve(env.SAC_DATA_DIR || DEFAULTS.dataDir)),
   };
 }
 
@@ -661,4 +664,31 @@ function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     maxDelayMs: intFrom(env, 'SAC_SANDBOX_MAX_DELAY_MS', d.maxDelayMs, 0, 120_000),
     inspector: sandboxInspectorFrom(env),
   };
+}
+
+// --- the pincode key shared by every node (issue 13) ---
+
+/** Where the pincode key pair lives (src/auth/pincodeKey.ts, docs/operations/pincode-key.md). */
+export interface PincodeKeyConfig {
+  /**
+   * The key directory (SAC_PINCODE_KEY_DIR), absolute. Every node of one
+   * service must use the same key: a shared volume, or a copy made once.
+   */
+  readonly dir: string;
+}
+
+/** The default key directory lives under the data directory: today's single-node layout. */
+export const PINCODE_KEY_DEFAULTS = { subdirectory: 'keys' } as const;
+
+function loadPincodeKeyConfig(env: NodeJS.ProcessEnv, dataDir: string): PincodeKeyConfig {
+  const raw = env.SAC_PINCODE_KEY_DIR;
+  if (raw === undefined || raw === '') return { dir: path.join(dataDir, PINCODE_KEY_DEFAULTS.subdirectory) };
+  // A path, not a list or a URL: control characters are a pasting mistake, and blanks around it too.
+  if (/[\u0000-\u001f\u007f]/.test(raw) || raw.trim() !== raw) {
+    throw new ConfigError('SAC_PINCODE_KEY_DIR must be a directory path (no control characters or surrounding blanks)');
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    throw new ConfigError(`SAC_PINCODE_KEY_DIR must be a directory path, not a URL, got "${raw.slice(0, 64)}"`);
+  }
+  return { dir: path.resolve(raw) };
 }
