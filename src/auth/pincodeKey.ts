@@ -253,11 +253,13 @@ function loadCertificate(
   options: PincodeKeyOptions,
 ): { cert: X509Certificate; reason: string | undefined } {
   const path = join(dir, name);
-  const existing = readCertificate(path);
+  const absent = !existsSync(path);
+  const existing = absent ? undefined : readCertificate(path);
   const reason = certificateProblem(existing, privateKey);
   if (reason === undefined) return { cert: existing!, reason };
   const pem = issuePincodeCertificate(privateKey, options);
-  if (existing === undefined && !existsSync(path)) publishExclusive(dir, name, pem);
+  // Absent: created once (the loser of a race reads the winner's). Present but unusable: replaced.
+  if (absent) publishExclusive(dir, name, pem);
   else publishReplacing(dir, name, pem);
   const onDisk = readCertificate(path);
   // Another node may have published its own (equally good) certificate first: serve that one.
