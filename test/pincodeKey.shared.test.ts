@@ -70,7 +70,9 @@ test('SAC_PINCODE_KEY_DIR: default <SAC_DATA_DIR>/keys; a path, resolved; contro
 });
 
 test('several processes started at once on one empty directory: exactly one key and one certificate, used by all', async () => {
-  const keyDir = join(dir('sac-key-race-'), 'shared', 'keys');
+  // The default layout (<dataDir>/keys) given explicitly too: the same directory for the old loader and the new.
+  const dataDir = join(dir('sac-key-race-'), 'shared');
+  const keyDir = join(dataDir, 'keys');
   const count = 6;
   // Each process waits for the same instant, then loads-or-creates: a real race on link().
   const startAt = Date.now() + 1500;
@@ -78,7 +80,7 @@ test('several processes started at once on one empty directory: exactly one key 
     const { loadOrCreatePincodeKey } = await import(${JSON.stringify(KEY_MODULE)});
     const { createHash } = await import('node:crypto');
     while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));
-    const k = loadOrCreatePincodeKey('/nonexistent', 1024, { keyDir: ${JSON.stringify(keyDir)} });
+    const k = loadOrCreatePincodeKey(${JSON.stringify(dataDir)}, 1024, { keyDir: ${JSON.stringify(keyDir)} });
     const spki = k.privateKey.export({ type: 'pkcs1', format: 'der' });
     process.stdout.write(JSON.stringify({ created: k.created, key: createHash('sha256').update(spki).digest('hex'), cert: createHash('sha256').update(k.certificateDer).digest('hex') }));
   `;
@@ -111,11 +113,12 @@ test('several processes started at once on one empty directory: exactly one key 
 });
 
 test('decryption with a current and a next key of the same size: each ciphertext gives its own plaintext', (t) => {
-  const keyDir = join(dir('sac-key-two-'), 'keys');
-  const current = loadOrCreatePincodeKey('/nonexistent', 1024, { keyDir });
+  const dataDir = dir('sac-key-two-');
+  const keyDir = join(dataDir, 'keys');
+  const current = loadOrCreatePincodeKey(dataDir, 1024, { keyDir });
   const spawned = spawnSync(process.execPath, [CLI, 'pincode-key', 'rotate', '--prepare'], { env: { ...process.env, SAC_PINCODE_KEY_DIR: keyDir }, encoding: 'utf8' });
   assert.equal(spawned.status, 0, spawned.stderr);
-  const both = loadOrCreatePincodeKey('/nonexistent', 1024, { keyDir });
+  const both = loadOrCreatePincodeKey(dataDir, 1024, { keyDir });
   assert.deepEqual(both.decryptionKeys.map((k) => k.role), ['current', 'next']);
   assert.deepEqual(both.certificateDer, current.certificateDer, 'the current certificate is still the one served');
   const nextCert = readFileSync(join(keyDir, 'pincode-cert.next.pem'));
@@ -138,11 +141,12 @@ test('decryption with a current and a next key of the same size: each ciphertext
 });
 
 test('a next key of another size: its ciphertext length is accepted too, and decrypts', () => {
-  const keyDir = join(dir('sac-key-size-'), 'keys');
-  loadOrCreatePincodeKey('/nonexistent', 1024, { keyDir });
+  const dataDir = dir('sac-key-size-');
+  const keyDir = join(dataDir, 'keys');
+  loadOrCreatePincodeKey(dataDir, 1024, { keyDir });
   const spawned = spawnSync(process.execPath, [CLI, 'pincode-key', 'rotate', '--prepare', '--bits', '2048'], { env: { ...process.env, SAC_PINCODE_KEY_DIR: keyDir }, encoding: 'utf8' });
   assert.equal(spawned.status, 0, spawned.stderr);
-  const both = loadOrCreatePincodeKey('/nonexistent', 1024, { keyDir });
+  const both = loadOrCreatePincodeKey(dataDir, 1024, { keyDir });
   const c = encryptField(readFileSync(join(keyDir, 'pincode-cert.next.pem')), 'RSSMRA80A01H501U');
   assert.equal(c.length, 344);
   assert.ok(looksEncrypted(both, c));
