@@ -95,7 +95,7 @@ export function createLogger(level: string, destination: DestinationStream = std
 export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger(config.logLevel, stdoutDestination(config.observability));
   const store = openStore(config, options.writer ?? 'thread');
-  const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+  const pincodeKey = loadOrCreatePincodeKey(config.dataDir, config.rsaBits, { keyDir: config.pincodeKey.dir });
   for (const notice of pincodeKey.notices) logger.info({ bits: pincodeKey.bits }, notice);
   if (pincodeKey.maxCiphertextChars > 200) {
     logger.warn(

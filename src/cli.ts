@@ -11,6 +11,7 @@
  *   docs        regenerate docs/diagnostics.md from the catalog
  *   journal     read the access journal (one certificate, admission, person or user)
  *   soapui      print the SoapUI project, or replay one against a gateway
+ *   pincode-key show or rotate the pincode key shared by every node
  * Exit status: 0 done; 1 failed; 2 wrong arguments or configuration;
  * 3 `registry import` or `employment import` refused some lines; 4 `serve` could not open its port
  * (busy or not permitted: one line naming PORT or SAC_METRICS).
@@ -25,6 +26,8 @@ import { employmentCommand } from './admin/employmentCommand.js';
 import { registryCommand } from './admin/registryCommand.js';
 import { batchCommand } from './admin/batchCommand.js';
 import { soapuiCommand } from './admin/soapuiCommand.js';
+import { pincodeKeyCommand } from './admin/pincodeKeyCommand.js';
+import { PincodeKeyRotationError } from './auth/pincodeKeyRotation.js';
 import { readSecrets } from './admin/secretInput.js';
 import { usersCommand } from './admin/usersCommand.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -58,6 +61,8 @@ const USAGE = `usage: sac-gateway <command> [options]
   soapui [--write|--check] print the SoapUI 5 project generated from the contract
   soapui replay FILE --url URL
                            run a SoapUI project against a gateway without SoapUI
+  pincode-key status | rotate --prepare|--commit|--retire
+                           show or rotate the pincode key (SAC_PINCODE_KEY_DIR), shared by every node
   --version                print the version
 Every command answers --help. Data: the store of SAC_DATA_DIR (default ./data).
 `;
@@ -149,7 +154,7 @@ async function encrypt(args: string[]): Promise<void> {
   if (!parsed) return;
   const text = parsed.positionals[0] ?? (await readSecrets(['text to encrypt']))[0]!;
   const config = loadConfig();
-  const key = loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+  const key = loadOrCreatePincodeKey(config.dataDir, config.rsaBits, { keyDir: config.pincodeKey.dir });
   process.stdout.write(`${encryptField(key.certificatePem, text)}\n`);
 }
 
@@ -248,6 +253,8 @@ async function main(argv: string[]): Promise<void> {
       return batchCommand(args);
     case 'soapui':
       return soapuiCommand(args);
+    case 'pincode-key':
+      return pincodeKeyCommand(args);
     case '--version':
     case '-V':
     case 'version':
@@ -283,7 +290,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     err instanceof RegistryFileError ||
     err instanceof RegistryWriteError ||
     err instanceof EmploymentFileError ||
-    err instanceof EmploymentWriteError
+    err instanceof EmploymentWriteError ||
+    err instanceof PincodeKeyRotationError
   ) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);

@@ -34,7 +34,7 @@ async function serveOne(config: Config): Promise<void> {
   // One process: it serves its own metrics on the separate listener, if configured (the primary does under a cluster).
   const metricsListener = cluster.isWorker ? undefined : await listenForMetrics(config, () => gateway.metrics.text(), gateway.server.log);
   gateway.server.log.info(
-    { url, dataDir: config.dataDir, pincodeKeyBits: gateway.pincodeKey.bits, worker: cluster.worker?.id ?? 0 },
+    { url, dataDir: config.dataDir, pincodeKeyDir: gateway.pincodeKey.keyDir, pincodeKeyBits: gateway.pincodeKey.bits, worker: cluster.worker?.id ?? 0 },
     'sac-gateway listening',
   );
   let closing = false;
@@ -76,7 +76,7 @@ async function prepareDataDir(config: Config): Promise<void> {
   const store = openStore(config);
   if (config.demoData && (await seedDemoIfEmpty(store, store))) await seedDemoEmployments(store);
   await store.close();
-  loadOrCreatePincodeKey(config.dataDir, config.rsaBits);
+  loadOrCreatePincodeKey(config.dataDir, config.rsaBits, { keyDir: config.pincodeKey.dir });
 }
 
 export async function serve(config: Config): Promise<void> {

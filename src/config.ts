@@ -18,7 +18,6 @@ export interface Config {
   /** Directory for the SQLite store and the pincode key pair. */
   readonly dataDir: string;
   /** Which engine holds the store (src/store/open.ts): SQLite in dataDir by default. */
-  readonly store: StoreConfig;
   /** Base URL clients use to reach the gateway, for the WSDL's soap:address. When absent: an allow-listed Host (edge.publicHosts), else the listening address. */
   readonly publicUrl: string | undefined;
   /** Largest accepted request body, in bytes. */
@@ -57,6 +56,8 @@ export interface Config {
   readonly protocolNumbers: ProtocolNumberConfig;
   // --- the database (issue 13): PostgreSQL instead of the embedded SQLite file ---
   readonly database: DatabaseConfig;
+  // --- the pincode key shared by every node (issue 13) ---
+  readonly pincodeKey: PincodeKeyConfig;
 }
 
 /** Limits of the HTTP edge; every one has an environment variable (README, docs/security.md). */
@@ -170,19 +171,6 @@ function sandboxInspectorFrom(env: NodeJS.ProcessEnv): SandboxInspectorSettings 
   };
 }
 
-export interface StoreConfig {
-  /** SAC_DATABASE_URL (postgres://…): a PostgreSQL server instead of the embedded SQLite file; undefined = SQLite. */
-  readonly databaseUrl: string | undefined;
-}
-
-/** SAC_DATABASE_URL: empty or unset for SQLite; else a postgres:// or postgresql:// URL. */
-function storeFrom(env: NodeJS.ProcessEnv): StoreConfig {
-  const url = env.SAC_DATABASE_URL;
-  if (url === undefined || url === '') return { databaseUrl: undefined };
-  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new ConfigError('SAC_DATABASE_URL must be a postgres:// (or postgresql://) URL, or unset for the embedded SQLite store');
-  return { databaseUrl: url };
-}
-
 export class ConfigError extends GatewayError {
   readonly name = 'ConfigError';
   readonly code = 'SAC_CONFIG_INVALID';
@@ -284,7 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || DEFAULTS.host,
     port: intFrom(env, 'PORT', DEFAULTS.port, 0, 65535),
     dataDir: path.resolve(env.SAC_DATA_DIR || DEFAULTS.dataDir),
-    store: storeFrom(env),
     publicUrl,
     bodyLimit: intFrom(env, 'SAC_BODY_LIMIT', DEFAULTS.bodyLimit, 1024, 64 * 1024 * 1024),
     rsaBits,
@@ -303,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     observability: observabilityFrom(env),
     protocolNumbers: loadProtocolNumberConfig(env),
     database: loadDatabaseConfig(env),
+    pincodeKey: loadPincodeKeyConfig(env, path.resolve(env.SAC_DATA_DIR || DEFAULTS.dataDir)),
   };
 }
 
@@ -724,4 +712,31 @@ function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     maxDelayMs: intFrom(env, 'SAC_SANDBOX_MAX_DELAY_MS', d.maxDelayMs, 0, 120_000),
     inspector: sandboxInspectorFrom(env),
   };
+}
+
+// --- the pincode key shared by every node (issue 13) ---
+
+/** Where the pincode key pair lives (src/auth/pincodeKey.ts, docs/operations/pincode-key.md). */
+export interface PincodeKeyConfig {
+  /**
+   * The key directory (SAC_PINCODE_KEY_DIR), absolute. Every node of one
+   * service must use the same key: a shared volume, or a copy made once.
+   */
+  readonly dir: string;
+}
+
+/** The default key directory lives under the data directory: today's single-node layout. */
+export const PINCODE_KEY_DEFAULTS = { subdirectory: 'keys' } as const;
+
+function loadPincodeKeyConfig(env: NodeJS.ProcessEnv, dataDir: string): PincodeKeyConfig {
+  const raw = env.SAC_PINCODE_KEY_DIR;
+  if (raw === undefined || raw === '') return { dir: path.join(dataDir, PINCODE_KEY_DEFAULTS.subdirectory) };
+  // A path, not a list or a URL: control characters are a pasting mistake, and blanks around it too.
+  if (/[\u0000-\u001f\u007f]/.test(raw) || raw.trim() !== raw) {
+    throw new ConfigError('SAC_PINCODE_KEY_DIR must be a directory path (no control characters or surrounding blanks)');
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    throw new ConfigError(`SAC_PINCODE_KEY_DIR must be a directory path, not a URL, got "${raw.slice(0, 64)}"`);
+  }
+  return { dir: path.resolve(raw) };
 }

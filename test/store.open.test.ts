@@ -15,7 +15,7 @@ test('by default the store is the SQLite file in SAC_DATA_DIR, created on first 
   const dir = tempDir();
   try {
     const config = loadConfig({ SAC_DATA_DIR: dir });
-    assert.equal(config.store.databaseUrl, undefined);
+    assert.equal(config.database.url, undefined);
     assert.equal(storeExists(config), false);
     const store = openStore(config);
     try {
@@ -38,9 +38,9 @@ test('SAC_DATABASE_URL: anything but a postgres:// URL stops the start naming th
   for (const bad of ['mysql://db/sac', 'postgres:/db', 'sqlite:///tmp/x', 'postgres://with space']) {
     assert.throws(() => loadConfig({ SAC_DATABASE_URL: bad }), (err: Error) => err instanceof ConfigError && /SAC_DATABASE_URL/.test(err.message), bad);
   }
-  assert.equal(loadConfig({ SAC_DATABASE_URL: '' }).store.databaseUrl, undefined);
+  assert.equal(loadConfig({ SAC_DATABASE_URL: '' }).database.url, undefined);
   const config = loadConfig({ SAC_DATABASE_URL: 'postgres://sac:segreto@db.example:5432/sac' });
-  assert.equal(config.store.databaseUrl, 'postgres://sac:segreto@db.example:5432/sac');
+  assert.equal(config.database.url, 'postgres://sac:segreto@db.example:5432/sac');
   assert.throws(() => openStore(config), (err: Error) => err instanceof ConfigError && /SAC_DATABASE_URL/.test(err.message) && !err.message.includes('segreto'));
   await assert.rejects(startSharedWriter(config), ConfigError);
   assert.equal(storeLocation(config), 'postgres://db.example:5432/sac', 'no credentials in what an operator is told');

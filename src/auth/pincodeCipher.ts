@@ -41,7 +41,7 @@ import {
   publicEncrypt,
   X509Certificate,
 } from 'node:crypto';
-import type { PincodeKey } from './pincodeKey.js';
+import { ciphertextChars, type PincodeKey } from './pincodeKey.js';
 
 /** Thrown only for problems visible in public data (Base64 encoding, length). */
 export class CiphertextFormatError extends Error {
@@ -154,22 +154,76 @@ function decodeBase64(value: string): Buffer | undefined {
  * Base64, or not exactly the key's byte length.
  */
 export function decryptField(key: PincodeKey, base64: string): Buffer {
-  const { k, dHash, modulus } = keyInfo(key.privateKey);
   const c = decodeBase64(base64);
   if (c === undefined) throw new CiphertextFormatError('ciphertext is not valid Base64');
-  if (c.length !== k) {
+  const keys = keysOfLength(key, c.length);
+  if (keys.length === 0) {
     throw new CiphertextFormatError(
-      `ciphertext is ${c.length} bytes, expected ${k} (${key.maxCiphertextChars} Base64 chars for the ${key.bits}-bit key)`,
+      `ciphertext is ${c.length} bytes, expected ${Math.ceil(key.bits / 8)} (${key.maxCiphertextChars} Base64 chars for the ${key.bits}-bit key)`,
     );
   }
+  const k = c.length;
+  // The first key's implicit rejection is the answer when no key's padding is good.
+  const first = rawDecrypt(keys[0]!, c);
+  const full = first.synthetic;
+  let msgIndex = ctSelect(first.good, first.zeroIndex + 1, k - first.syntheticLength);
+  let taken = first.good;
+  takeWhere(full, first.em, first.good);
+  first.em.fill(0);
+  // During a key rotation: the same work with every other key of this size,
+  // and the first good padding wins, chosen with masks (no branch on secrets).
+  for (let i = 1; i < keys.length; i++) {
+    const other = rawDecrypt(keys[i]!, c);
+    const use = other.good & ~taken;
+    msgIndex = ctSelect(use, other.zeroIndex + 1, msgIndex);
+    takeWhere(full, other.em, use);
+    taken |= other.good;
+    other.em.fill(0);
+    other.synthetic.fill(0);
+  }
+  // From here the length is not a signal: both sources give a plausible length.
+  const out = Buffer.from(full.subarray(msgIndex));
+  full.fill(0);
+  return out;
+}
 
+/** Every accepted key whose modulus is `bytes` long (the ciphertext's length is public). */
+function keysOfLength(key: PincodeKey, bytes: number): KeyObject[] {
+  const all = key.decryptionKeys;
+  if (all === undefined || all.length <= 1) return keyInfo(key.privateKey).k === bytes ? [key.privateKey] : [];
+  const keys: KeyObject[] = [];
+  for (const d of all) if (keyInfo(d.privateKey).k === bytes) keys.push(d.privateKey);
+  return keys;
+}
+
+/** target[i] = source[i] where mask is -1, unchanged where 0; over the whole buffer. */
+function takeWhere(target: Buffer, source: Buffer, mask: number): void {
+  const m = mask & 0xff;
+  for (let i = 0; i < target.length; i++) target[i] = (source[i]! & m) | (target[i]! & ~m & 0xff);
+}
+
+interface RawDecryption {
+  /** The encoded block EM (k bytes); wipe after use. */
+  em: Buffer;
+  /** -1 when EM's PKCS#1 v1.5 padding is good, else 0. */
+  good: number;
+  /** Index of the separator zero (meaningful when good). */
+  zeroIndex: number;
+  /** Implicit rejection: the synthetic message (k bytes) and its length. */
+  synthetic: Buffer;
+  syntheticLength: number;
+}
+
+/** Raw RSA with one key plus the padding check, all without branches on secret data. */
+function rawDecrypt(privateKey: KeyObject, c: Buffer): RawDecryption {
+  const { k, dHash, modulus } = keyInfo(privateKey);
   // A ciphertext >= n cannot be decrypted. That is public (n is in the
   // certificate), so it needs no secrecy, but rather than a distinct error we
   // let it fall through to implicit rejection: every correctly sized input
   // then yields "some bytes", and callers have one path for all of them.
   const inRange = Buffer.compare(c, modulus) < 0;
   const em = inRange
-    ? privateDecrypt({ key: key.privateKey, padding: constants.RSA_NO_PADDING }, c)
+    ? privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, c)
     : Buffer.alloc(k); // 0x00 0x00 ...: fails the padding check below
   if (em.length !== k) {
     // OpenSSL always returns k bytes here; anything else is a bug, not a secret.
@@ -181,6 +235,7 @@ export function decryptField(key: PincodeKey, base64: string): Buffer {
   const kdk = createHmac('sha256', dHash).update(c).digest();
   const synthetic = irPrf(kdk, 'message', k * 8);
   const candidates = irPrf(kdk, 'length', MAX_LEN_GEN_TRIES * 2 * 8);
+  kdk.fill(0);
 
   // Synthetic length: pick, without branching, the last candidate below
   // k - 10 (max message length + 1). 2^-128 chance none fits -> 0.
@@ -207,19 +262,7 @@ export function decryptField(key: PincodeKey, base64: string): Buffer {
   }
   // Also fails when no separator was found (zeroIndex stays 0).
   good &= ~ctLt(zeroIndex, 2 + 8);
-
-  const msgIndex = ctSelect(good, zeroIndex + 1, k - syntheticLength);
-  // From here the length is not a signal: both sources give a plausible length.
-  const out = Buffer.alloc(k - msgIndex);
-  const goodByte = good & 0xff;
-  for (let i = msgIndex, j = 0; i < k; i++, j++) {
-    out[j] = (em[i]! & goodByte) | (synthetic[i]! & ~goodByte & 0xff);
-  }
-
-  em.fill(0);
-  kdk.fill(0);
-  synthetic.fill(0);
-  return out;
+  return { em, good, zeroIndex, synthetic, syntheticLength };
 }
 
 /** Public key from a certificate (PEM or DER), a public/private key PEM, or a KeyObject. */
@@ -270,5 +313,10 @@ export function encryptField(
 export function looksEncrypted(key: PincodeKey, value: string): boolean {
   const s = normalizeBase64(value);
   if (PLAIN_CF_RE.test(s)) return false;
-  return s.length === key.maxCiphertextChars && decodeBase64(s)?.length === Math.ceil(key.bits / 8);
+  if (s.length === key.maxCiphertextChars) return decodeBase64(s)?.length === Math.ceil(key.bits / 8);
+  // During a rotation to a key of another size, that size's ciphertexts too.
+  const others = key.decryptionKeys;
+  if (others === undefined || others.length <= 1) return false;
+  const bytes = decodeBase64(s)?.length;
+  return others.some((d) => ciphertextChars(d.bits) === s.length && Math.ceil(d.bits / 8) === bytes);
 }

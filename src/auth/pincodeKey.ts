@@ -2,12 +2,22 @@
  * The gateway's pincode key pair: clients RSA-encrypt `pincode` (and
  * optionally the worker's codice fiscale) with the published certificate.
  *
- * Files, in <dataDir>/keys/ (directory 0700, whatever it was before):
+ * Files, in the key directory (SAC_PINCODE_KEY_DIR, default <dataDir>/keys;
+ * directory 0700, whatever it was before). Several gateway nodes may share
+ * one directory (a shared volume, or a copy made once by the operator):
  *   pincode-key.pem   PKCS#8 private key, mode 0600. Authoritative.
  *   pincode-cert.pem  self-signed certificate for that key (derived; reissued
  *                     with the SAME key if missing, mismatched or near expiry,
  *                     so ciphertexts made with an older copy still decrypt).
  *                     Mode 0600 too: it is published over HTTP, not on disk.
+ * During a rotation (src/auth/pincodeKeyRotation.ts, docs/operations/pincode-key.md):
+ *   pincode-key.next.pem / pincode-cert.next.pem          prepared, accepted, not yet served
+ *   pincode-key.previous.pem / pincode-cert.previous.pem  retired from serving, still accepted
+ *
+ * Created once: every file is written to a temporary name, fsynced, then
+ * published with link(), which fails with EEXIST instead of overwriting. When
+ * several nodes start at once on an empty shared directory exactly one key
+ * (and one certificate) wins; the others read the winner's.
  *
  * Synchronous on purpose: it runs once at start-up, before the server listens.
  */
@@ -35,7 +45,17 @@ import {
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from './x509.js';
 
+/** One private key the gateway decrypts with. */
+export interface DecryptionKey {
+  readonly privateKey: KeyObject;
+  /** Real modulus size in bits. */
+  readonly bits: number;
+  /** Which file it came from. */
+  readonly role: PincodeKeyRole;
+}
+
 export interface PincodeKey {
+  /** The current key: the one whose certificate is served. */
   privateKey: KeyObject;
   certificatePem: string;
   certificateDer: Buffer;
@@ -43,6 +63,12 @@ export interface PincodeKey {
   bits: number;
   /** Length of the Base64 ciphertext for this key: 172 for 1024 bits, 344 for 2048. */
   maxCiphertextChars: number;
+  /**
+   * Every key a ciphertext may be made with, current first, then next, then
+   * previous (src/auth/pincodeCipher.ts decrypts with all of one size). Absent
+   * means the current key alone.
+   */
+  decryptionKeys?: readonly DecryptionKey[];
 }
 
 export interface LoadedPincodeKey extends PincodeKey {
@@ -52,25 +78,44 @@ export interface LoadedPincodeKey extends PincodeKey {
   requestedBits: number;
   /** Human-readable notes for the start-up log (key kept at another size, cert reissued, ...). */
   notices: string[];
+  keyDir: string;
   keyPath: string;
   certificatePath: string;
+  decryptionKeys: readonly DecryptionKey[];
 }
 
 export interface PincodeKeyOptions {
   commonName?: string;
   /** Certificate validity for a (re)issued certificate. Default 3650 days. */
   days?: number;
+  /** The key directory (SAC_PINCODE_KEY_DIR); default <dataDir>/keys. */
+  keyDir?: string;
 }
+
+export type PincodeKeyRole = 'current' | 'next' | 'previous';
 
 export const DEFAULT_PINCODE_BITS = 1024;
 // Above this the PRF of the implicit-rejection check (16-bit length field) and
 // key generation time stop being reasonable; nobody needs more for a PIN.
 export const MAX_PINCODE_BITS = 16384;
-const KEY_FILE = 'pincode-key.pem';
-const CERT_FILE = 'pincode-cert.pem';
+/** File names of each role's key and certificate inside the key directory. */
+export const PINCODE_KEY_FILES: Readonly<Record<PincodeKeyRole, { key: string; cert: string }>> = {
+  current: { key: 'pincode-key.pem', cert: 'pincode-cert.pem' },
+  next: { key: 'pincode-key.next.pem', cert: 'pincode-cert.next.pem' },
+  previous: { key: 'pincode-key.previous.pem', cert: 'pincode-cert.previous.pem' },
+};
+const KEY_FILE = PINCODE_KEY_FILES.current.key;
+const CERT_FILE = PINCODE_KEY_FILES.current.cert;
+const DEFAULT_COMMON_NAME = 'sac-gateway pincode encryption';
+const DEFAULT_DAYS = 3650;
 // Reissue the certificate this long before it expires: some client toolkits
 // refuse to encrypt with an expired certificate even though RSA does not care.
 const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The key directory when SAC_PINCODE_KEY_DIR is not set. */
+export function defaultPincodeKeyDir(dataDir: string): string {
+  return join(dataDir, 'keys');
+}
 
 /** Base64 length of a ciphertext for a modulus of `bits` bits. */
 export function ciphertextChars(bits: number): number {
@@ -85,7 +130,7 @@ export function validatePincodeBits(bits: number): void {
   }
 }
 
-function modulusBits(key: KeyObject): number {
+export function modulusBits(key: KeyObject): number {
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if (key.asymmetricKeyType !== 'rsa' || bits === undefined) {
     throw new Error('pincode key: the stored private key is not an RSA key');
@@ -93,9 +138,16 @@ function modulusBits(key: KeyObject): number {
   return bits;
 }
 
+/** The key directory, created 0700 (and tightened to 0700 if it existed). */
+export function ensureKeyDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
 /**
  * Write `data` to a temporary file in `dir` with `mode`, fsync it, and return
- * its path. The caller publishes it with link() or rename().
+ * its path. The caller publishes it with link() or rename(). The name carries
+ * the pid and random bytes: nodes on several hosts may share the directory.
  */
 function writeTemp(dir: string, name: string, data: string, mode: number): string {
   const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -110,17 +162,27 @@ function writeTemp(dir: string, name: string, data: string, mode: number): strin
   return tmp;
 }
 
-/**
- * Create the private key file unless it already exists. link() fails with
- * EEXIST instead of overwriting, so two processes starting at once cannot
- * replace each other's key; the loser simply loads the winner's.
- */
-function createKeyFileIfAbsent(dir: string, bits: number): boolean {
-  const keyPath = join(dir, KEY_FILE);
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
-  const tmp = writeTemp(dir, KEY_FILE, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+/** fsync the directory, so a published name survives a crash of the machine. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    linkSync(tmp, keyPath);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Publish `data` as `dir/name` unless that name exists. link() fails with
+ * EEXIST instead of overwriting (also on NFS, unlike O_EXCL on old clients),
+ * so two processes cannot replace each other's file: the loser gets false and
+ * reads the winner's. Readers never see a partly written file.
+ */
+export function publishExclusive(dir: string, name: string, data: string): boolean {
+  const tmp = writeTemp(dir, name, data, 0o600);
+  try {
+    linkSync(tmp, join(dir, name));
+    syncDir(dir);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -128,6 +190,29 @@ function createKeyFileIfAbsent(dir: string, bits: number): boolean {
   } finally {
     unlinkSync(tmp);
   }
+}
+
+/** Replace `dir/name` atomically (rename): for derived data only, never for a key. */
+function publishReplacing(dir: string, name: string, data: string): void {
+  const tmp = writeTemp(dir, name, data, 0o600);
+  renameSync(tmp, join(dir, name));
+  syncDir(dir);
+}
+
+/** A new RSA private key as PKCS#8 PEM. */
+export function generatePincodePrivateKeyPem(bits: number): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+/** A self-signed encryption certificate for `privateKey`. */
+export function issuePincodeCertificate(privateKey: KeyObject, options: PincodeKeyOptions = {}): string {
+  return createSelfSignedCertificate({
+    commonName: options.commonName ?? DEFAULT_COMMON_NAME,
+    keyPair: privateKey,
+    days: options.days ?? DEFAULT_DAYS,
+    usage: 'encryption',
+  }).certificatePem;
 }
 
 function readCertificate(path: string): X509Certificate | undefined {
@@ -139,71 +224,113 @@ function readCertificate(path: string): X509Certificate | undefined {
   }
 }
 
+/** Why a certificate file cannot be served for `privateKey`, or undefined when it can. */
+function certificateProblem(cert: X509Certificate | undefined, privateKey: KeyObject): string | undefined {
+  if (cert === undefined) return 'missing or unreadable';
+  if (!cert.checkPrivateKey(privateKey)) return 'not matching the private key';
+  if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_MS) return 'expired or about to expire';
+  return undefined;
+}
+
+/** Read a private key file, tightening its mode if someone loosened it. */
+function readPrivateKey(path: string, notices: string[]): KeyObject {
+  if ((statSync(path).mode & 0o077) !== 0) {
+    chmodSync(path, 0o600);
+    notices.push(`permissions of ${path} were too open; set to 0600`);
+  }
+  return createPrivateKey(readFileSync(path));
+}
+
+/**
+ * The key's certificate from its file; issued when missing (exclusively: one
+ * certificate for all nodes starting at once), reissued for the same key when
+ * mismatched or near expiry (then read back, so this node serves what is on disk).
+ */
+function loadCertificate(
+  dir: string,
+  name: string,
+  privateKey: KeyObject,
+  options: PincodeKeyOptions,
+): { cert: X509Certificate; reason: string | undefined } {
+  const path = join(dir, name);
+  const absent = !existsSync(path);
+  const existing = absent ? undefined : readCertificate(path);
+  const reason = certificateProblem(existing, privateKey);
+  if (reason === undefined) return { cert: existing!, reason };
+  const pem = issuePincodeCertificate(privateKey, options);
+  // Absent: created once (the loser of a race reads the winner's). Present but unusable: replaced.
+  if (absent) publishExclusive(dir, name, pem);
+  else publishReplacing(dir, name, pem);
+  const onDisk = readCertificate(path);
+  // Another node may have published its own (equally good) certificate first: serve that one.
+  const cert = onDisk !== undefined && certificateProblem(onDisk, privateKey) === undefined ? onDisk : new X509Certificate(pem);
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  return { cert, reason };
+}
+
+/** The next and previous keys present in `dir`, in that order (a rotation in progress). */
+function loadRotationKeys(dir: string, current: KeyObject, notices: string[]): DecryptionKey[] {
+  const keys: DecryptionKey[] = [];
+  for (const role of ['next', 'previous'] as const) {
+    const path = join(dir, PINCODE_KEY_FILES[role].key);
+    if (!existsSync(path)) continue;
+    const privateKey = readPrivateKey(path, notices);
+    // A commit interrupted half-way can leave the same key under two names: accept it once.
+    if (privateKey.equals(current) || keys.some((k) => k.privateKey.equals(privateKey))) continue;
+    keys.push({ privateKey, bits: modulusBits(privateKey), role });
+    notices.push(`pincode key rotation in progress: the ${role} key (${modulusBits(privateKey)} bits) is accepted too`);
+  }
+  return keys;
+}
+
+/**
+ * The key pair of `<dataDir>/keys`, or of `options.keyDir`: created once if
+ * absent, with its certificate; plus the next/previous keys of a rotation.
+ */
 export function loadOrCreatePincodeKey(
   dataDir: string,
   bits: number = DEFAULT_PINCODE_BITS,
   options: PincodeKeyOptions = {},
 ): LoadedPincodeKey {
   validatePincodeBits(bits);
-  const dir = join(dataDir, 'keys');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  const dir = options.keyDir ?? defaultPincodeKeyDir(dataDir);
+  ensureKeyDir(dir);
   const keyPath = join(dir, KEY_FILE);
   const certificatePath = join(dir, CERT_FILE);
   const notices: string[] = [];
 
   let created = false;
   if (!existsSync(keyPath)) {
-    created = createKeyFileIfAbsent(dir, bits);
+    created = publishExclusive(dir, KEY_FILE, generatePincodePrivateKeyPem(bits));
     if (created) notices.push(`created a new ${bits}-bit pincode key in ${keyPath}`);
   }
 
-  // Tighten a key file someone made world/group readable (e.g. restored from backup).
-  if ((statSync(keyPath).mode & 0o077) !== 0) {
-    chmodSync(keyPath, 0o600);
-    notices.push(`permissions of ${keyPath} were too open; set to 0600`);
-  }
-  const privateKey = createPrivateKey(readFileSync(keyPath));
+  const privateKey = readPrivateKey(keyPath, notices);
   const realBits = modulusBits(privateKey);
   if (realBits !== bits) {
     // Never replace a key clients already encrypt with: keep it and say so.
     notices.push(
       `existing pincode key is ${realBits} bits, not the ${bits} requested; keeping it ` +
-        `(delete ${keyPath} to generate a new one, and republish the certificate)`,
+        `(rotate it with sac-gateway pincode-key rotate: docs/operations/pincode-key.md)`,
     );
   }
 
-  const existing = readCertificate(certificatePath);
-  let reason: string | undefined;
-  if (existing === undefined) reason = 'missing or unreadable';
-  else if (!existing.checkPrivateKey(privateKey)) reason = 'not matching the private key';
-  else if (Date.parse(existing.validTo) - Date.now() < RENEW_BEFORE_MS) reason = 'expired or about to expire';
-  let cert: X509Certificate;
-  if (existing !== undefined && reason === undefined) {
-    cert = existing;
-  } else {
-    const issued = createSelfSignedCertificate({
-      commonName: options.commonName ?? 'sac-gateway pincode encryption',
-      keyPair: privateKey,
-      days: options.days ?? 3650,
-      usage: 'encryption',
-    });
-    const tmp = writeTemp(dir, CERT_FILE, issued.certificatePem, 0o600);
-    renameSync(tmp, certificatePath); // the certificate is derived data: overwriting is fine
-    if (!created) notices.push(`pincode certificate was ${reason}; issued a new one for the same key`);
-    cert = new X509Certificate(issued.certificateDer);
-  }
+  const { cert, reason } = loadCertificate(dir, CERT_FILE, privateKey, options);
+  if (reason !== undefined && !created) notices.push(`pincode certificate was ${reason}; issued a new one for the same key`);
   if ((statSync(certificatePath).mode & 0o077) !== 0) chmodSync(certificatePath, 0o600);
 
+  const decryptionKeys = [{ privateKey, bits: realBits, role: 'current' as const }, ...loadRotationKeys(dir, privateKey, notices)];
   return {
     privateKey,
     certificatePem: cert.toString(),
     certificateDer: cert.raw,
     bits: realBits,
     maxCiphertextChars: ciphertextChars(realBits),
+    decryptionKeys,
     created,
     requestedBits: bits,
     notices,
+    keyDir: dir,
     keyPath,
     certificatePath,
   };

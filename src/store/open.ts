@@ -13,15 +13,14 @@ import type { Store } from './ports/store.js';
 import { privateSocketPath } from './sqlite/socketWriter.js';
 import { SqliteStore, STORE_FILE, USERS_EPOCH_MAX_AGE_MS, openDatabase } from './sqlite/sqliteStore.js';
 import { ThreadWriteChannel } from './sqlite/writeChannel.js';
+import type { DatabaseConfig } from '../config.js';
 
 /** What choosing and opening a store needs from the configuration. */
 export interface StoreSettings {
   /** The data directory (SAC_DATA_DIR): the embedded engine's file lives there. */
   readonly dataDir: string;
-  readonly store?: {
-    /** SAC_DATABASE_URL: a server engine's address; undefined for the embedded default (SQLite). */
-    readonly databaseUrl: string | undefined;
-  };
+  /** SAC_DATABASE_URL and the pool's settings (src/config.ts DatabaseConfig): a server engine; no url for the embedded default (SQLite). */
+  readonly database?: Pick<DatabaseConfig, 'url'> & Partial<DatabaseConfig>;
 }
 
 /**
@@ -44,7 +43,7 @@ export const USERS_CHANGE_VISIBLE_MS = 2 * USERS_EPOCH_MAX_AGE_MS;
 type Engine = { readonly kind: 'sqlite'; readonly dataDir: string } | { readonly kind: 'postgres'; readonly url: string };
 
 function engineOf(settings: StoreSettings): Engine {
-  const url = settings.store?.databaseUrl;
+  const url = settings.database?.url;
   if (url === undefined || url === '') return { kind: 'sqlite', dataDir: settings.dataDir };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
   throw new ConfigError('SAC_DATABASE_URL must be a postgres:// (or postgresql://) URL, or unset for the embedded SQLite store');

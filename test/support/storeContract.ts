@@ -14,24 +14,29 @@ import {
   StoreWriteError,
   type CertificateRecord,
   type ClaimConflict,
-  type CertificateStore,
   type Employment,
-  type EmploymentRegistry,
   type IdempotencyClaim,
   type JournalStamp,
-  type PersonRegistry,
   type RicoveroRecord,
   type SandboxExchange,
 } from '../../src/store/port.js';
 import type { SandboxStore } from '../../src/store/sandboxPort.js';
+import type { Store } from '../../src/store/ports/store.js';
 
 /** A method answering its value now or later; an iterable answer is spread. */
-type Later<R> = Awaited<R> extends readonly unknown[] ? Awaited<R> : Awaited<R> extends Iterable<infer E> ? E[] | Iterable<E> : Awaited<R>;
+type Later<R> = Awaited<R> extends readonly unknown[]
+  ? Awaited<R>
+  : Awaited<R> extends Iterable<infer E>
+    ? E[] | Iterable<E>
+    : R extends AsyncIterable<infer E>
+      ? E[] | AsyncIterable<E>
+      : Awaited<R>;
 type Either<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R | Promise<Later<R>> : T[K];
 };
 
-export type ContractStore = Either<CertificateStore> & Either<PersonRegistry> & Either<EmploymentRegistry> & { readonly sandbox: Either<SandboxStore> };
+/** Every port of the Store bundle but the per-request synchronous ones (health, cachedUser), each answering now or later. */
+export type ContractStore = Either<Omit<Store, 'sandbox' | 'cachedUser' | 'writeFailure' | 'pendingWrites'>> & { readonly sandbox: Either<SandboxStore> };
 
 export interface OpenedStore {
   readonly store: ContractStore;
@@ -110,8 +115,14 @@ async function opened(factory: StoreFactory, t: TestContext, body: (store: Contr
   }
 }
 
-async function list<T>(value: Iterable<T> | Promise<Iterable<T>>): Promise<T[]> {
-  return [...(await value)];
+async function list<T>(value: Iterable<T> | AsyncIterable<T> | Promise<Iterable<T> | AsyncIterable<T>>): Promise<T[]> {
+  const settled = await value;
+  if (Symbol.asyncIterator in settled) {
+    const out: T[] = [];
+    for await (const item of settled) out.push(item);
+    return out;
+  }
+  return [...settled];
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
