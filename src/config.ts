@@ -716,7 +716,7 @@ function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
 
 // --- the pincode key shared by every node (issue 13) ---
 
-/** Where the pincode key pair lives (src/auth/pincodeKey.ts, docs/operations/pincode-key.md). */
+/** Where the pincode key pair lives (src/auth/pincodeKey.ts, docs/operations.md ("The pincode key")). */
 export interface PincodeKeyConfig {
   /**
    * The key directory (SAC_PINCODE_KEY_DIR), absolute. Every node of one

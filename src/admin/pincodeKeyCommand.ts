@@ -2,7 +2,7 @@
  * `sac-gateway pincode-key status | rotate --prepare|--commit|--retire`: the
  * pincode key of SAC_PINCODE_KEY_DIR (default <SAC_DATA_DIR>/keys), shared by
  * every node. Each step changes files only; running nodes pick the change up
- * when restarted (one at a time). Procedure: docs/operations/pincode-key.md.
+ * when restarted (one at a time). Procedure: docs/operations.md ("The pincode key").
  *
  * Exit status: 0 done; 1 the step cannot run in the directory's present state
  * (one line saying why, nothing changed); 2 wrong arguments.
@@ -27,7 +27,7 @@ const ROTATE: CommandSpec = {
   usage: `usage: sac-gateway pincode-key rotate --prepare [--bits N] | --commit | --retire
 
 Rotate the pincode key shared by every node; after each step restart the
-nodes one at a time (docs/operations/pincode-key.md).
+nodes one at a time (docs/operations.md ("The pincode key")).
   --prepare   create the next key (N bits, default SAC_RSA_BITS) and its
               certificate (pincode-cert.next.pem). Restarted nodes accept
               ciphertexts made with it, and still serve the current certificate.

@@ -10,7 +10,7 @@
  *                     with the SAME key if missing, mismatched or near expiry,
  *                     so ciphertexts made with an older copy still decrypt).
  *                     Mode 0600 too: it is published over HTTP, not on disk.
- * During a rotation (src/auth/pincodeKeyRotation.ts, docs/operations/pincode-key.md):
+ * During a rotation (src/auth/pincodeKeyRotation.ts, docs/operations.md ("The pincode key")):
  *   pincode-key.next.pem / pincode-cert.next.pem          prepared, accepted, not yet served
  *   pincode-key.previous.pem / pincode-cert.previous.pem  retired from serving, still accepted
  *
@@ -311,7 +311,7 @@ export function loadOrCreatePincodeKey(
     // Never replace a key clients already encrypt with: keep it and say so.
     notices.push(
       `existing pincode key is ${realBits} bits, not the ${bits} requested; keeping it ` +
-        `(rotate it with sac-gateway pincode-key rotate: docs/operations/pincode-key.md)`,
+        `(rotate it with sac-gateway pincode-key rotate: docs/operations.md ("The pincode key"))`,
     );
   }
 

@@ -4,7 +4,7 @@
  * src/store/sqlite/) implement them; nothing outside src/store sees SQL or
  * names an adapter: the store is opened by `openStore` (src/store/open.ts).
  * Every read and write is asynchronous, so that an engine reached over the
- * network implements the same ports. See docs/readme/store-ports.md.
+ * network implements the same ports. See the README, "The store's ports".
  */
 export type { UserKind, UserRecord, UserStore } from './ports/users.js';
 export type { Person, PersonRegistry } from './ports/persons.js';
