@@ -12,6 +12,7 @@ import { ConfigError, DATABASE_DEFAULTS, loadConfig } from '../src/config.js';
 import { DuplicateKeyError, StoreUnavailableError } from '../src/store/port.js';
 import { PG_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { PostgresStore, redactConnectionString } from '../src/store/postgres/postgresStore.js';
+import { openStore } from '../src/store/open.js';
 import { usePostgres } from './support/postgres.js';
 import { BY, certificate, ricovero, storeContract } from './support/storeContract.js';
 
@@ -20,7 +21,8 @@ const postgres = usePostgres();
 storeContract('PostgreSQL', async (t) => {
   const url = await postgres.database(t);
   if (url === undefined) return undefined;
-  const store = await PostgresStore.open({ connectionString: url, poolSize: 8 });
+  // Opened as the gateway opens it: the factory, from the configuration's database block.
+  const store = openStore({ dataDir: '/nonexistent', database: { url, poolSize: 8 } });
   return { store, close: () => store.close() };
 });
 
@@ -128,7 +130,9 @@ describe('PostgreSQL only', () => {
       await blocker.query('ROLLBACK');
       assert.equal((await store.getCertificate('130000000000000001'))?.state, 'attivo', 'the original is not left rectified');
       assert.equal(await store.getCertificate('130000000000000002'), undefined);
-      assert.deepEqual((await store.readJournal({ subjectKind: 'certificato', subjectId: '130000000000000001' })).map((e) => e.action), ['creazione']);
+      const actions: string[] = [];
+      for await (const e of store.readJournal({ subjectKind: 'certificato', subjectId: '130000000000000001' })) actions.push(e.action);
+      assert.deepEqual(actions, ['creazione']);
       assert.equal((await blocker.query('SELECT 1 FROM idempotency')).rowCount, 0, 'no claim without its certificate');
       // The pool replaced the killed connections: the same writes now succeed.
       assert.equal(await store.rectifyCertificate('130000000000000001', certificate('130000000000000002', { rettificaDi: '130000000000000001' }), BY), 'ok');
