@@ -7,6 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import pg from 'pg';
 import { ConfigError, DATABASE_DEFAULTS, loadConfig } from '../src/config.js';
 import { DuplicateKeyError, StoreUnavailableError } from '../src/store/port.js';
@@ -194,6 +195,44 @@ describe('PostgreSQL only', () => {
     } finally {
       await blocker.end();
       await store.close();
+    }
+  });
+
+  test('a node started while the database is away: calls and writeFailure() say unavailable; once it answers, the failure clears without traffic and the migrations run', async (t) => {
+    const url = await postgres.database(t);
+    if (url === undefined) return;
+    const real = new URL(url);
+    // A port that refuses connections now and forwards to the cluster later.
+    const placeholder = net.createServer();
+    await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', resolve));
+    const port = (placeholder.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => placeholder.close(() => resolve()));
+    const away = new URL(url);
+    away.hostname = '127.0.0.1';
+    away.port = String(port);
+    const store = openStore({ dataDir: '/nonexistent', database: { url: away.toString(), poolSize: 2, connectTimeoutMs: 1_000 } });
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(Number(real.port), real.hostname === 'localhost' ? '127.0.0.1' : real.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => sockets.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    try {
+      assert.ok((await rejection(store.countUsers())) instanceof StoreUnavailableError);
+      assert.ok(store.writeFailure() instanceof StoreUnavailableError);
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+      const deadline = Date.now() + 15_000;
+      while (store.writeFailure() !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(store.writeFailure(), undefined, 'the failure cleared by the store\'s own probe');
+      assert.equal(await store.countUsers(), 0, 'the migrations ran: the tables are there');
+    } finally {
+      await store.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 

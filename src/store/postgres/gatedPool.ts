@@ -9,23 +9,60 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../errors.js';
+import { isConnectionFailure } from './transactions.js';
 
 type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
 
-export class GatedPool extends pg.Pool {
-  /** Why the store cannot be reached now (last connection failure, failed migration, closed), or undefined. */
-  failure: Error | undefined;
-  private gate: Promise<void> = Promise.resolve();
+/** How often, at most, a failed store tries a connection of its own (asked by writeFailure: /healthz), ms. */
+const PROBE_INTERVAL_MS = 1_000;
 
-  /** Every connection waits for `ready`; its rejection is every later connection's (as StoreUnavailableError). */
-  gateOn(ready: Promise<void>): void {
-    this.gate = ready.catch((err: unknown) => {
+export class GatedPool extends pg.Pool {
+  /** Why the store cannot be reached now (last connection failure, failed migration), or undefined. */
+  failure: Error | undefined;
+  private prepare: (() => Promise<void>) | undefined;
+  private gate: Promise<void> | undefined = Promise.resolve();
+  private probing = false;
+  private probedAt = -Infinity;
+
+  /**
+   * Every connection waits for `prepare` (the migrations), run now. Its
+   * rejection is every later connection's (as StoreUnavailableError), except
+   * when the server could not be reached: then the next connection prepares
+   * again (a node started while the database was away recovers by itself).
+   */
+  gateOn(prepare: () => Promise<void>): Promise<void> {
+    this.prepare = prepare;
+    return this.arm();
+  }
+
+  private arm(): Promise<void> {
+    const gate: Promise<void> = (this.prepare ?? (async () => {}))().catch((err: unknown) => {
       const failure = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`PostgreSQL store not prepared: ${err instanceof Error ? err.message : String(err)}`);
       this.failure = failure;
+      if ((err instanceof StoreUnavailableError || isConnectionFailure(err)) && this.gate === gate) this.gate = undefined;
       throw failure;
     });
     // Nobody may be waiting yet: the rejection is answered to each later caller.
-    this.gate.catch(() => undefined);
+    gate.catch(() => undefined);
+    this.gate = gate;
+    return gate;
+  }
+
+  /** While failed: one connection of its own at most every PROBE_INTERVAL_MS, so that the failure clears without traffic. */
+  probe(): void {
+    const now = performance.now();
+    if (this.probing || now - this.probedAt < PROBE_INTERVAL_MS) return;
+    this.probing = true;
+    this.probedAt = now;
+    this.connect().then(
+      (client) => {
+        client.release();
+        this.probing = false;
+      },
+      () => {
+        this.probing = false;
+      },
+    );
   }
 
   /** A connection without the gate: for the migrations themselves. */
@@ -36,7 +73,7 @@ export class GatedPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
-    const connected = this.gate.then(() => super.connect()).then(
+    const connected = (this.gate ?? this.arm()).then(() => super.connect()).then(
       (client) => {
         this.failure = undefined;
         return client;

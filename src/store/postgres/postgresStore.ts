@@ -157,9 +157,8 @@ export class PostgresStore implements Store {
     });
     // A pooled idle connection that dies (server restart, failover) is dropped by the pool; the next request gets a new one.
     this.pool.on('error', () => undefined);
-    this.ready = PostgresStore.migrated(this.pool, options.connectionString);
-    this.pool.gateOn(this.ready);
-    this.ready.catch(() => undefined);
+    const pool = this.pool;
+    this.ready = pool.gateOn(() => PostgresStore.migrated(pool, options.connectionString));
     this.inspect = new PgSandboxInspect(this.pool, this.writes);
     this.sandbox = new PgSandboxStore(this.pool, this.writes);
   }
@@ -588,10 +587,12 @@ export class PostgresStore implements Store {
 
   // ------------------------------------------------------------------ health
 
-  /** Why the store cannot take writes now: closed, its migrations failed, or the last connection failed (cleared by the next success). No query. */
+  /** Why the store cannot take writes now: closed, its migrations failed, or the last connection failed (cleared by the next success; while failed, a connection is tried at most once a second). No query. */
   writeFailure(): Error | undefined {
     if (this.closed) return new StoreUnavailableError('the store is closed');
-    return this.pool.failure;
+    const failure = this.pool.failure;
+    if (failure !== undefined) this.pool.probe();
+    return failure;
   }
 
   /** Write transactions of this node not committed yet. */
