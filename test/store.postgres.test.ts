@@ -257,7 +257,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('the database block of the configuration (read and checked; the store factory will use it)', () => {
+describe('the database block of the configuration (read and checked; the store factory opens PostgreSQL with it)', () => {
   test('SQLite by default; a postgres URL and the pool settings; a bad value names its variable and never echoes a password', () => {
     const d = loadConfig({}).database;
     assert.deepEqual(d, { url: undefined, ...DATABASE_DEFAULTS });
