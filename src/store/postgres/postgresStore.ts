@@ -200,7 +200,7 @@ export class PostgresStore implements Store {
 
   // Users and persons are read by nearly every request and change rarely: a few seconds of cache
   // (as SQLite's adapter keeps) spare a round trip each. Wrapped: a cached "absent" is a value too.
-  private readonly users = new LRUCache<string, { value: UserRecord | undefined }>({ max: 10_000, ttl: 5_000 });
+  private readonly users = new LRUCache<string, { readonly user: UserRecord | undefined }>({ max: 10_000, ttl: 5_000 });
   private readonly persons = new LRUCache<string, { value: Person | undefined }>({ max: 100_000, ttl: 60_000 });
   private usersEpochSeen = '';
   private usersEpochReadAt = -Infinity;
@@ -217,18 +217,18 @@ export class PostgresStore implements Store {
       }
     }
     const cached = this.users.get(username);
-    if (cached !== undefined) return cached.value;
+    if (cached !== undefined) return cached.user;
     const [row] = await read<UserRow>(this.pool, 'SELECT * FROM users WHERE username = $1', [username]);
     const user = row ? userFromRow(row) : undefined;
-    this.users.set(username, { value: user });
+    this.users.set(username, { user });
     return user;
   }
 
   /** The cached user while the epoch read is fresh (no query); undefined otherwise: the caller awaits findUser, which re-reads the epoch. */
   cachedUser(username: string): { readonly user: UserRecord | undefined } | undefined {
     if (performance.now() - this.usersEpochReadAt >= PG_USERS_EPOCH_MAX_AGE_MS) return undefined;
-    const cached = this.users.get(username);
-    return cached === undefined ? undefined : { user: cached.value };
+    // The cached wrapper itself: a hit allocates nothing.
+    return this.users.get(username);
   }
 
   async putUser(user: UserRecord): Promise<void> {
