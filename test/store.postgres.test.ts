@@ -7,11 +7,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import pg from 'pg';
 import { ConfigError, DATABASE_DEFAULTS, loadConfig } from '../src/config.js';
 import { DuplicateKeyError, StoreUnavailableError } from '../src/store/port.js';
 import { PG_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { PostgresStore, redactConnectionString } from '../src/store/postgres/postgresStore.js';
+import { openStore } from '../src/store/open.js';
 import { usePostgres } from './support/postgres.js';
 import { BY, certificate, ricovero, storeContract } from './support/storeContract.js';
 
@@ -20,7 +22,8 @@ const postgres = usePostgres();
 storeContract('PostgreSQL', async (t) => {
   const url = await postgres.database(t);
   if (url === undefined) return undefined;
-  const store = await PostgresStore.open({ connectionString: url, poolSize: 8 });
+  // Opened as the gateway opens it: the factory, from the configuration's database block.
+  const store = openStore({ dataDir: '/nonexistent', database: { url, poolSize: 8 } });
   return { store, close: () => store.close() };
 });
 
@@ -128,7 +131,9 @@ describe('PostgreSQL only', () => {
       await blocker.query('ROLLBACK');
       assert.equal((await store.getCertificate('130000000000000001'))?.state, 'attivo', 'the original is not left rectified');
       assert.equal(await store.getCertificate('130000000000000002'), undefined);
-      assert.deepEqual((await store.readJournal({ subjectKind: 'certificato', subjectId: '130000000000000001' })).map((e) => e.action), ['creazione']);
+      const actions: string[] = [];
+      for await (const e of store.readJournal({ subjectKind: 'certificato', subjectId: '130000000000000001' })) actions.push(e.action);
+      assert.deepEqual(actions, ['creazione']);
       assert.equal((await blocker.query('SELECT 1 FROM idempotency')).rowCount, 0, 'no claim without its certificate');
       // The pool replaced the killed connections: the same writes now succeed.
       assert.equal(await store.rectifyCertificate('130000000000000001', certificate('130000000000000002', { rettificaDi: '130000000000000001' }), BY), 'ok');
@@ -193,6 +198,44 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('a node started while the database is away: calls and writeFailure() say unavailable; once it answers, the failure clears without traffic and the migrations run', async (t) => {
+    const url = await postgres.database(t);
+    if (url === undefined) return;
+    const real = new URL(url);
+    // A port that refuses connections now and forwards to the cluster later.
+    const placeholder = net.createServer();
+    await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', resolve));
+    const port = (placeholder.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => placeholder.close(() => resolve()));
+    const away = new URL(url);
+    away.hostname = '127.0.0.1';
+    away.port = String(port);
+    const store = openStore({ dataDir: '/nonexistent', database: { url: away.toString(), poolSize: 2, connectTimeoutMs: 1_000 } });
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(Number(real.port), real.hostname === 'localhost' ? '127.0.0.1' : real.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => sockets.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    try {
+      assert.ok((await rejection(store.countUsers())) instanceof StoreUnavailableError);
+      assert.ok(store.writeFailure() instanceof StoreUnavailableError);
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+      const deadline = Date.now() + 15_000;
+      while (store.writeFailure() !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(store.writeFailure(), undefined, 'the failure cleared by the store\'s own probe');
+      assert.equal(await store.countUsers(), 0, 'the migrations ran: the tables are there');
+    } finally {
+      await store.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   test('a server that does not answer: opening fails with StoreUnavailableError, the password never in the message', async () => {
     const url = 'postgres://sac:s3cr3t-pw@127.0.0.1:1/sac';
     const err = await PostgresStore.open({ connectionString: url, poolSize: 1, connectTimeoutMs: 2_000 }).then(
@@ -214,7 +257,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('the database block of the configuration (read and checked; the store factory will use it)', () => {
+describe('the database block of the configuration (read and checked; the store factory opens PostgreSQL with it)', () => {
   test('SQLite by default; a postgres URL and the pool settings; a bad value names its variable and never echoes a password', () => {
     const d = loadConfig({}).database;
     assert.deepEqual(d, { url: undefined, ...DATABASE_DEFAULTS });

@@ -8,12 +8,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config.js';
 import type { Store } from './ports/store.js';
 import { privateSocketPath } from './sqlite/socketWriter.js';
 import { SqliteStore, STORE_FILE, USERS_EPOCH_MAX_AGE_MS, openDatabase } from './sqlite/sqliteStore.js';
 import { ThreadWriteChannel } from './sqlite/writeChannel.js';
-import type { DatabaseConfig } from '../config.js';
+import { ConfigError, DATABASE_DEFAULTS, type DatabaseConfig } from '../config.js';
+import { PostgresStore } from './postgres/postgresStore.js';
 
 /** What choosing and opening a store needs from the configuration. */
 export interface StoreSettings {
@@ -56,10 +56,19 @@ export function openStore(settings: StoreSettings, writer: WriterPlacement = 'di
     case 'sqlite':
       return SqliteStore.open(engine.dataDir, writer === 'direct' ? 'local' : writer === 'thread' ? 'thread' : { socketPath: writer.sharedWriter });
     case 'postgres':
-      // ── PostgreSQL adapter (issue 13 point 2): choose it here, e.g.
-      //    return PostgresStore.open(engine.url, ...);   (src/store/postgres/, wired by the lead)
-      throw new ConfigError('SAC_DATABASE_URL is set, but this build has no PostgreSQL adapter yet: unset it to use the embedded SQLite store');
+      // Every process has its own pool (no shared writer): the writer placement does not matter.
+      // The pool is made now; the migrations run in the background and every call awaits them.
+      return startPostgres(settings, engine.url);
   }
+}
+
+function startPostgres(settings: StoreSettings, url: string): PostgresStore {
+  return PostgresStore.start({
+    connectionString: url,
+    poolSize: settings.database?.poolSize ?? DATABASE_DEFAULTS.poolSize,
+    connectTimeoutMs: settings.database?.connectTimeoutMs ?? DATABASE_DEFAULTS.connectTimeoutMs,
+    statementTimeoutMs: settings.database?.statementTimeoutMs ?? DATABASE_DEFAULTS.statementTimeoutMs,
+  });
 }
 
 /** Whether the configured store already exists (the CLI's read-only commands refuse to create one). */
@@ -90,7 +99,13 @@ export interface SharedWriter {
 export async function startSharedWriter(settings: StoreSettings): Promise<SharedWriter> {
   const engine = engineOf(settings);
   if (engine.kind !== 'sqlite') {
-    await openStore(settings).close();
+    // The migrations, applied once before the workers start (a failure stops the primary); no shared writer.
+    const store = startPostgres(settings, engine.url);
+    try {
+      await store.ready;
+    } finally {
+      await store.close();
+    }
     return { address: undefined, close: async () => {} };
   }
   openDatabase(engine.dataDir).close();

@@ -1,9 +1,8 @@
 /**
  * What every store adapter must do, whatever its engine: one set of cases
  * run against SQLite (test/store.contract.sqlite.test.ts) and PostgreSQL
- * (test/store.postgres.test.ts). Every call is awaited, so an adapter whose
- * reads are synchronous (SQLite today) and one whose reads are asynchronous
- * (PostgreSQL) pass the same assertions. Only the port is used: no table is
+ * (test/store.postgres.test.ts), both typed as the Store bundle
+ * (src/store/ports/store.ts). Only the port is used: no table is
  * read directly.
  */
 import { describe, test, type TestContext } from 'node:test';
@@ -20,23 +19,10 @@ import {
   type RicoveroRecord,
   type SandboxExchange,
 } from '../../src/store/port.js';
-import type { SandboxStore } from '../../src/store/sandboxPort.js';
 import type { Store } from '../../src/store/ports/store.js';
 
-/** A method answering its value now or later; an iterable answer is spread. */
-type Later<R> = Awaited<R> extends readonly unknown[]
-  ? Awaited<R>
-  : Awaited<R> extends Iterable<infer E>
-    ? E[] | Iterable<E>
-    : R extends AsyncIterable<infer E>
-      ? E[] | AsyncIterable<E>
-      : Awaited<R>;
-type Either<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R | Promise<Later<R>> : T[K];
-};
-
-/** Every port of the Store bundle but the per-request synchronous ones (health, cachedUser), each answering now or later. */
-export type ContractStore = Either<Omit<Store, 'sandbox' | 'cachedUser' | 'writeFailure' | 'pendingWrites'>> & { readonly sandbox: Either<SandboxStore> };
+/** The Store bundle exactly as the gateway gets it from openStore, whatever the engine. */
+export type ContractStore = Store;
 
 export interface OpenedStore {
   readonly store: ContractStore;

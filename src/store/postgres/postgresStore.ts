@@ -36,7 +36,8 @@ import { personNameProblem } from '../../domain/personName.js';
 import { InvalidPersonError, StoreUnavailableError, StoreWriteError } from '../errors.js';
 import { LRUCache } from 'lru-cache';
 import { certificateFromRow, certificateParams, journalFromRow, ricoveroFromRow, ricoveroParams, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from '../sqlite/rows.js';
-import type { AsyncCertificateStore, AsyncEmploymentRegistry, AsyncPersonRegistry } from './asyncPorts.js';
+import type { Store } from '../ports/store.js';
+import { GatedPool } from './gatedPool.js';
 import { CLAIM_INSERT, PgClaims, isClaimConflict } from './claims.js';
 import { migrate } from './migrations.js';
 import * as q from './queries.js';
@@ -130,7 +131,7 @@ async function insertJournal(client: pg.ClientBase, entries: ReadonlyArray<{ by:
   await client.query(`INSERT INTO access_journal ${q.JOURNAL_INSERT_COLUMNS} VALUES ${rows.join(', ')}`, values);
 }
 
-export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry, AsyncEmploymentRegistry {
+export class PostgresStore implements Store {
   private readonly claims = new PgClaims();
   private readonly writes: TransactionCounter = { running: 0 };
   private readonly inspect: PgSandboxInspect;
@@ -138,15 +139,13 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
   readonly sandbox: PgSandboxStore;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {
-    this.inspect = new PgSandboxInspect(pool, this.writes);
-    this.sandbox = new PgSandboxStore(pool, this.writes);
-  }
+  /** Settles once the migrations are applied; rejects (StoreUnavailableError) when they failed: every call awaits it first (GatedPool). */
+  readonly ready: Promise<void>;
+  private readonly pool: GatedPool;
 
-  /** A pool on the database, its migrations applied (once, whichever node starts first). */
-  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+  private constructor(options: PostgresStoreOptions) {
     const statementTimeout = options.statementTimeoutMs ?? 30_000;
-    const pool = new pg.Pool({
+    this.pool = new GatedPool({
       connectionString: options.connectionString,
       max: options.poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
@@ -157,28 +156,51 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
       application_name: 'sac-gateway',
     });
     // A pooled idle connection that dies (server restart, failover) is dropped by the pool; the next request gets a new one.
-    pool.on('error', () => undefined);
+    this.pool.on('error', () => undefined);
+    const pool = this.pool;
+    this.ready = pool.gateOn(() => PostgresStore.migrated(pool, options.connectionString));
+    this.inspect = new PgSandboxInspect(this.pool, this.writes);
+    this.sandbox = new PgSandboxStore(this.pool, this.writes);
+  }
+
+  private static async migrated(pool: GatedPool, connectionString: string): Promise<void> {
+    const client = await pool.connectUngated().catch((err: unknown) => {
+      throw new StoreUnavailableError(`PostgreSQL unavailable at ${redactConnectionString(connectionString)}: ${(err as Error).message}`);
+    });
     try {
-      const client = await pool.connect().catch((err: unknown) => {
-        throw new StoreUnavailableError(`PostgreSQL unavailable at ${redactConnectionString(options.connectionString)}: ${(err as Error).message}`);
-      });
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * The store at once, for openStore: the pool is created now, the
+   * migrations run in the background (once, whichever node starts first) and
+   * every call waits for them; a failed migration rejects every call with
+   * StoreUnavailableError and shows in writeFailure().
+   */
+  static start(options: PostgresStoreOptions): PostgresStore {
+    return new PostgresStore(options);
+  }
+
+  /** A pool on the database, its migrations applied: rejects (the pool closed) when they fail. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await store.ready;
     } catch (err) {
-      await pool.end().catch(() => undefined);
+      await store.close().catch(() => undefined);
       throw err;
     }
-    return new PostgresStore(pool);
+    return store;
   }
 
   // ------------------------------------------------------------------ users
 
   // Users and persons are read by nearly every request and change rarely: a few seconds of cache
   // (as SQLite's adapter keeps) spare a round trip each. Wrapped: a cached "absent" is a value too.
-  private readonly users = new LRUCache<string, { value: UserRecord | undefined }>({ max: 10_000, ttl: 5_000 });
+  private readonly users = new LRUCache<string, { readonly user: UserRecord | undefined }>({ max: 10_000, ttl: 5_000 });
   private readonly persons = new LRUCache<string, { value: Person | undefined }>({ max: 100_000, ttl: 60_000 });
   private usersEpochSeen = '';
   private usersEpochReadAt = -Infinity;
@@ -195,11 +217,18 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
       }
     }
     const cached = this.users.get(username);
-    if (cached !== undefined) return cached.value;
+    if (cached !== undefined) return cached.user;
     const [row] = await read<UserRow>(this.pool, 'SELECT * FROM users WHERE username = $1', [username]);
     const user = row ? userFromRow(row) : undefined;
-    this.users.set(username, { value: user });
+    this.users.set(username, { user });
     return user;
+  }
+
+  /** The cached user while the epoch read is fresh (no query); undefined otherwise: the caller awaits findUser, which re-reads the epoch. */
+  cachedUser(username: string): { readonly user: UserRecord | undefined } | undefined {
+    if (performance.now() - this.usersEpochReadAt >= PG_USERS_EPOCH_MAX_AGE_MS) return undefined;
+    // The cached wrapper itself: a hit allocates nothing.
+    return this.users.get(username);
   }
 
   async putUser(user: UserRecord): Promise<void> {
@@ -213,8 +242,9 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
     return Number(row!.n);
   }
 
-  async listUsers(): Promise<UserRecord[]> {
-    return (await read<UserRow>(this.pool, 'SELECT * FROM users ORDER BY username')).map(userFromRow);
+  /** One query (users are few: an operator's list), handed out one by one. */
+  async *listUsers(): AsyncIterable<UserRecord> {
+    for (const row of await read<UserRow>(this.pool, 'SELECT * FROM users ORDER BY username')) yield userFromRow(row);
   }
 
   // ------------------------------------------------------------ certificates
@@ -431,14 +461,14 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
     );
   }
 
-  async readJournal(query: JournalQuery): Promise<JournalEntry[]> {
+  async *readJournal(query: JournalQuery): AsyncIterable<JournalEntry> {
     const rows =
       'username' in query
         ? await read<JournalRow>(this.pool, q.JOURNAL_BY_USER, [query.username])
         : 'person' in query
           ? await read<JournalRow>(this.pool, q.JOURNAL_BY_PERSON, [query.person])
           : await read<JournalRow>(this.pool, q.JOURNAL_BY_SUBJECT, [query.subjectId, query.subjectKind]);
-    return rows.map(journalFromRow);
+    for (const row of rows) yield journalFromRow(row);
   }
 
   // ----------------------------------------------------------------- sandbox
@@ -557,19 +587,16 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
 
   // ------------------------------------------------------------------ health
 
-  /** Why the store cannot take writes now (the server does not answer), or undefined while it can. */
-  async writeFailure(): Promise<Error | undefined> {
+  /** Why the store cannot take writes now: closed, its migrations failed, or the last connection failed (cleared by the next success; while failed, a connection is tried at most once a second). No query. */
+  writeFailure(): Error | undefined {
     if (this.closed) return new StoreUnavailableError('the store is closed');
-    try {
-      await read(this.pool, 'SELECT 1');
-      return undefined;
-    } catch (err) {
-      return err as Error;
-    }
+    const failure = this.pool.failure;
+    if (failure !== undefined) this.pool.probe();
+    return failure;
   }
 
   /** Write transactions of this node not committed yet. */
-  async pendingWrites(): Promise<number> {
+  pendingWrites(): number {
     return this.writes.running;
   }
 
@@ -577,6 +604,8 @@ export class PostgresStore implements AsyncCertificateStore, AsyncPersonRegistry
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.sandbox.stop();
+    await this.ready.catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The sandbox's tables in PostgreSQL: each user's settings (time travel,
- * fault injection: sandboxPort.ts, asynchronous here) and the request
- * inspector and conformance report. Settings are cached per node and
- * dropped when sandbox_epoch moves (any node's change bumps it), re-read at
- * most every SANDBOX_EPOCH_MAX_AGE_MS; an injected answer is taken with one
+ * fault injection: sandboxPort.ts) and the request inspector and
+ * conformance report. settings() is synchronous: every user's settings are
+ * held in memory (one row each at most: bounded by the users), re-read
+ * whole when sandbox_epoch moves (any node's change bumps it); the epoch is
+ * polled every SANDBOX_EPOCH_MAX_AGE_MS once settings() was first asked
+ * (the sandbox is on), never otherwise; an injected answer is taken with one
  * UPDATE ... RETURNING, so two nodes never take the same one.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { ConformanceCount, SandboxExchange } from '../port.js';
 import {
@@ -18,7 +19,7 @@ import {
   type InjectedOutcome,
   type SandboxSettings,
 } from '../sandboxPort.js';
-import type { AsyncSandboxStore } from './asyncPorts.js';
+import type { SandboxStore } from '../sandboxPort.js';
 import { inTransaction, read, type TransactionCounter } from './transactions.js';
 
 interface FaultRow {
@@ -45,45 +46,61 @@ function faultFromRow(row: FaultRow): FaultInjection {
   };
 }
 
-export class PgSandboxStore implements AsyncSandboxStore {
-  private readonly cache = new LRUCache<string, SandboxSettings>({ max: 10_000, ttl: 60_000 });
+export class PgSandboxStore implements SandboxStore {
+  private all = new Map<string, SandboxSettings>();
   private epochSeen = '';
-  private epochReadAt = -Infinity;
+  private poller: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly writes: TransactionCounter,
   ) {}
 
-  async settings(username: string): Promise<SandboxSettings> {
-    const now = performance.now();
-    if (now - this.epochReadAt >= SANDBOX_EPOCH_MAX_AGE_MS) {
-      const [row] = await read<{ epoch: string }>(this.pool, 'SELECT epoch FROM sandbox_epoch WHERE id = 1');
-      this.epochReadAt = now;
-      if (row!.epoch !== this.epochSeen) {
-        this.cache.clear();
-        this.epochSeen = row!.epoch;
-      }
+  /** From memory, no query; the first call starts the epoch's polling (and a first read). */
+  settings(username: string): SandboxSettings {
+    if (this.poller === undefined && !this.stopped) {
+      this.poller = setInterval(() => void this.refresh(), SANDBOX_EPOCH_MAX_AGE_MS);
+      this.poller.unref();
+      void this.refresh();
     }
-    const cached = this.cache.get(username);
-    if (cached !== undefined) return cached;
-    const [shift] = await read<{ offset_ms: string; set_at: string }>(this.pool, 'SELECT offset_ms, set_at FROM sandbox_clock WHERE username = $1', [username]);
-    const [fault] = await read<FaultRow>(this.pool, 'SELECT * FROM sandbox_faults WHERE username = $1', [username]);
-    const settings: SandboxSettings =
-      shift === undefined && fault === undefined
-        ? NO_SANDBOX_SETTINGS
-        : {
-            shift: shift === undefined ? undefined : { offsetMs: Number(shift.offset_ms), setAt: Number(shift.set_at) },
-            fault: fault === undefined ? undefined : faultFromRow(fault),
-          };
-    this.cache.set(username, settings);
-    return settings;
+    return this.all.get(username) ?? NO_SANDBOX_SETTINGS;
+  }
+
+  /** Re-reads every setting when the epoch moved (or `force`); one at a time; a failure waits for the next tick. */
+  refresh(force = false): Promise<void> {
+    if (this.refreshing) return force ? this.refreshing.then(() => this.refresh(true)) : this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        const [row] = await read<{ epoch: string }>(this.pool, 'SELECT epoch FROM sandbox_epoch WHERE id = 1');
+        if (!force && row!.epoch === this.epochSeen) return;
+        const shifts = await read<{ username: string; offset_ms: string; set_at: string }>(this.pool, 'SELECT username, offset_ms, set_at FROM sandbox_clock');
+        const faults = await read<FaultRow & { username: string }>(this.pool, 'SELECT * FROM sandbox_faults');
+        const next = new Map<string, { shift: ClockShift | undefined; fault: FaultInjection | undefined }>();
+        for (const s of shifts) next.set(s.username, { shift: { offsetMs: Number(s.offset_ms), setAt: Number(s.set_at) }, fault: undefined });
+        for (const f of faults) next.set(f.username, { shift: next.get(f.username)?.shift, fault: faultFromRow(f) });
+        this.all = next;
+        this.epochSeen = row!.epoch;
+      } catch {
+        // The store unreachable: the settings kept are served; the next tick tries again.
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Stops the polling (the store is closing). */
+  stop(): void {
+    this.stopped = true;
+    if (this.poller !== undefined) clearInterval(this.poller);
+    this.poller = undefined;
   }
 
   /** This node's own change is seen at once; the others' within their epoch read, which the caller waits out (as SQLite's). */
-  private async settled(username: string): Promise<void> {
-    this.cache.delete(username);
-    this.epochReadAt = -Infinity;
+  private async settled(): Promise<void> {
+    await this.refresh(true);
     await delay(2 * SANDBOX_EPOCH_MAX_AGE_MS);
   }
 
@@ -100,7 +117,7 @@ export class PgSandboxStore implements AsyncSandboxStore {
             ),
       this.writes,
     );
-    await this.settled(username);
+    await this.settled();
   }
 
   async setFault(username: string, fault: FaultInjection | undefined): Promise<void> {
@@ -119,7 +136,7 @@ export class PgSandboxStore implements AsyncSandboxStore {
             ),
       this.writes,
     );
-    await this.settled(username);
+    await this.settled();
   }
 
   async takeFault(username: string, operation: string): Promise<FaultInjection | undefined> {
@@ -137,8 +154,7 @@ export class PgSandboxStore implements AsyncSandboxStore {
         ).rows,
       this.writes,
     );
-    this.cache.delete(username);
-    this.epochReadAt = -Infinity;
+    if (row !== undefined) void this.refresh(true);
     return row === undefined ? undefined : { ...faultFromRow(row), remaining: row.remaining + 1 };
   }
 }
