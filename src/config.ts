@@ -464,7 +464,7 @@ function loadProtocolNumberConfig(env: NodeJS.ProcessEnv): ProtocolNumberConfig 
   return { digits: intFrom(env, 'SAC_PUC_DIGITS', PROTOCOL_NUMBER_DEFAULTS.digits, 9, 18) };
 }
 
-// --- the database (issue 13, docs/operations/postgres.md) -----------------------------------
+// --- the database (issue 13, docs/operations.md "The store on PostgreSQL") -----------------------------------
 
 /**
  * Where the store lives. Read and validated here; not used by the app yet:
