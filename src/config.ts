@@ -2,6 +2,7 @@
  * The one place where configuration is read. Everything else receives a
  * Config object, so tests can build one without touching the environment.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { GatewayError } from './errors.js';
 import type { UserKind } from './store/port.js';
@@ -80,6 +81,13 @@ export interface EdgeConfig {
   readonly shutdownDeadlineMs: number;
   /** Host[:port] values of the Host header that may be written into the served WSDL (SAC_PUBLIC_HOSTS), lower case. */
   readonly publicHosts: readonly string[];
+  /**
+   * Addresses or CIDR blocks of the reverse proxies (nginx) in front of the gateway (SAC_TRUSTED_PROXIES).
+   * A request arriving from one of them is taken to come from the address its X-Forwarded-For names
+   * (the right-most one that is not itself a trusted proxy); from anywhere else the header is ignored.
+   * Empty: the socket's address, always.
+   */
+  readonly trustedProxies: readonly string[];
 }
 
 // --- Logins (src/auth/login.ts) ---------------------------------------------
@@ -309,6 +317,23 @@ function hostListFrom(env: NodeJS.ProcessEnv, name: string): string[] {
   });
 }
 
+/** Comma-separated IP addresses or CIDR blocks (IPv4 /0-32, IPv6 /0-128), checked here so a typo fails at start. */
+function proxyListFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    const [address = '', prefix, extra] = value.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`${name} must list IP addresses or CIDR blocks separated by commas (e.g. 127.0.0.1,10.0.0.0/8), got "${value.slice(0, 80)}"`);
+    }
+    return value;
+  });
+}
+
 function loadEdgeConfig(env: NodeJS.ProcessEnv): EdgeConfig {
   const d = EDGE_DEFAULTS;
   const edge: EdgeConfig = {
@@ -321,6 +346,7 @@ function loadEdgeConfig(env: NodeJS.ProcessEnv): EdgeConfig {
     maxConnectionsPerAddress: intFrom(env, 'SAC_MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress, 1, 1_000_000),
     shutdownDeadlineMs: intFrom(env, 'SAC_SHUTDOWN_DEADLINE_MS', d.shutdownDeadlineMs, 0, 600_000),
     publicHosts: hostListFrom(env, 'SAC_PUBLIC_HOSTS'),
+    trustedProxies: proxyListFrom(env, 'SAC_TRUSTED_PROXIES'),
   };
   // Node applies the headers timeout inside the request timeout: a larger one would never fire.
   if (edge.headersTimeoutMs > edge.requestTimeoutMs) {

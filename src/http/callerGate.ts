@@ -100,6 +100,6 @@ export async function gateCallers(app: FastifyInstance, options: CallerGateOptio
     // A kept-alive connection that already proved this header is answered at once, without a promise.
     const proven = authenticator.provenAgain?.(request.headers.authorization, signal);
     if (proven !== undefined) return verdict(proven);
-    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', signal).then(verdict, (err: unknown) => done(err as Error));
+    authenticator.authenticate(request.headers.authorization, request.ip ?? '', signal).then(verdict, (err: unknown) => done(err as Error));
   });
 }

@@ -163,7 +163,7 @@ export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOption
   };
 
   const journalFor = (request: FastifyRequest, user: UserRecord, operation: string): ReadJournal =>
-    options.journal({ username: user.username, clientAddress: request.socket.remoteAddress ?? '', operation });
+    options.journal({ username: user.username, clientAddress: request.ip ?? '', operation });
 
   /** Run `work` counted as a call in flight (a shutdown waits for its journal entries). */
   const inFlight = async (reply: FastifyReply, work: () => Promise<FastifyReply>): Promise<FastifyReply> => {
@@ -253,7 +253,7 @@ export async function inpsRoutes(app: FastifyInstance, options: InpsRoutesOption
       if (!query.ok) return refuseQuery(reply, query.refusal);
       const form = asAllegato(query.values.allegato);
 
-      const clientAddress = request.socket.remoteAddress ?? '';
+      const clientAddress = request.ip ?? '';
       const refusal = throttle?.refusal(user.username, clientAddress);
       if (refusal !== undefined) {
         const secondi = Math.max(1, Math.ceil(refusal.waitMs / 1000));

@@ -121,7 +121,7 @@ export async function sandboxRoutes(app: FastifyInstance, options: SandboxRoutes
       return;
     }
     const socket = request.raw.socket;
-    authenticator.authenticate(request.headers.authorization, socket.remoteAddress ?? '', clientGoneSignal(socket)).then(
+    authenticator.authenticate(request.headers.authorization, request.ip ?? '', clientGoneSignal(socket)).then(
       (result) => {
         if (!result.ok) return refuseLogin(request, reply, result);
         if (request.method === 'POST') {

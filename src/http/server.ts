@@ -84,6 +84,9 @@ export function buildServer(parts: ServerParts): HttpEdge {
     connectionTimeout: edge.requestTimeoutMs,
     // The SOAP scope answers a request that arrives while draining with its own fault.
     return503OnClosing: false,
+    // request.ip (and protocol, host) from X-Forwarded-* only for a request from a listed proxy
+    // (Fastify's proxy-addr); everything that keys by client address reads request.ip.
+    trustProxy: edge.trustedProxies.length > 0 ? [...edge.trustedProxies] : false,
   };
   if (config.tls) {
     options.https = { key: readFileSync(config.tls.keyPath), cert: readFileSync(config.tls.certPath) };
@@ -135,7 +138,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
     registerSandboxInspectPages(app, {
       store: parts.store,
       authenticate: (request) =>
-        parts.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress ?? '', clientGoneSignal(request.raw.socket)),
+        parts.authenticator.authenticate(request.headers.authorization, request.ip ?? '', clientGoneSignal(request.raw.socket)),
     });
   }
   // The INPS side's routes: the same drain, admission control, login and rate limit as the SOAP scope (callerGate.ts).

@@ -96,7 +96,7 @@ function postRoute(app: FastifyInstance, { path, pipeline }: SoapEndpoint, drain
         contentType: request.headers['content-type'],
         soapAction: Array.isArray(soapAction) ? soapAction[0] : soapAction,
         caller,
-        clientAddress: request.socket.remoteAddress ?? '',
+        clientAddress: request.ip ?? '',
       });
       // Logged and counted once the answer is out (accessLog.ts).
       noteAnswer(request, answer.operation.name, answer.errorCodes);
