@@ -35,7 +35,20 @@ import type {
 import { personNameProblem } from '../../domain/personName.js';
 import { InvalidPersonError, StoreUnavailableError, StoreWriteError } from '../errors.js';
 import { LRUCache } from 'lru-cache';
-import { certificateFromRow, certificateParams, journalFromRow, ricoveroFromRow, ricoveroParams, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from '../sqlite/rows.js';
+import {
+  certificateFromRow,
+  certificateParams,
+  employmentFromRow,
+  journalFromRow,
+  ricoveroFromRow,
+  ricoveroParams,
+  userFromRow,
+  type CertificateRow,
+  type EmploymentRow,
+  type JournalRow,
+  type RicoveroRow,
+  type UserRow,
+} from '../sqlite/rows.js';
 import type { Store } from '../ports/store.js';
 import { GatedPool } from './gatedPool.js';
 import { CLAIM_INSERT, PgClaims, isClaimConflict } from './claims.js';
@@ -70,40 +83,6 @@ export function redactConnectionString(url: string): string {
   } catch {
     return 'postgres://(unparsable connection string)';
   }
-}
-
-function userFromRow(row: UserRow): UserRecord {
-  return {
-    username: row.username,
-    kind: row.kind,
-    passwordHash: row.password_hash,
-    pincodeHash: row.pincode_hash,
-    codiceRegione: row.codice_regione,
-    codiceAsl: row.codice_asl,
-    codiceStruttura: row.codice_struttura,
-  };
-}
-
-interface EmploymentRow {
-  lavoratore_cf: string;
-  datore_cf: string;
-  data_inizio: string;
-  data_fine: string | null;
-  ragione_sociale: string;
-  matricola_inps: string;
-  cod_sede: string;
-}
-
-function employmentFromRow(row: EmploymentRow): Employment {
-  return {
-    workerCf: row.lavoratore_cf,
-    employerCf: row.datore_cf,
-    ragioneSociale: row.ragione_sociale,
-    matricolaInps: row.matricola_inps,
-    codSede: row.cod_sede,
-    from: row.data_inizio,
-    to: row.data_fine,
-  };
 }
 
 function certificateValues(record: CertificateRecord, by: JournalStamp): unknown[] {

@@ -5,28 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Employment } from '../port.js';
-
-interface EmploymentRow {
-  readonly lavoratore_cf: string;
-  readonly datore_cf: string;
-  readonly data_inizio: string;
-  readonly data_fine: string | null;
-  readonly ragione_sociale: string;
-  readonly matricola_inps: string;
-  readonly cod_sede: string;
-}
-
-function employmentFromRow(row: EmploymentRow): Employment {
-  return {
-    workerCf: row.lavoratore_cf,
-    employerCf: row.datore_cf,
-    ragioneSociale: row.ragione_sociale,
-    matricolaInps: row.matricola_inps,
-    codSede: row.cod_sede,
-    from: row.data_inizio,
-    to: row.data_fine,
-  };
-}
+import { employmentFromRow, type EmploymentRow } from './rows.js';
 
 /** Shares a day with [@from, @to], both inclusive; an employment without an end lasts. */
 const OVERLAPS = 'data_inizio <= @to AND (data_fine IS NULL OR data_fine >= @from)';

@@ -1,5 +1,5 @@
-/** Rows of the SQLite tables and their conversion to the port's records. */
-import { certificateDays, type CertificateRecord, type JournalEntry, type RicoveroRecord, type UserRecord } from '../port.js';
+/** Rows of the store tables and their conversion to the port's records (the PostgreSQL adapter has the same columns and uses them too). */
+import { certificateDays, type CertificateRecord, type Employment, type JournalEntry, type RicoveroRecord, type UserRecord } from '../port.js';
 
 export interface UserRow {
   username: string;
@@ -142,5 +142,40 @@ export function journalFromRow(row: JournalRow): JournalEntry {
     subjectKind: row.subject_kind,
     subjectId: row.subject_id,
     detail: row.detail,
+  };
+}
+
+export function userFromRow(row: UserRow): UserRecord {
+  return {
+    username: row.username,
+    kind: row.kind,
+    passwordHash: row.password_hash,
+    pincodeHash: row.pincode_hash,
+    codiceRegione: row.codice_regione,
+    codiceAsl: row.codice_asl,
+    codiceStruttura: row.codice_struttura,
+  };
+}
+
+/** A row of rapporti_lavoro (migration 9; the same columns in PostgreSQL). */
+export interface EmploymentRow {
+  readonly lavoratore_cf: string;
+  readonly datore_cf: string;
+  readonly data_inizio: string;
+  readonly data_fine: string | null;
+  readonly ragione_sociale: string;
+  readonly matricola_inps: string;
+  readonly cod_sede: string;
+}
+
+export function employmentFromRow(row: EmploymentRow): Employment {
+  return {
+    workerCf: row.lavoratore_cf,
+    employerCf: row.datore_cf,
+    ragioneSociale: row.ragione_sociale,
+    matricolaInps: row.matricola_inps,
+    codSede: row.cod_sede,
+    from: row.data_inizio,
+    to: row.data_fine,
   };
 }

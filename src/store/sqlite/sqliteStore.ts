@@ -32,7 +32,7 @@ import { InvalidPersonError } from '../errors.js';
 import { TtlCache } from '../ttlCache.js';
 import { EmploymentReads } from './employments.js';
 import { migrate } from './migrations.js';
-import { certificateFromRow, journalFromRow, ricoveroFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
+import { certificateFromRow, journalFromRow, ricoveroFromRow, userFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SandboxReads } from './sandboxReads.js';
 import { SqliteSandboxStore } from './sandboxStore.js';
 import { SocketWriteChannel } from './socketWriter.js';
@@ -85,18 +85,6 @@ const ADMISSION_CREATIONS = `SELECT NULL AS seq, data_ricezione AS at, sent_by A
   FROM ricoveri`;
 /** Oldest first; a creation (no seq) before what followed it at the same instant. */
 const JOURNAL_ORDER = 'ORDER BY at, seq';
-
-function userFromRow(row: UserRow): UserRecord {
-  return {
-    username: row.username,
-    kind: row.kind,
-    passwordHash: row.password_hash,
-    pincodeHash: row.pincode_hash,
-    codiceRegione: row.codice_regione,
-    codiceAsl: row.codice_asl,
-    codiceStruttura: row.codice_struttura,
-  };
-}
 
 /** A cached user, and the settled promise findUser hands back for it (the same object on every hit). */
 interface CachedUser {
