@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminCli, type AdminRun } from './support/adminCli.js';
 import { startCli } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
 import { basic, parseResponse, post } from './support/soapClient.js';
@@ -36,26 +37,9 @@ function newDir(): string {
   return dir;
 }
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `sac-gateway ARGS` on dataDir with `stdin` piped in (so not a terminal); killed after 60 s. */
-async function cli(dataDir: string, args: string[], stdin = ''): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(stdin);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  return { code: code as number | null, stdout, stderr };
+function cli(dataDir: string, args: string[], stdin = ''): Promise<AdminRun> {
+  return adminCli(dataDir, args, stdin, (c) => children.push(c));
 }
 
 const DOCTOR = { user: 'RSSMRA70A01H501S', password: 'Medico.Nuovo.2026', pincode: '2468013579' };

@@ -6,20 +6,18 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { syntheticPersons } from '../src/domain/codiceFiscale.js';
 import { importEmployments, MAX_EMPLOYMENT_LINE_BYTES } from '../src/employment/importEmployments.js';
 import type { Employment, EmploymentRegistry } from '../src/store/port.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/port.js';
+import { adminCli, type AdminRun } from './support/adminCli.js';
 import { tempDir } from './support/gateway.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 after(() => {
@@ -137,25 +135,8 @@ describe('in process', () => {
   });
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(dataDir: string, args: string[], stdin = ''): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(stdin);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  return { code: code as number | null, stdout, stderr };
+function cli(dataDir: string, args: string[], stdin = ''): Promise<AdminRun> {
+  return adminCli(dataDir, args, stdin, (c) => children.push(c));
 }
 
 // As a payroll office might export it: ; separated, Italian dates, a BOM, an extra column, headers in another case.

@@ -14,19 +14,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { loadConfig } from '../src/config.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { exampleEnvelope, PLACEHOLDERS } from '../src/http/landing.js';
+import { adminCli, type AdminRun } from './support/adminCli.js';
 import { assertErrors } from './support/assertions.js';
 import { NOW, pinnedGateway } from './support/demo.js';
 import { NO_RESUBMISSION_DETECTION, type Running } from './support/gateway.js';
 import { basic, DEMO, field, parseResponse, post } from './support/soapClient.js';
 import { journalOf } from './support/journal.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const DATORE = { user: '12345678903', password: 'Demo.Datore.2026' };
 const LAVORATORE = { user: 'RSSMRA80A01H501U', password: 'Demo.Lavoratore.2026' };
 /** Added with the binary while the gateway runs. */
@@ -50,19 +48,8 @@ async function call(name: OperationName, who: { user: string; password: string }
   return post(gw.endpoint, request(name, substitute), { auth: basic(who.user, who.password), soapAction: `"${soapActionOf(op)}"` });
 }
 
-async function cli(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SAC_DATA_DIR: gw.dataDir, SAC_DEMO_DATA: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(stdin);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  return { code: code as number | null, stdout, stderr };
+function cli(args: string[], stdin: string): Promise<AdminRun> {
+  return adminCli(gw.dataDir, args, stdin, (c) => children.push(c));
 }
 
 before(async () => {
