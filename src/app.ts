@@ -114,6 +114,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
         'no users in the store: every login will be refused. Add one with `sac-gateway users add USERNAME --kind medico|regione|operatore --region R` (same SAC_DATA_DIR; see `sac-gateway users add --help`)',
       );
     }
+    // The sandbox's settings at hand before the first request (another process may have set them).
+    if (config.sandbox.enabled) await store.sandbox.follow();
   })();
   // Reported by listen(); never an unhandled rejection if the gateway is closed unstarted.
   storeReady.catch(() => {});
@@ -243,6 +245,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 /** Queue depths and login throttles, read when /metrics is scraped (never per request). */
 function registerLoginAndStoreMetrics(metrics: GatewayMetrics, logins: LoginGuard, store: StoreHealth): void {
   metrics.gauge('sac_store_write_backlog', "Writes sent to the store's writer and not yet committed.", () => store.pendingWrites());
+  const connectionStats = store.connectionStats?.bind(store);
+  if (connectionStats !== undefined) {
+    metrics.labelledGauge('sac_store_connections', "This process's connections to the database server: open (busy or idle), idle, and requests waiting for one.", 'state', () => {
+      const s = connectionStats();
+      return { open: s.open, idle: s.idle, waiting: s.waiting };
+    });
+    metrics.counter('sac_store_transaction_retries_total', 'Store transactions run again after a serialization failure, a deadlock or a lost claim race.', () => connectionStats().retries);
+  }
   metrics.labelledGauge('sac_login_hash_queue', 'Password/pincode hashes (scrypt) running and waiting in the bounded queue.', 'state', () => {
     const s = logins.stats();
     return { running: s.running, waiting: s.waiting };

@@ -506,9 +506,17 @@ export interface DatabaseConfig {
   readonly connectTimeoutMs: number;
   /** A statement running longer is cancelled by the server, ms; 0 = no limit (SAC_DB_STATEMENT_TIMEOUT_MS). */
   readonly statementTimeoutMs: number;
+  /**
+   * How long the gateway waits for the server's answer to one statement before it drops the
+   * connection and answers unavailable, ms (SAC_DB_QUERY_TIMEOUT_MS): a server gone silent
+   * (a failover that moved the address, a network that drops packets) sends no reset, and
+   * without this bound a call would wait for TCP to give up, about 15 minutes on Linux.
+   * Above the statement timeout, so that the server cancels a slow statement first.
+   */
+  readonly queryTimeoutMs: number;
 }
 
-export const DATABASE_DEFAULTS: Omit<DatabaseConfig, 'url'> = { poolSize: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 };
+export const DATABASE_DEFAULTS: Omit<DatabaseConfig, 'url'> = { poolSize: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 };
 
 function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
   const raw = env.SAC_DATABASE_URL;
@@ -526,11 +534,19 @@ function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
     url = raw.trim();
   }
   const d = DATABASE_DEFAULTS;
+  const statementTimeoutMs = intFrom(env, 'SAC_DB_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 0, 3_600_000);
+  const queryTimeoutMs = intFrom(env, 'SAC_DB_QUERY_TIMEOUT_MS', d.queryTimeoutMs, 1_000, 3_600_000);
+  if (statementTimeoutMs > 0 && queryTimeoutMs <= statementTimeoutMs) {
+    throw new ConfigError(
+      `SAC_DB_QUERY_TIMEOUT_MS (${queryTimeoutMs}) must be above SAC_DB_STATEMENT_TIMEOUT_MS (${statementTimeoutMs}): the server cancels a slow statement first, the gateway gives up on a silent server only after`,
+    );
+  }
   return {
     url,
     poolSize: intFrom(env, 'SAC_DB_POOL_SIZE', d.poolSize, 1, 500),
     connectTimeoutMs: intFrom(env, 'SAC_DB_CONNECT_TIMEOUT_MS', d.connectTimeoutMs, 100, 120_000),
-    statementTimeoutMs: intFrom(env, 'SAC_DB_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 0, 3_600_000),
+    statementTimeoutMs,
+    queryTimeoutMs,
   };
 }
 

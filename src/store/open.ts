@@ -68,6 +68,7 @@ function startPostgres(settings: StoreSettings, url: string): PostgresStore {
     poolSize: settings.database?.poolSize ?? DATABASE_DEFAULTS.poolSize,
     connectTimeoutMs: settings.database?.connectTimeoutMs ?? DATABASE_DEFAULTS.connectTimeoutMs,
     statementTimeoutMs: settings.database?.statementTimeoutMs ?? DATABASE_DEFAULTS.statementTimeoutMs,
+    queryTimeoutMs: settings.database?.queryTimeoutMs ?? DATABASE_DEFAULTS.queryTimeoutMs,
   });
 }
 

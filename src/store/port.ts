@@ -27,7 +27,7 @@ export {
 export type { AdmissionStore, RicoveroRecord, RicoveroState } from './ports/admissions.js';
 export type { ClaimConflict, EarlierReceipt, IdempotencyClaim, IdempotencyStore } from './ports/idempotency.js';
 export type { AccessJournal, JournalAction, JournalEntry, JournalQuery, JournalStamp, JournalSubjectKind } from './ports/journal.js';
-export type { StoreHealth } from './ports/health.js';
+export type { ConnectionStats, StoreHealth } from './ports/health.js';
 export type { ConformanceCount, SandboxExchange, SandboxInspectStore } from './ports/sandbox.js';
 export type { ClinicalStore, Store } from './ports/store.js';
 export { DuplicateKeyError, InvalidPersonError, StoreUnavailableError, StoreWriteError } from './errors.js';

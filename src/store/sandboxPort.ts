@@ -59,6 +59,13 @@ export interface SandboxStore {
    * change made by another process.
    */
   settings(username: string): SandboxSettings;
+  /**
+   * The sandbox is on: keep every user's settings at hand from now on.
+   * Settles once they are read, so that settings() answers what is stored
+   * from its first call, also for a change another process (a cluster
+   * worker, another node) made; the gateway awaits it before serving.
+   */
+  follow(): Promise<void>;
   /** Set (or, with undefined, reset) a user's clock shift; settles once committed. */
   setShift(username: string, shift: ClockShift | undefined): Promise<void>;
   /** Set (or, with undefined, cancel) a user's fault injection; settles once committed. */

@@ -4,8 +4,11 @@
  * conformance report. settings() is synchronous: every user's settings are
  * held in memory (one row each at most: bounded by the users), re-read
  * whole when sandbox_epoch moves (any node's change bumps it); the epoch is
- * polled every SANDBOX_EPOCH_MAX_AGE_MS once settings() was first asked
- * (the sandbox is on), never otherwise; an injected answer is taken with one
+ * polled every SANDBOX_EPOCH_MAX_AGE_MS once follow() or settings() was
+ * first called (the sandbox is on), never otherwise. follow(), which the
+ * gateway awaits before serving, settles after the first read: without it a
+ * process's first settings() would answer "nothing set" for a setting
+ * another process made. An injected answer is taken with one
  * UPDATE ... RETURNING, so two nodes never take the same one.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,35 +19,13 @@ import {
   SANDBOX_EPOCH_MAX_AGE_MS,
   type ClockShift,
   type FaultInjection,
-  type InjectedOutcome,
   type SandboxSettings,
 } from '../sandboxPort.js';
 import type { SandboxStore } from '../sandboxPort.js';
+import { exchangeFromRow, faultFromRow, type ExchangeRow, type FaultColumns } from '../sqlite/sandboxRows.js';
 import { inTransaction, read, type TransactionCounter } from './transactions.js';
 
-interface FaultRow {
-  outcome: InjectedOutcome;
-  operation: string | null;
-  remaining: number;
-  total: number;
-  retry_after_s: number | null;
-  delay_ms: number | null;
-  tipo_errore: string | null;
-  set_at: string;
-}
-
-function faultFromRow(row: FaultRow): FaultInjection {
-  return {
-    outcome: row.outcome,
-    operation: row.operation,
-    remaining: row.remaining,
-    total: row.total,
-    retryAfterS: row.retry_after_s,
-    delayMs: row.delay_ms,
-    tipoErrore: row.tipo_errore,
-    setAt: Number(row.set_at),
-  };
-}
+type FaultRow = FaultColumns & { readonly set_at: string };
 
 export class PgSandboxStore implements SandboxStore {
   private all = new Map<string, SandboxSettings>();
@@ -58,14 +39,23 @@ export class PgSandboxStore implements SandboxStore {
     private readonly writes: TransactionCounter,
   ) {}
 
-  /** From memory, no query; the first call starts the epoch's polling (and a first read). */
+  /** Starts the epoch's polling; settles once every setting was read. */
+  follow(): Promise<void> {
+    this.startPolling();
+    return this.refresh(true);
+  }
+
+  /** From memory, no query; a first call before follow() starts the polling (and a first read). */
   settings(username: string): SandboxSettings {
-    if (this.poller === undefined && !this.stopped) {
-      this.poller = setInterval(() => void this.refresh(), SANDBOX_EPOCH_MAX_AGE_MS);
-      this.poller.unref();
-      void this.refresh();
-    }
+    if (this.poller === undefined) this.startPolling();
     return this.all.get(username) ?? NO_SANDBOX_SETTINGS;
+  }
+
+  private startPolling(): void {
+    if (this.poller !== undefined || this.stopped) return;
+    this.poller = setInterval(() => void this.refresh(), SANDBOX_EPOCH_MAX_AGE_MS);
+    this.poller.unref();
+    void this.refresh();
   }
 
   /** Re-reads every setting when the epoch moved (or `force`); one at a time; a failure waits for the next tick. */
@@ -159,22 +149,6 @@ export class PgSandboxStore implements SandboxStore {
   }
 }
 
-interface ExchangeRow {
-  username: string;
-  at: string;
-  operation: string;
-  status: number;
-  outcome: string;
-  codes: string;
-  warnings: string;
-  duration_ms: number;
-  request_headers: string;
-  request_body: string;
-  request_truncated: boolean;
-  response_body: string;
-  response_truncated: boolean;
-}
-
 /** The request inspector and conformance report (SQLite's migration 8). */
 export class PgSandboxInspect {
   constructor(
@@ -215,21 +189,7 @@ export class PgSandboxInspect {
 
   async exchanges(username: string): Promise<SandboxExchange[]> {
     const rows = await read<ExchangeRow>(this.pool, 'SELECT * FROM sandbox_exchange WHERE username = $1 ORDER BY id DESC', [username]);
-    return rows.map((r) => ({
-      at: r.at,
-      username: r.username,
-      operation: r.operation,
-      status: r.status,
-      outcome: r.outcome as SandboxExchange['outcome'],
-      codes: JSON.parse(r.codes) as string[],
-      warnings: JSON.parse(r.warnings) as string[],
-      durationMs: r.duration_ms,
-      requestHeaders: JSON.parse(r.request_headers) as Record<string, string>,
-      requestBody: r.request_body,
-      requestTruncated: r.request_truncated,
-      responseBody: r.response_body,
-      responseTruncated: r.response_truncated,
-    }));
+    return rows.map(exchangeFromRow);
   }
 
   async conformance(username: string): Promise<ConformanceCount[]> {

@@ -44,7 +44,8 @@ export function isConnectionFailure(err: unknown): boolean {
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
     if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTFOUND, EPIPE...
   }
-  return err instanceof Error && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(err.message);
+  // "Query read timeout": no answer within the pool's query_timeout (a silent server); the connection is dropped.
+  return err instanceof Error && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Query read timeout/i.test(err.message);
 }
 
 /** A unique violation on one of these constraints/indexes is a reused protocol number. */
@@ -70,6 +71,8 @@ export function asStoreError(err: unknown): GatewayError {
 
 export interface TransactionCounter {
   running: number;
+  /** Attempts run again (serialization failure, deadlock, lost claim race), since start. */
+  retried: number;
 }
 
 /**
@@ -111,6 +114,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
         if (attempt >= MAX_ATTEMPTS) {
           throw new StoreWriteError(`transaction abandoned after ${attempt} attempts (${err instanceof Error ? err.message : String(err)})`, sqlState(err));
         }
+        if (counter) counter.retried++;
         // A short random pause: two racing transactions do not meet again at once.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       } finally {
@@ -119,6 +123,24 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     }
   } finally {
     if (counter) counter.running--;
+  }
+}
+
+/**
+ * `work` on a checked-out connection, given back afterwards, or dropped when
+ * the work failed: the server may have ended it, or its statement may still
+ * be waiting on a silent server past query_timeout, and either would be
+ * handed to the next caller. (inTransaction decides the same with its ROLLBACK.)
+ */
+export async function onConnection<T>(client: pg.PoolClient, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let failed = false;
+  try {
+    return await work(client);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    client.release(failed);
   }
 }
 

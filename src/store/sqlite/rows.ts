@@ -1,5 +1,5 @@
 /** Rows of the store tables and their conversion to the port's records (the PostgreSQL adapter has the same columns and uses them too). */
-import { certificateDays, type CertificateRecord, type Employment, type JournalEntry, type RicoveroRecord, type UserRecord } from '../port.js';
+import { certificateDays, type CertificateRecord, type Employment, type JournalEntry, type Person, type RicoveroRecord, type UserRecord } from '../port.js';
 
 export interface UserRow {
   username: string;
@@ -177,5 +177,20 @@ export function employmentFromRow(row: EmploymentRow): Employment {
     codSede: row.cod_sede,
     from: row.data_inizio,
     to: row.data_fine,
+  };
+}
+
+/** A row of assistiti (every column text). */
+export type PersonRow = Record<string, string>;
+
+export function personFromRow(row: PersonRow): Person {
+  return {
+    codiceFiscale: row.codice_fiscale!,
+    cognome: row.cognome!,
+    nome: row.nome!,
+    sesso: row.sesso as Person['sesso'],
+    dataNascita: row.data_nascita!,
+    comuneNascita: row.comune_nascita!,
+    provinciaNascita: row.provincia_nascita!,
   };
 }

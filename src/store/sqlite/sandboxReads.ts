@@ -4,22 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { ConformanceCount, SandboxExchange } from '../port.js';
+import { exchangeFromRow, type ExchangeRow } from './sandboxRows.js';
 
-interface ExchangeRow {
-  username: string;
-  at: string;
-  operation: string;
-  status: number;
-  outcome: string;
-  codes: string;
-  warnings: string;
-  duration_ms: number;
-  request_headers: string;
-  request_body: string;
-  request_truncated: number;
-  response_body: string;
-  response_truncated: number;
-}
 
 interface ConformanceRow {
   category: string;
@@ -45,21 +31,7 @@ export class SandboxReads {
   }
 
   exchanges(username: string): SandboxExchange[] {
-    return this.prepared().exchanges.all(username).map((r) => ({
-      at: r.at,
-      username: r.username,
-      operation: r.operation,
-      status: r.status,
-      outcome: r.outcome as SandboxExchange['outcome'],
-      codes: JSON.parse(r.codes) as string[],
-      warnings: JSON.parse(r.warnings) as string[],
-      durationMs: r.duration_ms,
-      requestHeaders: JSON.parse(r.request_headers) as Record<string, string>,
-      requestBody: r.request_body,
-      requestTruncated: r.request_truncated === 1,
-      responseBody: r.response_body,
-      responseTruncated: r.response_truncated === 1,
-    }));
+    return this.prepared().exchanges.all(username).map(exchangeFromRow);
   }
 
   conformance(username: string): ConformanceCount[] {

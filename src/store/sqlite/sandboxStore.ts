@@ -40,6 +40,9 @@ export class SqliteSandboxStore implements SandboxStore {
     };
   }
 
+  /** Nothing to prepare: settings() reads the file itself when its epoch read is stale. */
+  async follow(): Promise<void> {}
+
   settings(username: string): SandboxSettings {
     const now = performance.now();
     if (now - this.epochReadAt >= SANDBOX_EPOCH_MAX_AGE_MS) {

@@ -32,7 +32,7 @@ import { InvalidPersonError } from '../errors.js';
 import { TtlCache } from '../ttlCache.js';
 import { EmploymentReads } from './employments.js';
 import { migrate } from './migrations.js';
-import { certificateFromRow, journalFromRow, ricoveroFromRow, userFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
+import { certificateFromRow, journalFromRow, personFromRow, ricoveroFromRow, userFromRow, type CertificateRow, type JournalRow, type RicoveroRow, type UserRow } from './rows.js';
 import { SandboxReads } from './sandboxReads.js';
 import { SqliteSandboxStore } from './sandboxStore.js';
 import { SocketWriteChannel } from './socketWriter.js';
@@ -385,16 +385,7 @@ export class SqliteStore implements Store {
 
   private readPerson(codiceFiscale: string): Person | undefined {
     const row = this.stmt.findPerson.get(codiceFiscale);
-    if (!row) return undefined;
-    return {
-      codiceFiscale: row.codice_fiscale!,
-      cognome: row.cognome!,
-      nome: row.nome!,
-      sesso: row.sesso as Person['sesso'],
-      dataNascita: row.data_nascita!,
-      comuneNascita: row.comune_nascita!,
-      provinciaNascita: row.provincia_nascita!,
-    };
+    return row ? personFromRow(row) : undefined;
   }
 
   async putPersons(persons: Iterable<Person>): Promise<number> {
