@@ -8,26 +8,21 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { freePort } from './support/cliGateway.js';
-import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
+import { NO_RESUBMISSION_DETECTION, startGateway, tempDir, type Running } from './support/gateway.js';
 import { NOW, TODAY } from './support/demo.js';
+import { NGINX, startNginx, type RunningNginx } from './support/nginx.js';
 import { envelope, invioMalattia } from './support/requests.js';
 import { DEMO, parseResponse, post } from './support/soapClient.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-const work = mkdtempSync(join(tmpdir(), 'sac-nginx-'));
+const work = tempDir('sac-nginx-keys-');
 const nodes: Running[] = [];
-let nginx: ChildProcess | undefined;
+let nginx: RunningNginx | undefined;
 after(async () => {
-  if (nginx && nginx.exitCode === null && nginx.signalCode === null) nginx.kill('SIGKILL');
+  await nginx?.stop();
   for (const n of nodes) await n.stop().catch(() => {});
   rmSync(work, { recursive: true, force: true });
 });
@@ -40,44 +35,8 @@ test('through the shipped nginx file: two nodes up, one refusing connections; ev
     nodes.push(gw);
   }
   const dead = await freePort();
-  const front = await freePort();
-  const ports = [...nodes.map((n) => Number(new URL(n.url).port)), dead];
-  let site = readFileSync(join(ROOT, 'deploy/nginx/sac-gateway.conf'), 'utf8');
-  ports.forEach((port, i) => (site = site.replace(`127.0.0.1:${8081 + i} `, `127.0.0.1:${port} `)));
-  site = site.replace(/^(\s*)listen 8080;/m, `$1listen 127.0.0.1:${front};`);
-  assert.doesNotMatch(site, /127\.0\.0\.1:808[123] /, 'every upstream replaced');
-  writeFileSync(join(work, 'site.conf'), site);
-  mkdirSync(join(work, 'logs'));
-  // One process, in the foreground, as the current user: nothing outside the temporary directory.
-  writeFileSync(
-    join(work, 'nginx.conf'),
-    [
-      'daemon off;',
-      'master_process off;',
-      `pid ${join(work, 'nginx.pid')};`,
-      `error_log ${join(work, 'logs/error.log')} warn;`,
-      'events {}',
-      'http {',
-      `  access_log ${join(work, 'logs/access.log')};`,
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(work, t)};`),
-      `  include ${join(work, 'site.conf')};`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  nginx = spawn(NGINX!, ['-p', work, '-c', join(work, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  nginx.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const endpoint = `http://127.0.0.1:${front}/CertServiceWeb/CertificatiMedici`;
-  for (let attempt = 0; ; attempt++) {
-    assert.ok(attempt < 200 && nginx.exitCode === null, `nginx did not start: ${stderr}`);
-    try {
-      await fetch(`http://127.0.0.1:${front}/healthz`);
-      break;
-    } catch {
-      await delay(50);
-    }
-  }
+  nginx = await startNginx([...nodes.map((n) => Number(new URL(n.url).port)), dead]);
+  const endpoint = nginx.endpoint;
 
   const pin = encryptField(nodes[0]!.gateway.pincodeKey.certificatePem, DEMO.medico.pincode);
   const count = 24;
@@ -98,6 +57,6 @@ test('through the shipped nginx file: two nodes up, one refusing connections; ev
   }
   assert.ok(perNode.every((i) => i >= 0), 'every acknowledged certificate is stored on a node');
   assert.deepEqual(new Set(perNode), new Set([0, 1]), 'both live nodes served');
-  const log = readFileSync(join(work, 'logs/error.log'), 'utf8');
+  const log = nginx.errorLog();
   assert.match(log, /Connection refused/, 'the dead node was tried and refused');
 });

@@ -7,6 +7,7 @@
  * is called, so without the deadline one slow client would hold the process
  * for ever.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /** How long handlers still running after the connections closed may take to leave (store writes in progress). */
@@ -23,11 +24,15 @@ export class Drain {
   private inFlight = 0;
   private onIdle: (() => void) | undefined;
 
-  /** Seconds a refused client should wait: about the time another process needs to take over. */
+  /**
+   * Seconds a refused client should wait: about the time another process
+   * needs to take over; behind a proxy, 1 s, since the proxy sends the resend
+   * to a node that is not draining.
+   */
   readonly retryAfterS: number;
 
-  constructor(deadlineMs: number) {
-    this.retryAfterS = Math.max(1, Math.ceil(deadlineMs / 1000));
+  constructor(deadlineMs: number, behindProxy = false) {
+    this.retryAfterS = behindProxy ? 1 : Math.max(1, Math.ceil(deadlineMs / 1000));
   }
 
   /** A SOAP call enters the pipeline (false once stopped: refuse it). */
@@ -71,13 +76,43 @@ export interface DrainOutcome {
   readonly abandoned: number;
 }
 
+export interface DrainOptions {
+  /**
+   * The gateway runs behind a reverse proxy (SAC_TRUSTED_PROXIES is set): idle
+   * keep-alive connections are left for their client to close (see
+   * leaveIdleConnectionsToTheirClient) instead of being closed at once.
+   */
+  readonly behindProxy: boolean;
+}
+
+/**
+ * Behind a proxy, closing an idle keep-alive connection loses whatever request
+ * the proxy was writing on it at that moment, and the proxy cannot resend a
+ * POST it already sent: its client gets a 502 without Retry-After, not knowing
+ * whether the call was made. So, while draining, an idle connection is never
+ * closed by this side: the proxy closes it (its keep-alive timeout is below
+ * the gateway's, deploy/nginx/sac-gateway.conf), or a request arrives on it and
+ * its answer (503 with Retry-After for a SOAP call) says `Connection: close`,
+ * or the gateway's own keep-alive timeout or the deadline ends it.
+ * Node's server.close() and Fastify's close() both close idle connections at
+ * once through closeIdleConnections(): that call does nothing while draining.
+ */
+function leaveIdleConnectionsToTheirClient(server: Server): void {
+  server.closeIdleConnections = () => {};
+  // Every answer from now on ends its connection (Node would otherwise keep it alive after close()).
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.shouldKeepAlive = false;
+  });
+}
+
 /**
  * Stop the server within `deadlineMs`: in-flight calls finish, idle and
- * late connections are closed. Resolves once no SOAP call is left in the
+ * late connections are closed (idle ones left to a proxy to close, behind one). Resolves once no SOAP call is left in the
  * pipeline (or the margin is over), so the caller can close the store.
  */
-export async function drainServer(app: FastifyInstance, drain: Drain, deadlineMs: number): Promise<DrainOutcome> {
+export async function drainServer(app: FastifyInstance, drain: Drain, deadlineMs: number, options: DrainOptions = { behindProxy: false }): Promise<DrainOutcome> {
   drain.draining = true;
+  if (options.behindProxy) leaveIdleConnectionsToTheirClient(app.server);
   let forced = false;
   const deadline = setTimeout(() => {
     forced = true;

@@ -101,7 +101,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
   // client that is about to be refused: the SOAP scope sends 100 Continue once the caller is known.
   server.on('checkContinue', (request, response) => server.emit('request', request, response));
 
-  const drain = new Drain(edge.shutdownDeadlineMs);
+  const drain = new Drain(edge.shutdownDeadlineMs, edge.trustedProxies.length > 0);
   const rateWatch = new BodyRateWatch(edge.minBodyRate, edge.bodyRateGraceMs);
 
   const metrics = parts.metrics;
@@ -166,7 +166,7 @@ export function buildServer(parts: ServerParts): HttpEdge {
     app,
     async close() {
       try {
-        return await drainServer(app, drain, edge.shutdownDeadlineMs);
+        return await drainServer(app, drain, edge.shutdownDeadlineMs, { behindProxy: edge.trustedProxies.length > 0 });
       } finally {
         rateWatch.stop();
       }
