@@ -127,7 +127,10 @@ describe('sac-gateway batch', () => {
     const byFile = lastByFile(journal);
     assert.equal(byFile.size, N);
     const accepted = [...byFile.values()].filter((e) => e.outcome === 'accepted');
-    assert.equal(accepted.length, N - N / 10);
+    // On a failure, the first answers that were neither (what the batch recorded for them).
+    const others = [...byFile.values()].filter((e) => e.outcome !== 'accepted' && e.outcome !== 'refused').slice(0, 5);
+    const refusedErrors = [...byFile.values()].filter((e) => e.outcome === 'refused').map((e) => JSON.stringify(e.errors));
+    assert.equal(accepted.length, N - N / 10, `refused ${refusedErrors.length} (${[...new Set(refusedErrors)].join(' | ')}); neither accepted nor refused: ${JSON.stringify(others)}`);
     assert.equal([...byFile.values()].filter((e) => e.outcome === 'refused').length, N / 10);
     assert.equal(new Set(accepted.map((e) => e.puc)).size, accepted.length, 'one PUC per file');
     assert.equal((await count()) - before, N - N / 10, 'each certificate created once in the store');
@@ -183,27 +186,35 @@ describe('sac-gateway batch', () => {
     }
   });
 
-  test('on a terminal (a real pseudo-terminal, util-linux script): one bar redrawn in place with done/total, rate, ETA and the counts', async (t) => {
-    if (!existsSync('/usr/bin/script')) {
-      // CI (Debian) always has it: util-linux's script is in bsdutils, an essential package.
-      t.skip('no /usr/bin/script here: apt-get install bsdutils');
-      return;
-    }
+  /**
+   * `files` samples sent by the real binary on a pseudo-terminal `cols` columns wide
+   * (util-linux script; its own terminal has no size, which reads as 80): each bar
+   * draw, without the escape codes that frame it, and all the terminal showed.
+   */
+  async function onTerminal(name: string, files: number, cols: number): Promise<{ draws: string[]; out: string }> {
     const dir = tempDir('sac-batch-');
     dirs.push(dir);
-    const folder = path.join(dir, 'terminale');
+    const folder = path.join(dir, name);
     mkdirSync(folder);
     const pem = gw.gateway.pincodeKey.certificatePem;
     const template = readFileSync(path.join(SAMPLE, '02-invio-nudo.xml'), 'utf8');
-    const N = 300;
-    for (let i = 0; i < N; i++) writeFileSync(path.join(folder, `t${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (tty)`), pem));
+    for (let i = 0; i < files; i++) writeFileSync(path.join(folder, `t${i}.xml`), fill(template.replace('più tosse', `tosse ${i} (${name})`), pem));
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const command = [process.execPath, CLI, 'batch', folder, '--url', gw.endpoint, '--concurrency', '1'].map(quote).join(' ');
-    const run = await runCli([], { command: { file: '/usr/bin/script', args: ['-qec', command, '/dev/null'] } });
+    const run = await runCli([], { command: { file: '/usr/bin/script', args: ['-qec', `stty cols ${cols}; ${command}`, '/dev/null'] } });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const out = run.stdout;
-    const draws = out.split('\r\x1b[K').slice(1);
+    // Each draw goes back to the line's first column (CSI 1 G) and clears what is right of it (CSI 0 K).
+    const draws = out.split('\x1b[1G').slice(1).map((d) => d.replace(/\x1b\[0K[^]*$/, ''));
     assert.ok(draws.length >= 2, `redrawn in place (${draws.length} draws): ${JSON.stringify(out.slice(0, 400))}`);
+    return { draws, out };
+  }
+
+  // CI (Debian) always has it: util-linux's script is in bsdutils, an essential package.
+  const NO_SCRIPT = existsSync('/usr/bin/script') ? false : 'no /usr/bin/script here: apt-get install bsdutils';
+
+  test('on a terminal (a real pseudo-terminal, util-linux script): one bar redrawn in place with done/total, rate, ETA and the counts', { skip: NO_SCRIPT }, async () => {
+    const { draws, out } = await onTerminal('terminale', 300, 200);
     for (const d of draws) assert.match(d, /^\[[#.]{20}\] \d+\/≥?\d+ \d+\.\d\/s ETA \S+ accettati \d+ rifiutati 0 fault 0 falliti 0 non validi 0/);
     assert.match(draws.at(-1)!, /^\[#{20}\] 300\/300 \d+\.\d\/s ETA - accettati 300 /, 'the last draw: all done, the counted total');
     // The total is the folder's count, not the files met so far: mid-run, 300 already, with an ETA.
@@ -215,5 +226,11 @@ describe('sac-gateway batch', () => {
       'an ETA against the counted total',
     );
     assert.ok(!/\n\d+\/\d+ /.test(out), 'no plain progress lines on a terminal');
+  });
+
+  test('on a narrow terminal the bar is cut to its width: a draw never wraps onto a second line', { skip: NO_SCRIPT }, async () => {
+    const { draws } = await onTerminal('stretto', 20, 50);
+    for (const d of draws) assert.ok(d.length <= 50 && d.startsWith('[') && !d.includes('\n'), JSON.stringify(d));
+    assert.match(draws.at(-1)!, /^\[#{20}\] 20\/20 /);
   });
 });

@@ -62,9 +62,10 @@ describe('sac-gateway batch through injected unavailability', () => {
     for (let i = 0; i < 3; i++) {
       const text = template
         .replace('più tosse', `tosse ${i}`)
-        .replace(/PINCODE_CIFRATO/g, () => encryptField(pem, DEMO.medico.pincode))
         .replace(/OGGI/g, today)
-        .replace(/TRA3/g, addDays(today, 3));
+        .replace(/TRA3/g, addDays(today, 3))
+        // Last: Base64 can spell OGGI or TRA3.
+        .replace(/PINCODE_CIFRATO/g, () => encryptField(pem, DEMO.medico.pincode));
       writeFileSync(path.join(folder, `${i}.xml`), text);
     }
     const before = await gw.gateway.store.countCertificates();

@@ -1,10 +1,16 @@
 /**
  * Progress of a run on stderr: a one-line bar redrawn in place on a terminal
  * (done/total, rate, ETA, accepted/refused/failed), plain periodic lines
- * otherwise. Written by hand: a dozen lines, and no progress library is
- * installed. The total is the source's count once a second pass has counted
- * it (tally.expected); until then the files met so far, shown as `≥N`, and no ETA.
+ * otherwise. cli-progress draws it (redraw in place, cut to the terminal's
+ * width, the schedule on and off a terminal); the line's text is ours. The
+ * total is the source's count once a second pass has counted it
+ * (tally.expected); until then the files met so far, shown as `≥N`, and no ETA.
+ *
+ * The terminal's modes are left alone (no hidden cursor, no wrapping turned
+ * off): a run stopped with Ctrl-C must not leave the user's terminal changed,
+ * and cli-progress's own SIGINT handler would keep the process running.
  */
+import cliProgress from 'cli-progress';
 import type { Tally } from './run.js';
 
 export interface Progress {
@@ -37,14 +43,23 @@ function formatEta(seconds: number): string {
 export function startProgress(t: Tally, stream: NodeJS.WriteStream, intervalMs: number): Progress {
   const started = Date.now();
   const tty = stream.isTTY === true;
-  const draw = () => stream.write(tty ? `\r\x1b[K${line(t, started, true)}` : `${line(t, started, false)}\n`);
-  const timer = setInterval(draw, tty ? Math.min(intervalMs, 250) : intervalMs);
-  timer.unref();
+  const bar = new cliProgress.SingleBar({
+    stream,
+    format: () => line(t, started, tty),
+    // On a terminal at most 4 draws a second; off one, a line every interval.
+    fps: 1000 / Math.min(intervalMs, 250),
+    noTTYOutput: true,
+    notTTYSchedule: intervalMs,
+    hideCursor: false,
+    linewrap: true,
+    gracefulExit: false,
+    // Off a terminal the last line already ends the output: no empty line after it.
+    clearOnComplete: !tty,
+  });
+  bar.start(0, 0);
   return {
     stop() {
-      clearInterval(timer);
-      draw();
-      if (tty) stream.write('\n');
+      bar.stop();
     },
   };
 }
