@@ -1,7 +1,7 @@
 /**
  * The fuzzer of test/gateway.fuzz.test.ts for longer runs, outside npm test.
  *
- *   npm run fuzz -- [--seed N] [--count N] [--seconds S] [--url http://host:port [--data-dir DIR] [--today YYYY-MM-DD]]
+ *   npm run fuzz -- [--seed N] [--count N] [--seconds S] [--url http://host:port [--data-dir DIR | --database-url URL] [--today YYYY-MM-DD]]
  *                   [--only I,J,...] [--show PREFIX] [--out DIR] [--timeout MS] [--gateway-log]
  *
  * Without --url it starts its own gateway: the real binary (dist/src/cli.js
@@ -10,7 +10,8 @@
  * (demo users loaded; it creates a few records and, with wrong-password
  * cases, may trip that gateway's login throttle for the second demo doctor
  * and for this client address); its store is compared only when --data-dir
- * names that gateway's data directory. Each failure prints its seed and
+ * names that gateway's data directory (SQLite) or --database-url its
+ * PostgreSQL database (SAC_DATABASE_URL; the probe's connection only reads). Each failure prints its seed and
  * index: `--seed S --only I` replays it. Exit status 1 when anything failed.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { startCli, type CliGateway } from '../test/support/cliGateway.js';
 import { romeDay } from '../test/support/fuzz/bases.js';
 import { prepareBases } from '../test/support/fuzz/prepare.js';
 import { formatFailure, formatSummary, runFuzz } from '../test/support/fuzz/run.js';
-import { StoreProbe } from '../test/support/fuzz/storeProbe.js';
+import { PostgresStoreProbe, SqliteStoreProbe, type StoreProbe } from '../test/support/fuzz/storeProbe.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '600' },
     url: { type: 'string' },
     'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
     today: { type: 'string' },
     only: { type: 'string' },
     show: { type: 'string' },
@@ -42,7 +44,7 @@ const { values } = parseArgs({
 });
 
 function usage(): never {
-  console.log('usage: npm run fuzz -- [--seed N] [--count N] [--seconds S] [--url URL [--data-dir DIR] [--today YYYY-MM-DD]] [--only I,J] [--show PREFIX] [--out DIR] [--timeout MS] [--gateway-log]');
+  console.log('usage: npm run fuzz -- [--seed N] [--count N] [--seconds S] [--url URL [--data-dir DIR | --database-url URL] [--today YYYY-MM-DD]] [--only I,J] [--show PREFIX] [--out DIR] [--timeout MS] [--gateway-log]');
   process.exit(2);
 }
 
@@ -56,6 +58,11 @@ function int(name: string, raw: string | undefined): number {
 
 async function main(): Promise<number> {
   if (values.help) usage();
+  const databaseUrl = values['database-url'];
+  if (databaseUrl !== undefined && (values.url === undefined || values['data-dir'] !== undefined)) {
+    console.error('--database-url compares the store of the gateway at --url, instead of --data-dir');
+    usage();
+  }
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('seed', values.seed);
   const count = int('count', values.count);
   const seconds = int('seconds', values.seconds);
@@ -92,8 +99,10 @@ async function main(): Promise<number> {
     const today = values.today ?? romeDay(new Date());
     const prepared = await prepareBases(baseUrl, today);
     for (const problem of prepared.notAccepted) console.log(`fuzz: warning, an unmutated request was not accepted: ${problem}`);
-    const probe = dataDir ? StoreProbe.forDataDir(dataDir) : undefined;
-    if (!probe) console.log('fuzz: no --data-dir, the store is not compared');
+    let probe: StoreProbe | undefined;
+    if (databaseUrl !== undefined) probe = await PostgresStoreProbe.connect(databaseUrl);
+    else if (dataDir !== undefined) probe = SqliteStoreProbe.forDataDir(dataDir);
+    else console.log('fuzz: no --data-dir or --database-url, the store is not compared');
     console.log(`fuzz: seed ${seed}, ${only ? `indices ${only.join(',')}` : `${count} cases`}, at most ${seconds} s, today ${today}`);
     const cli = own?.cli;
     try {
@@ -133,7 +142,7 @@ async function main(): Promise<number> {
       if (summary.failures.length > 0) console.log(`fuzz: replay with --seed ${seed} --only ${summary.failures.map((f) => f.index).filter((i) => i >= 0).join(',')}`);
       return summary.failures.length > 0 ? 1 : 0;
     } finally {
-      probe?.close();
+      await probe?.close();
     }
   } finally {
     await stopOwn();

@@ -17,7 +17,7 @@ import { judge } from './support/fuzz/checks.js';
 import { makeCase } from './support/fuzz/mutations.js';
 import { prepareBases, type Prepared } from './support/fuzz/prepare.js';
 import { formatFailure, formatSummary, runFuzz } from './support/fuzz/run.js';
-import { StoreProbe } from './support/fuzz/storeProbe.js';
+import { openStoreProbe, type StoreProbe } from './support/fuzz/storeProbe.js';
 
 const SEED = 20260309;
 const COUNT = 1500;
@@ -34,10 +34,10 @@ before(async () => {
   gw = await startGateway();
   gw.clock.set(NOW);
   prepared = await prepareBases(gw.url, TODAY);
-  probe = StoreProbe.forDataDir(gw.dataDir);
+  probe = await openStoreProbe(gw.dataDir);
 });
 after(async () => {
-  probe?.close();
+  await probe?.close();
   await gw?.stop();
 });
 

@@ -113,7 +113,7 @@ export async function runFuzz(options: RunOptions): Promise<Summary> {
   }
   cases.push(...deferred);
 
-  let before: StoreState | undefined = target.store?.snapshot();
+  let before: StoreState | undefined = await target.store?.snapshot();
   for (const c of cases) {
     if (performance.now() > deadline) {
       summary.stoppedByTime = true;
@@ -133,7 +133,7 @@ export async function runFuzz(options: RunOptions): Promise<Summary> {
     const problems = [...verdict.problems];
 
     if (target.store && before) {
-      const after = target.store.snapshot();
+      const after = await target.store.snapshot();
       if (after.hash !== before.hash) {
         summary.storeChanges++;
         if (!verdict.writeAccepted) problems.push(`store changed by a refused request (${verdict.outcome}): ${describeChange(before, after)}`);
