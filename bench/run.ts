@@ -27,6 +27,18 @@ import { addDays, romeDate } from '../src/domain/dates.js';
 import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { measureFlush, type FlushLatency } from './lib/disk.js';
 import { summarizeProfiles, type ProfileSummary } from './lib/profile.js';
+import { NGINX, startNginx, type RunningNginx } from '../test/support/nginx.js';
+import { processTree } from '../test/support/processTree.js';
+import {
+  applyDeploySettings,
+  countCertificatesPg,
+  countersBetween,
+  postgresBinDir,
+  postmasterPid,
+  readCounters,
+  startPostgresCluster,
+  type PgCounters,
+} from './lib/postgres.js';
 import { busyCores, cpuBetween, cpuSnapshot, highWaterKb, machineTicks, RssSampler, type RssSample } from './lib/proc.js';
 import { renderConsole, renderDoc, renderPlot } from './lib/report.js';
 import {
@@ -85,6 +97,10 @@ export interface Options {
   /** --profile-only [--build DIR]: only profiled InviaMalattia runs, CPU per request by thread. */
   readonly profileOnly: boolean;
   readonly profileBuild: string | undefined;
+  /** InviaMalattia on PostgreSQL (1 node, 2 nodes) after the quick suite; --no-postgres turns it off. */
+  readonly postgres: boolean;
+  /** --stores-only: only InviaMalattia on SQLite, then on PostgreSQL (1 node, 2 nodes). */
+  readonly storesOnly: boolean;
 }
 
 const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [options])
@@ -103,6 +119,9 @@ const HELP = `usage: node dist/bench/run.js [options]      (npm run bench -- [op
   --scaling LIST         connection counts of the scaling report (default 1,4,16,64,256)
   --xsd-iterations N     in-process parse+validate iterations (default 50000)
   --no-single            skip the 1-process ceiling and peer (informative rows)
+  --no-postgres          skip InviaMalattia on PostgreSQL (1 node, and 2 nodes behind nginx), which otherwise
+                         follows the quick suite when Debian's postgresql is installed (about 1 min more)
+  --stores-only          only: InviaMalattia on SQLite, then on PostgreSQL with 1 node and 2 nodes (the store comparison)
   --work-dir DIR         where the temporary data directories go (default the OS temp dir)
   --keep                 keep the temporary directories
   --quiet-wait S         before each measurement, wait up to S s for other processes to go idle (default 60)
@@ -156,6 +175,8 @@ function parseOptions(argv: string[]): Options {
     overloadConnections: num('--overload-connections', 2000),
     profileOnly: argv.includes('--profile-only'),
     profileBuild: get('--build'),
+    postgres: !argv.includes('--no-postgres'),
+    storesOnly: argv.includes('--stores-only'),
   };
 }
 
@@ -193,6 +214,22 @@ export interface Measurement {
   /** InviaMalattia runs: certificates the store gained during the timed run. */
   readonly stored?: number;
   readonly wrk: string;
+  /** Runs measured by role (the store comparison): CPU seconds of each role's processes during the timed run. */
+  readonly cpuByRole?: Record<string, number>;
+  /** PostgreSQL runs: the cluster's counters over the timed run. */
+  readonly pg?: PgCounters;
+}
+
+/** InviaMalattia on SQLite and on PostgreSQL in the same run (absent with --no-postgres). */
+export interface StoreComparison {
+  /** Why the PostgreSQL runs are missing, when they are. */
+  readonly skipped?: string;
+  /** Names of the measurements compared: SQLite first, then PostgreSQL 1 node and 2 nodes when they ran. */
+  readonly runs: string[];
+  /** How the two-node run received its load, or why it did not run. */
+  readonly twoNodes: string;
+  readonly settings?: { applied: string[]; notApplied: string[]; sharedBuffers: string };
+  readonly notes: string[];
 }
 
 export interface ScalingPoint {
@@ -254,6 +291,7 @@ export interface Results {
   readonly profile?: ProfileSummary;
   readonly scaling?: { at10k: ScalingPoint[]; at1M: ScalingPoint[] };
   readonly soak?: Soak;
+  readonly stores?: StoreComparison;
   readonly integrity: string[];
   /** Measurements during which other processes used noticeable CPU. */
   readonly noise: string[];
@@ -341,6 +379,62 @@ interface RunSpec {
   readonly minOkShare?: number;
   /** Non-2xx answers are the point of the run (503 refusals under overload), not failures. */
   readonly refusalsExpected?: boolean;
+  /** Process trees whose RSS is the server's (default: server.pid); several for a multi-node run. */
+  readonly roots?: readonly number[];
+  /** CPU accounted by role (gateway primaries, workers; outside the server: PostgreSQL, nginx). */
+  readonly roles?: readonly Role[];
+  /** Certificates in a store that is not a SQLite file in dataDir. */
+  readonly countStored?: () => Promise<number>;
+  /** A PostgreSQL database: its cluster's counters are read around the timed run. */
+  readonly pgUrl?: string;
+  /** Warm up with one whole pass over this many request lines, then until steady (see warmUp). */
+  readonly warmUntilSteady?: { readonly lines: number };
+}
+
+interface Role {
+  readonly role: string;
+  readonly pids: () => number[];
+  /** Not part of the server under test (PostgreSQL, nginx): its CPU is not "other processes". */
+  readonly outside: boolean;
+}
+
+/** A gateway's processes by role: the cluster primaries (with SQLite, the store's writer thread runs there) and the workers. */
+function nodeRoles(nodes: readonly ServerProcess[]): Role[] {
+  return [
+    { role: 'gateway primary', outside: false, pids: () => nodes.flatMap((n) => n.pids().filter((p) => p === n.pid)) },
+    { role: 'gateway workers', outside: false, pids: () => nodes.flatMap((n) => n.pids().filter((p) => p !== n.pid)) },
+  ];
+}
+
+/**
+ * A warm-up that covers every request line once: wrk starts again at the first line on each run, so
+ * one run must be long enough for a whole pass (every person looked up once, as the SQLite run's 3 s
+ * warm-up does at its rate); then 1 s steps until two in a row agree within 10% (at most 15 of them).
+ */
+async function warmUp(wrkOptions: Omit<Parameters<typeof runWrk>[0], 'durationS'>, minS: number, lines: number, name: string): Promise<void> {
+  const t0 = Date.now();
+  let durationS = Math.max(1, minS);
+  const passes: string[] = [];
+  for (;;) {
+    const s = await runWrk({ ...wrkOptions, durationS });
+    passes.push(`${s.requests} in ${durationS} s`);
+    if (s.requests >= lines || durationS >= 60) break;
+    // Long enough for a whole pass at this rate, with a margin; at most 4x longer than this run (a cold
+    // first second underestimates the rate many times over).
+    const estimateS = Math.ceil((lines / Math.max(1, throughput(s))) * 1.2);
+    durationS = Math.min(60, Math.max(durationS + 1, Math.min(4 * durationS, estimateS)));
+  }
+  const rates: number[] = [];
+  let steady = false;
+  while (!steady && rates.length < 15) {
+    rates.push(throughput(await runWrk({ ...wrkOptions, durationS: 1 })));
+    const [a, z] = rates.slice(-2);
+    steady = rates.length >= 2 && Math.abs(z! - a!) <= 0.1 * a!;
+  }
+  log(
+    `${name}: warmed up in ${((Date.now() - t0) / 1000).toFixed(0)} s (${passes.join(', ')} for ${lines} lines; then req/s ` +
+      `${rates.map((x) => x.toFixed(0)).join(', ')}${steady ? '' : ', NOT steady'})`,
+  );
 }
 
 async function measure(b: Bench, spec: RunSpec): Promise<Measurement> {
@@ -358,20 +452,30 @@ async function measure(b: Bench, spec: RunSpec): Promise<Measurement> {
   const warmupS = spec.warmupS ?? b.o.warmupS;
   await waitForQuiet(b);
   // Warm-up and timed run are separate wrk processes so wrk's own CPU (os.clock) is the timed run's only.
-  if (warmupS > 0) await runWrk({ ...wrkOptions, durationS: warmupS });
-  const before = spec.dataDir ? countCertificates(spec.dataDir) : 0;
-  const sampler = new RssSampler(spec.server.pid, 250).start();
+  if (spec.warmUntilSteady) await warmUp(wrkOptions, warmupS, spec.warmUntilSteady.lines, spec.name);
+  else if (warmupS > 0) await runWrk({ ...wrkOptions, durationS: warmupS });
+  const countStored = spec.countStored ?? (spec.dataDir ? async () => countCertificates(spec.dataDir!) : undefined);
+  const before = countStored ? await countStored() : 0;
+  const roles = spec.roles ?? [];
+  // PostgreSQL's backends publish their statistics at most once a second: the warm-up's must be in before the first reading.
+  if (spec.pgUrl) await sleep(1100);
+  const pg0 = spec.pgUrl ? await readCounters(spec.pgUrl) : undefined;
+  const sampler = new RssSampler(spec.roots ?? spec.server.pid, 250).start();
+  const roleCpu0 = roles.map((r) => cpuSnapshot(r.pids()));
   const cpu0 = cpuSnapshot(spec.server.pids());
   const m0 = machineTicks();
   const s = await runWrk({ ...wrkOptions, durationS });
   const m1 = machineTicks();
   const cpu1 = cpuSnapshot(spec.server.pids());
+  const roleCpuS = roles.map((r, i) => cpuBetween(roleCpu0[i]!, cpuSnapshot(r.pids())));
   sampler.stop();
   const serverCpuS = cpuBetween(cpu0, cpu1);
+  const outsideCpuS = roles.reduce((a, r, i) => a + (r.outside ? roleCpuS[i]! : 0), 0);
   const machineCores = busyCores(m0, m1, os.cpus().length);
-  const otherCores = Math.max(0, machineCores - serverCpuS / durationS - s.wrk_cpu_s / durationS);
-  await sleep(200); // let the last in-flight commits land before counting
-  const stored = spec.dataDir ? countCertificates(spec.dataDir) - before : undefined;
+  const otherCores = Math.max(0, machineCores - serverCpuS / durationS - s.wrk_cpu_s / durationS - outsideCpuS / durationS);
+  await sleep(spec.pgUrl ? 1100 : 200); // let the last in-flight commits land (and PostgreSQL's statistics) before counting
+  const stored = countStored ? (await countStored()) - before : undefined;
+  const pgDelta = spec.pgUrl && pg0 ? countersBetween(pg0, await readCounters(spec.pgUrl)) : undefined;
   const m: Measurement = {
     name: spec.name,
     server: spec.kind,
@@ -389,7 +493,7 @@ async function measure(b: Bench, spec: RunSpec): Promise<Measurement> {
     answers: s.answers,
     wraps: s.wraps,
     peakRssMb: sampler.peakKb / 1024,
-    hwmMb: highWaterKb(spec.server.pid) / 1024,
+    hwmMb: highWaterKb(spec.roots ?? spec.server.pid) / 1024,
     serverCpuS,
     wrkCpuS: s.wrk_cpu_s,
     machineCores,
@@ -399,11 +503,15 @@ async function measure(b: Bench, spec: RunSpec): Promise<Measurement> {
     ...(spec.rate ? { rate: spec.rate } : {}),
     ...(stored !== undefined ? { stored } : {}),
     wrk: wrkCommand({ ...wrkOptions, durationS }).join(' '),
+    ...(roles.length > 0 ? { cpuByRole: Object.fromEntries(roles.map((r, i) => [r.role, roleCpuS[i]!])) } : {}),
+    ...(pgDelta ? { pg: pgDelta } : {}),
   };
   log(
     `${m.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms, ` +
       `ok ${s.answers.ok}/${s.requests}, failures ${m.failures}, server CPU ${(serverCpuS / (durationS || 1)).toFixed(2)} cores, ` +
-      `wrk CPU ${(s.wrk_cpu_s / durationS).toFixed(2)} core, other processes ${otherCores.toFixed(2)} cores${stored !== undefined ? `, stored ${stored}` : ''}`,
+      `wrk CPU ${(s.wrk_cpu_s / durationS).toFixed(2)} core, ` +
+      roles.filter((r) => r.outside).map((r) => `${r.role} CPU ${(roleCpuS[roles.indexOf(r)]! / durationS).toFixed(2)} cores, `).join('') +
+      `other processes ${otherCores.toFixed(2)} cores${stored !== undefined ? `, stored ${stored}` : ''}`,
   );
   if (otherCores > 0.25) b.noise.push(`${m.name}: other processes used ${otherCores.toFixed(2)} cores during the run`);
   // A run that expects refusals (--overload) counts the 503s itself; anything else failing still counts.
@@ -432,19 +540,27 @@ interface Gateway {
   readonly processes: number;
 }
 
-async function seedGateway(o: Options, dataDir: string, cli = CLI): Promise<void> {
-  const env = { ...process.env, SAC_DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
+async function seedGateway(o: Options, dataDir: string, cli = CLI, extraEnv: Record<string, string> = {}): Promise<void> {
+  const env = { ...process.env, SAC_DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...extraEnv };
   const out = execFileSync(process.execPath, [cli, 'seed', '--persons', String(o.persons)], { env, encoding: 'utf8' });
   log(`seed: ${out.trim()}`);
 }
 
-async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [], workers = o.workers, cli = CLI): Promise<Gateway> {
+async function startGateway(
+  o: Options,
+  dataDir: string,
+  nodeFlags: string[] = [],
+  workers = o.workers,
+  cli = CLI,
+  extraEnv: Record<string, string> = {},
+  name = 'gateway',
+): Promise<Gateway> {
   const port = await freePort();
   // Node flags go on the command line (Node 20 refuses --cpu-prof in NODE_OPTIONS); cluster workers inherit execArgv.
   const { command, args } = pinned(o.serverCpus, process.execPath, [...nodeFlags, cli, 'serve']);
   const processes = workers > 1 ? workers + 1 : 1;
   const server = await startServer({
-    name: 'gateway',
+    name,
     command,
     args,
     env: {
@@ -461,6 +577,7 @@ async function startGateway(o: Options, dataDir: string, nodeFlags: string[] = [
       SAC_RATE_LIMITS: 'off',
       // Production's setting: the vendor sandbox (on with the demo data) keeps every call for its inspector.
       SAC_SANDBOX: '0',
+      ...extraEnv,
     },
     port,
     processes,
@@ -611,7 +728,16 @@ async function quickSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void>
     const allOk = 0.999;
     const responseBytes = Buffer.byteLength(sampleResponse);
 
-    const session = await measure(b, { ...base, name: 'gateway InviaMalattia', linesFile: w.invioFile, dataDir, responseBytes, minOkShare: allOk });
+    const session = await measure(b, {
+      ...base,
+      name: SQLITE_INVIO,
+      linesFile: w.invioFile,
+      dataDir,
+      responseBytes,
+      minOkShare: allOk,
+      // For the store comparison: CPU by role (a few /proc reads before and after the run).
+      roles: nodeRoles([gw.server]),
+    });
 
     // A fresh ciphertext on every request: enough distinct ones for the whole run, never reused.
     freshCount = Math.ceil(session.rps * o.durationS * 1.5) + 2000;
@@ -772,6 +898,155 @@ async function quickSuite(b: Bench, r: Partial<Mutable<Results>>): Promise<void>
   r.xsd = await benchXsd(sampleBody, o.xsdIterations);
   const gatewayInvio = b.measurements.find((m) => m.name === 'gateway InviaMalattia')!;
   r.cpuShareOutsideXsd = 1 - r.xsd.parseValidateMs / gatewayInvio.cpuMsPerRequest;
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+
+/** --stores-only: the quick suite's first run alone, SQLite's side of the store comparison. */
+async function sqliteInvio(b: Bench): Promise<void> {
+  const dataDir = path.join(b.work, 'gateway-quick');
+  mkdirSync(dataDir, { recursive: true });
+  await seedGateway(b.o, dataDir);
+  const gw = await startGateway(b.o, dataDir);
+  try {
+    const w = buildWorkload(b, gw, 'quick');
+    const responseBytes = Buffer.byteLength(await probe(gw.server.url, w.invioLines[0]!));
+    await measure(b, {
+      server: gw.server,
+      kind: 'gateway',
+      processes: gw.processes,
+      name: SQLITE_INVIO,
+      linesFile: w.invioFile,
+      dataDir,
+      responseBytes,
+      minOkShare: 0.999,
+      roles: nodeRoles([gw.server]),
+    });
+  } finally {
+    await gw.server.stop();
+  }
+}
+
+const SQLITE_INVIO = 'gateway InviaMalattia';
+const PG_ONE = 'gateway InviaMalattia, PostgreSQL, 1 node';
+const PG_ONE_NGINX = 'gateway InviaMalattia, PostgreSQL, 1 node behind nginx';
+const PG_TWO = 'gateway InviaMalattia, PostgreSQL, 2 nodes behind nginx';
+
+/**
+ * InviaMalattia on PostgreSQL, against the SQLite run of the quick suite:
+ * one node, then two nodes on one database behind the shipped nginx
+ * configuration. A throw-away cluster (the tests' own, fsync and
+ * synchronous_commit on, the shipped deploy/postgresql settings that apply
+ * without a restart), a fresh database seeded like the SQLite data directory
+ * for each measurement, the gateways started like the SQLite one (plus
+ * SAC_DATABASE_URL and a shared SAC_PINCODE_KEY_DIR), the same wrk.
+ */
+async function postgresSuite(b: Bench): Promise<StoreComparison> {
+  const o = b.o;
+  const runs = [SQLITE_INVIO];
+  const notes = [
+    `Everything runs on this machine's ${os.cpus().length} CPUs: gateway processes, PostgreSQL, nginx and wrk share them. ` +
+      "A PostgreSQL run's throughput is what one machine does with the database beside the gateway; in production the database has its own machine.",
+    'Two nodes here measure the overhead and contention of the multi-node layout (two sets of gateway processes, one proxy hop, one database), ' +
+      'not scale-out: each node of a real deployment has CPUs of its own. "1 node behind nginx" separates the proxy hop from the second node.',
+    'The PostgreSQL runs warm up with one wrk run long enough for a whole pass over the request lines (every person looked up once, as the ' +
+      "SQLite run's 3 s warm-up does at its rate), then until two 1 s steps agree within 10%: fresh nodes fill their caches over the network.",
+  ];
+  const bin = postgresBinDir();
+  if (bin === undefined) {
+    const why =
+      "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl): this part needs Debian's postgresql " +
+      '(apt-get install -y --no-install-recommends postgresql); --no-postgres skips it without this message';
+    log(`${why}. Going on without it.`);
+    return { skipped: why, runs, twoNodes: 'not run', notes: [] };
+  }
+  log('PostgreSQL: starting a throw-away cluster (fsync on, synchronous_commit on)');
+  const cluster = await startPostgresCluster(bin);
+  try {
+    const settings = await applyDeploySettings(ROOT, cluster);
+    const pgPid = postmasterPid(cluster);
+    const postgresRole: Role = { role: 'postgres', outside: true, pids: () => processTree(pgPid) };
+    const keyDir = path.join(b.work, 'pg-pincode-key');
+    let databases = 0;
+
+    /** One measurement: a fresh database seeded like the SQLite data directory, `nodes` gateways on it, nginx before them or not. */
+    const run = async (name: string, nodeCount: number, viaNginx: boolean): Promise<void> => {
+      const n = ++databases;
+      const url = await cluster.createDatabase(`sac_bench_${n}`);
+      // SAC_DB_POOL_SIZE stays at its default (10 per process): 2 nodes x (primary + workers) x 10 < max_connections.
+      const env: Record<string, string> = { SAC_DATABASE_URL: url, SAC_PINCODE_KEY_DIR: keyDir };
+      // As deploy/systemd/sac-gateway.env: nodes behind the proxy trust its X-Forwarded-For.
+      if (viaNginx) env.SAC_TRUSTED_PROXIES = '127.0.0.1';
+      const seedDir = path.join(b.work, `pg-${n}-seed`);
+      mkdirSync(seedDir, { recursive: true });
+      await seedGateway(o, seedDir, CLI, env);
+      const nodes: Gateway[] = [];
+      let nginx: RunningNginx | undefined;
+      try {
+        for (let i = 1; i <= nodeCount; i++) {
+          const dataDir = path.join(b.work, `pg-${n}-node-${i}`);
+          mkdirSync(dataDir, { recursive: true });
+          nodes.push(await startGateway(o, dataDir, [], o.workers, CLI, env, `gateway node ${i} (PostgreSQL)`));
+        }
+        const servers = nodes.map((g) => g.server);
+        const roles = [...nodeRoles(servers), postgresRole];
+        let server = servers[0]!;
+        if (viaNginx) {
+          const front = await startNginx(servers.map((g) => g.port), { processes: 'auto' });
+          nginx = front;
+          roles.push({ role: 'nginx', outside: true, pids: () => processTree(front.pid) });
+          // What wrk talks to: nginx; what is measured as "the server": the gateway nodes.
+          server = {
+            name: `nginx + ${nodeCount} gateway node${nodeCount > 1 ? 's' : ''}`,
+            pid: servers[0]!.pid,
+            port: Number(new URL(front.url).port),
+            url: front.url,
+            pids: () => servers.flatMap((g) => g.pids()),
+            stop: async () => {},
+            stderrTail: () => servers.map((g) => g.stderrTail()).join('\n'),
+          };
+        }
+        // Every node has the same pincode key (SAC_PINCODE_KEY_DIR): the first one's certificate serves all.
+        const w = buildWorkload(b, nodes[0]!, `pg-${n}`);
+        const responseBytes = Buffer.byteLength(await probe(server.url, w.invioLines[0]!));
+        await measure(b, {
+          name,
+          server,
+          kind: 'gateway',
+          processes: nodes.reduce((a, g) => a + g.processes, 0),
+          linesFile: w.invioFile,
+          responseBytes,
+          minOkShare: 0.999,
+          roots: servers.map((g) => g.pid),
+          roles,
+          countStored: () => countCertificatesPg(url),
+          pgUrl: url,
+          warmUntilSteady: { lines: w.invioLines.length },
+        });
+        runs.push(name);
+      } finally {
+        await nginx?.stop();
+        for (const g of nodes) await g.server.stop();
+      }
+    };
+
+    await run(PG_ONE, 1, false);
+    let twoNodes: string;
+    if (NGINX === undefined) {
+      twoNodes = 'not run: nginx is not installed (apt-get install nginx); the two nodes are measured behind it, as deployed';
+      log(`PostgreSQL, 2 nodes: ${twoNodes}`);
+    } else {
+      twoNodes =
+        'through nginx with the shipped deploy/nginx/sac-gateway.conf (least_conn, keep-alive to the nodes, worker_processes auto), ' +
+        "the way a deployment spreads its load; wrk sends to nginx only; nginx's CPU is shown apart.";
+      await run(PG_ONE_NGINX, 1, true);
+      await run(PG_TWO, 2, true);
+    }
+    return { runs, twoNodes, settings, notes };
+  } finally {
+    await cluster.stop();
+    log('PostgreSQL: cluster stopped');
+  }
 }
 
 // ------------------------------------------------------------------ full suite
@@ -1216,7 +1491,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    await quickSuite(b, r);
+    if (o.storesOnly) await sqliteInvio(b);
+    else await quickSuite(b, r);
+    if (o.postgres || o.storesOnly) r.stores = await postgresSuite(b);
     if (o.full) await fullSuite(b, r);
   } finally {
     if (!o.keep) rmSync(work, { recursive: true, force: true });
@@ -1238,6 +1515,13 @@ async function main(argv: string[]): Promise<void> {
   const gw1 = by('gateway InviaMalattia, 1 process');
   if (gw1 && ceiling1) ratios['1 process: gateway/ceiling'] = gw1.rps / ceiling1.rps;
   if (gw1 && peer1) ratios['1 process: gateway/peer'] = gw1.rps / peer1.rps;
+  const pg1 = by(PG_ONE);
+  const pg2 = by(PG_TWO);
+  if (pg1) ratios['PostgreSQL 1 node/SQLite'] = pg1.rps / gwInvio.rps;
+  if (pg2) ratios['PostgreSQL 2 nodes/SQLite'] = pg2.rps / gwInvio.rps;
+  if (pg1 && pg2) ratios['PostgreSQL 2 nodes/1 node'] = pg2.rps / pg1.rps;
+  const pg1n = by(PG_ONE_NGINX);
+  if (pg1n && pg2) ratios['PostgreSQL 2/1 node, both behind nginx'] = pg2.rps / pg1n.rps;
 
   const results: Results = {
     startedAt,
@@ -1265,6 +1549,7 @@ async function main(argv: string[]): Promise<void> {
     ...(r.profile ? { profile: r.profile } : {}),
     ...(r.scaling ? { scaling: r.scaling } : {}),
     ...(r.soak ? { soak: r.soak } : {}),
+    ...(r.stores ? { stores: r.stores } : {}),
     integrity: b.integrity,
     noise: b.noise,
   };
@@ -1274,9 +1559,10 @@ async function main(argv: string[]): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(results, null, 2)}\n`;
-  writeFileSync(path.join(resultsDir, `${o.full ? 'full' : 'quick'}-${stamp}.json`), json);
+  const kind = o.full ? 'full' : o.storesOnly ? 'stores' : 'quick';
+  writeFileSync(path.join(resultsDir, `${kind}-${stamp}.json`), json);
   writeFileSync(path.join(resultsDir, 'latest.json'), json);
-  process.stdout.write(`\nresults: bench/results/${o.full ? 'full' : 'quick'}-${stamp}.json\n`);
+  process.stdout.write(`\nresults: bench/results/${kind}-${stamp}.json\n`);
   if (o.doc) writeDoc(results);
   if (b.noise.length > 0) process.stderr.write(`\nnoisy runs (other processes were busy):\n  ${b.noise.join('\n  ')}\n`);
   if (b.integrity.length > 0) {

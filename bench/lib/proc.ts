@@ -3,7 +3,8 @@
  * (cluster primary + workers), resident memory, and CPU time.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { processTree, readOrUndefined } from '../../test/support/processTree.js';
 
 let ticksPerSecond: number | undefined;
 
@@ -17,44 +18,6 @@ export function clockTicks(): number {
     }
   }
   return ticksPerSecond;
-}
-
-function readOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Direct children of a process, from every one of its threads' children lists. */
-function childrenOf(pid: number): number[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  const out = new Set<number>();
-  for (const tid of tasks) {
-    const text = readOrUndefined(`/proc/${pid}/task/${tid}/children`);
-    if (text === undefined) continue;
-    for (const c of text.trim().split(/\s+/)) if (c !== '') out.add(Number(c));
-  }
-  return [...out];
-}
-
-/** The process and all its descendants that are still alive. */
-export function processTree(root: number): number[] {
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    if (readOrUndefined(`/proc/${pid}/stat`) === undefined) continue;
-    out.push(pid);
-    stack.push(...childrenOf(pid));
-  }
-  return out;
 }
 
 /** utime + stime of one process, in seconds (undefined once it has gone). */
@@ -122,10 +85,15 @@ export class RssSampler {
   readonly samples: RssSample[] = [];
   peakKb = 0;
 
+  private readonly roots: readonly number[];
+
+  /** `root`: one process tree, or several (the nodes of a multi-node run), summed. */
   constructor(
-    private readonly root: number,
+    root: number | readonly number[],
     private readonly everyMs: number,
-  ) {}
+  ) {
+    this.roots = typeof root === 'number' ? [root] : root;
+  }
 
   start(): this {
     this.started = Date.now();
@@ -135,13 +103,13 @@ export class RssSampler {
   }
 
   sample(): RssSample {
-    const pids = processTree(this.root);
+    const pids = this.roots.flatMap((r) => processTree(r));
     let rssKb = 0;
     let rootKb = 0;
     for (const pid of pids) {
       const kb = memory(pid)?.rssKb ?? 0;
       rssKb += kb;
-      if (pid === this.root) rootKb = kb;
+      if (this.roots.includes(pid)) rootKb += kb;
     }
     const s = { tMs: Date.now() - this.started, rssKb, rootKb, processes: pids.length };
     this.samples.push(s);
@@ -156,10 +124,10 @@ export class RssSampler {
   }
 }
 
-/** Sum of VmHWM over a tree: each process's own peak, added up. */
-export function highWaterKb(root: number): number {
+/** Sum of VmHWM over a tree (or several): each process's own peak, added up. */
+export function highWaterKb(root: number | readonly number[]): number {
   let total = 0;
-  for (const pid of processTree(root)) total += memory(pid)?.hwmKb ?? 0;
+  for (const r of typeof root === 'number' ? [root] : root) for (const pid of processTree(r)) total += memory(pid)?.hwmKb ?? 0;
   return total;
 }
 

@@ -129,6 +129,91 @@ export function targets(r: Results): Target[] {
 
 const mark = (met: boolean | undefined) => (met === undefined ? '—' : met ? 'met' : 'MISSED');
 
+const STORE_COLUMNS = [
+  'InviaMalattia on',
+  'req/s',
+  'p99 ms',
+  'gw workers µs',
+  'gw primary µs',
+  'postgres µs',
+  'nginx µs',
+  'total µs',
+  'PG xacts',
+  'WAL KB',
+  'WAL writes',
+  'WAL fsyncs',
+] as const;
+
+/** The store comparison's rows: CPU µs and storage per acknowledged (ricevutaOk) InviaMalattia. */
+function storeRows(r: Results): string[][] {
+  const runs = (r.stores?.runs ?? []).map((n) => r.measurements.find((m) => m.name === n)).filter((m): m is Measurement => m !== undefined);
+  return runs.map((m) => {
+    const ok = Math.max(1, m.answers.ok);
+    const us = (role: string) => (m.cpuByRole?.[role] === undefined ? '—' : f1((m.cpuByRole[role] * 1e6) / ok));
+    const total = Object.values(m.cpuByRole ?? {}).reduce((a, x) => a + x, 0);
+    const per = (n: number | undefined, scale = 1, digits = 2) => (n === undefined ? '—' : ((n * scale) / ok).toFixed(digits));
+    const label = m.name === r.stores?.runs[0] ? 'SQLite, 1 node' : m.name.replace(/^gateway InviaMalattia, /, '');
+    return [
+      label,
+      f0(m.rps),
+      f2(m.p99Ms),
+      us('gateway workers'),
+      us('gateway primary'),
+      us('postgres'),
+      us('nginx'),
+      m.cpuByRole ? f1((total * 1e6) / ok) : '—',
+      per(m.pg?.commits),
+      per(m.pg?.walBytes, 1 / 1024),
+      per(m.pg?.walWrites, 1, 3),
+      per(m.pg?.walSyncs, 1, 3),
+    ];
+  });
+}
+
+/** The SQLite / PostgreSQL ratios of req/s and p99 (same run, same wrk). */
+function storeRatios(r: Results): Array<[string, string]> {
+  const runs = (r.stores?.runs ?? []).map((n) => r.measurements.find((m) => m.name === n));
+  const by = (suffix: string) => runs.find((m) => m !== undefined && m.name.endsWith(suffix));
+  const sqlite = runs[0];
+  const [one, oneNginx, two] = [by('PostgreSQL, 1 node'), by('PostgreSQL, 1 node behind nginx'), by('PostgreSQL, 2 nodes behind nginx')];
+  const out: Array<[string, string]> = [];
+  const pair = (label: string, a: Measurement | undefined, z: Measurement | undefined) => {
+    if (a && z) out.push([label, `req/s ${f3(a.rps / z.rps)}, p99 ${f2(a.p99Ms / z.p99Ms)}`]);
+  };
+  pair('PostgreSQL 1 node / SQLite', one, sqlite);
+  pair('PostgreSQL 2 nodes / SQLite', two, sqlite);
+  pair('PostgreSQL 2 nodes / 1 node', two, one);
+  pair('PostgreSQL 1 node behind nginx / direct', oneNginx, one);
+  pair('PostgreSQL 2 / 1 node, both behind nginx', two, oneNginx);
+  return out;
+}
+
+const STORE_LEGEND =
+  'Per acknowledged InviaMalattia (ricevutaOk): CPU µs from /proc (utime + stime) by role; "gw primary" is the cluster primary, where on SQLite ' +
+  "the store's writer thread runs (the database's share there: /proc cannot split it from the primary, whose own share is small); postgres: " +
+  'every process of the cluster (backends, WAL writer, checkpointer). PG xacts: transactions committed in the database (read-only ones ' +
+  'included: each query outside a transaction is one); WAL KB, writes and fsyncs (fdatasync) from pg_stat_wal. SQLite has no such counter ' +
+  'here (its writer group-commits the writes of one event-loop turn in one transaction).';
+
+function storeConsole(r: Results): string[] {
+  const st = r.stores;
+  if (!st) return [];
+  const lines = ['', 'InviaMalattia on SQLite and on PostgreSQL (same run, same wrk):'];
+  if (st.skipped) {
+    lines.push(`  PostgreSQL part not run: ${st.skipped}`);
+    return lines;
+  }
+  lines.push(textTable(STORE_COLUMNS, storeRows(r)));
+  for (const [k, v] of storeRatios(r)) lines.push(`  ${k.padEnd(42)} ${v}`);
+  lines.push(`  two nodes: ${st.twoNodes}`);
+  if (st.settings) {
+    lines.push(`  PostgreSQL: throw-away cluster, fsync on, synchronous_commit on, shared_buffers ${st.settings.sharedBuffers}; from deploy/postgresql/sac-gateway.conf: ${st.settings.applied.join(', ')}`);
+    if (st.settings.notApplied.length > 0) lines.push(`  (not applied, need a restart: ${st.settings.notApplied.join('; ')})`);
+  }
+  for (const n of [...st.notes, STORE_LEGEND]) lines.push(`  ${n}`);
+  return lines;
+}
+
 export function renderConsole(r: Results): string {
   const lines: string[] = [];
   lines.push('');
@@ -142,7 +227,7 @@ export function renderConsole(r: Results): string {
   lines.push(textTable(COLUMNS, r.measurements.map(row)));
   lines.push('');
   lines.push('ratios (InviaMalattia throughput):');
-  for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ${k.padEnd(28)} ${f3(v)}`);
+  for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ${k.padEnd(38)} ${f3(v)}`);
   if (r.paced) lines.push(`p99/p50 at 70% of peak: ${f2(r.paced.p99OverP50)} (p50 ${f2(r.paced.p50Ms)} ms, p99 ${f2(r.paced.p99Ms)} ms)`);
   if (r.xsd) {
     lines.push(
@@ -150,6 +235,7 @@ export function renderConsole(r: Results): string {
     );
   }
   if (r.cpuShareOutsideXsd !== undefined) lines.push(`share of an InviaMalattia request's CPU time outside parse + XSD: ${pct(r.cpuShareOutsideXsd)}`);
+  lines.push(...storeConsole(r));
   if (r.soak) {
     lines.push(
       `soak: ${r.soak.requests} requests in ${f0(r.soak.seconds)} s, RSS ${f0(r.soak.minMb)}–${f0(r.soak.maxMb)} MB (median ${f0(r.soak.medianMb)}), flat: ${r.soak.flat}, ` +
@@ -273,6 +359,26 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
       'the "1 process" rows are there for context only.',
   );
   out.push('');
+  if (r.stores) {
+    out.push('## SQLite and PostgreSQL');
+    out.push('');
+    if (r.stores.skipped) {
+      out.push(`The PostgreSQL part did not run: ${r.stores.skipped}`);
+    } else {
+      out.push(mdTable([...STORE_COLUMNS], storeRows(r)));
+      out.push('');
+      for (const [k, v] of storeRatios(r)) out.push(`- ${k}: ${v}`);
+      out.push(`- Two nodes: ${r.stores.twoNodes}`);
+      if (r.stores.settings) {
+        out.push(
+          `- PostgreSQL: a throw-away cluster, fsync and synchronous_commit on, shared_buffers ${r.stores.settings.sharedBuffers}; ` +
+            `deploy/postgresql/sac-gateway.conf applied where no restart is needed (${r.stores.settings.applied.join(', ')}).`,
+        );
+      }
+      for (const n of [...r.stores.notes, STORE_LEGEND]) out.push(`- ${n}`);
+    }
+    out.push('');
+  }
   out.push('## Targets of issue 4');
   out.push('');
   out.push(mdTable(['target', 'measured', ''], targets(r).map((t) => [t.target, t.measured, `**${mark(t.met)}**`]), [1, 2]));

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { processTree } from './proc.js';
+import { processTree } from '../../test/support/processTree.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
