@@ -9,6 +9,8 @@
 #  - postgresql          initdb and pg_ctl (/usr/lib/postgresql/<version>/bin): the PostgreSQL half of the
 #                        store tests starts a throw-away cluster (test/support/postgres.ts); the package's own
 #                        cluster service is not needed and not started by the tests
+#  - nginx               the load balancer of test/deploy.nginx.test.ts and test/deploy.rollingRestart.test.ts
+#                        (run unprivileged in a temp directory; the package's own service is not needed)
 # Idempotent: installs only what is missing, and touches apt not at all when nothing is.
 set -euo pipefail
 
@@ -38,8 +40,12 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 
+if [ ! -x /usr/sbin/nginx ]; then
+  missing+=(nginx)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws, poppler-utils, postgresql)"
+  echo "install-test-deps: all present (python3-zeep, php-soap, JDK, jaxws, poppler-utils, postgresql, nginx)"
   exit 0
 fi
 
@@ -57,4 +63,5 @@ javac -version >/dev/null 2>&1
 wsimport -version >/dev/null 2>&1
 pdftotext -v >/dev/null 2>&1
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null
+/usr/sbin/nginx -v
 echo "install-test-deps: done"

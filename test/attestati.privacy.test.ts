@@ -22,6 +22,7 @@ import type { AttestatiOperationName } from '../src/attestati/contract.js';
 import { loadConfig } from '../src/config.js';
 import { NOW, TODAY } from './support/demo.js';
 import { TestClock, tempDir } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 import { call, DATORE, LAVORATORE, parseAnswer, type Answer } from './support/attestati.js';
 import { defaultResidenza, envelope, invioDimissione, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
@@ -64,7 +65,7 @@ before(async () => {
       done();
     },
   });
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, SAC_IDEMPOTENCY_WINDOW: '0', SAC_LOG_BUFFER_BYTES: '0' });
+  const config = loadConfig(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, SAC_IDEMPOTENCY_WINDOW: '0', SAC_LOG_BUFFER_BYTES: '0' }));
   const clock = new TestClock();
   clock.set(NOW);
   gateway = createGateway(config, { clock, logger: createLogger('trace', sink) });

@@ -11,6 +11,7 @@ import net, { type AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -37,7 +38,7 @@ async function serveOn(port: number, extra: Record<string, string>): Promise<{ c
   dirs.push(dir);
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dir, LOG_LEVEL: 'warn', ...extra },
+    env: withTestStore({ ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dir, LOG_LEVEL: 'warn', ...extra }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);

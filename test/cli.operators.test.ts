@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { adminCli, type AdminRun } from './support/adminCli.js';
 import { startCli } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
+import { openTestStore, withTestStore } from './support/testStore.js';
 import { basic, parseResponse, post } from './support/soapClient.js';
 import { envelope } from './support/requests.js';
-import { openStore } from '../src/store/open.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
@@ -84,7 +84,7 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
     // The report never repeats a line's content (personal data).
     assert.doesNotMatch(run.stdout, /RSSMRA80A01H501X|NRANNA90E45F839X/);
 
-    const store = openStore({ dataDir });
+    const store = openTestStore(dataDir);
     try {
       assert.equal(await store.countPersons(), 3);
       assert.deepEqual(await store.findPerson('RSSMRA80A01H501U'), {
@@ -108,7 +108,7 @@ describe('sac-gateway users and registry, then the gateway on the same store', (
     const rerun = await cli(dataDir, ['registry', 'import', again]);
     assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
     assert.match(rerun.stdout, /1 persone scritte \(0 nuove/);
-    const reread = openStore({ dataDir });
+    const reread = openTestStore(dataDir);
     try {
       assert.equal(await reread.countPersons(), 3);
       assert.equal((await reread.findPerson('RSSMRA80A01H501U'))?.nome, 'Marco');
@@ -346,7 +346,7 @@ sys.stdout.write(json.dumps({'out': out.decode('utf-8', 'replace'), 'code': os.w
 async function atTerminal(dataDir: string, args: string[], answers: Array<[string, string]>): Promise<{ out: string; code: number }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
   const child = spawn('python3', ['-c', PTY_DRIVER, JSON.stringify([process.execPath, CLI, ...args]), JSON.stringify(answers)], {
-    env: { ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' },
+    env: withTestStore({ ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -375,7 +375,7 @@ test('at a terminal the password is asked twice without echo (backspace edits); 
   ]);
   assert.equal(differ.code, 2, differ.out);
   assert.match(differ.out, /the two new passwords differ: nothing changed/);
-  const store = openStore({ dataDir });
+  const store = openTestStore(dataDir);
   try {
     const { verifySecret } = await import('../src/auth/passwords.js');
     assert.ok(verifySecret(PASSWORD, (await store.findUser('regione-tty'))!.passwordHash), 'the password typed (after the backspace) is stored');

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { syntheticPersons } from '../src/domain/codiceFiscale.js';
 import { importEmployments, MAX_EMPLOYMENT_LINE_BYTES } from '../src/employment/importEmployments.js';
 import type { Employment, EmploymentRegistry } from '../src/store/port.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import type { Store } from '../src/store/port.js';
 import { adminCli, type AdminRun } from './support/adminCli.js';
 import { tempDir } from './support/gateway.js';
@@ -54,7 +54,7 @@ function recording(store: Store): { registry: EmploymentRegistry; batches: numbe
 
 describe('in process', () => {
   test('20,000 generated lines: written in batches of at most 1,000, each kind of bad line refused with its reason', async () => {
-    const store = openStore({ dataDir: dir() }, 'thread');
+    const store = openTestStore(dir(), 'thread');
     try {
       const COUNT = 20_000;
       const bad: Record<number, [string, string]> = {
@@ -107,7 +107,7 @@ describe('in process', () => {
   });
 
   test('a 16 MiB line is refused as it streams by; a dry run writes nothing; a bad header imports nothing', async () => {
-    const store = openStore({ dataDir: dir() });
+    const store = openTestStore(dir());
     try {
       const row = (cf: string) => `${cf},${ACME},Demo Datore S.r.l.,1234567890,7001,2020-01-01,\n`;
       const chunk = Buffer.alloc(64 * 1024, 'x');

@@ -14,7 +14,7 @@ import { rmSync } from 'node:fs';
 import { checkCodiceFiscaleAzienda } from '../src/domain/codiceFiscaleAzienda.js';
 import { loadDemoData } from '../src/seed.js';
 import type { Employment, Store } from '../src/store/port.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import { tempDir } from './support/gateway.js';
 
 const dirs: string[] = [];
@@ -27,7 +27,7 @@ after(async () => {
 function newStore(placement: 'direct' | 'thread' = 'direct'): Store {
   const dir = tempDir('sac-employment-');
   dirs.push(dir);
-  const store = openStore({ dataDir: dir }, placement);
+  const store = openTestStore(dir, placement);
   stores.push(store);
   return store;
 }

@@ -23,6 +23,7 @@ import type { SoapContract, SoapOperation, SoapServiceDescriptor } from '../src/
 import type { UserRecord } from '../src/store/port.js';
 import { ContractSchema } from '../src/xml/schema.js';
 import { tempDir, TestClock } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 import { envelope, invioMalattia } from './support/requests.js';
 import { DEMO, basic, parseFault, parseResponse, post } from './support/soapClient.js';
 
@@ -114,7 +115,7 @@ describe('a second SOAP service hosted through the same descriptor as Certificat
   let invio: string;
 
   before(async () => {
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'info', SAC_METRICS: 'on', SAC_LOG_BUFFER_BYTES: '0' });
+    const config = loadConfig(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'info', SAC_METRICS: 'on', SAC_LOG_BUFFER_BYTES: '0' }));
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -21,7 +21,7 @@ import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/op
 import { addDays, romeDate } from '../src/domain/dates.js';
 import type { CertificateRecord, IdempotencyClaim, JournalStamp } from '../src/store/port.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli } from './support/cliGateway.js';
 import { NOW, TODAY } from './support/demo.js';
@@ -73,7 +73,7 @@ function accepted(r: ParsedResponse): Record<string, string> {
 
 /** Certificates in the store, read beside the gateway through a second opening of it (a second opinion). */
 async function countCertificates(dataDir: string): Promise<number> {
-  const store = openStore({ dataDir });
+  const store = openTestStore(dataDir);
   try {
     return await store.countCertificates();
   } finally {

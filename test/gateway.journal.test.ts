@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { FAULTS } from '../src/catalog/diagnostics.js';
 import { JOURNAL_FIELD_MAX, journalLoginFailure } from '../src/sac/journal.js';
@@ -23,6 +24,7 @@ import { STORE_FILE } from '../src/store/sqlite/sqliteStore.js';
 import { assertErrors } from './support/assertions.js';
 import { NOW, TODAY } from './support/demo.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
+import { testDatabaseUrl, withTestStore } from './support/testStore.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseFault, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 import { journalOf } from './support/journal.js';
@@ -207,7 +209,7 @@ describe('the access journal through the gateway', () => {
     ]);
     assert.deepEqual((await journal({ subjectKind: 'certificato', subjectId: puc })).map(brief), [`${DEMO.medico.user} InviaDimissione creazione certificato ${puc}`]);
     assert.deepEqual((await journal({ subjectKind: 'ricovero', subjectId: cancelled })).map((e) => e.action), ['creazione', 'annullamento']);
-    const env = { ...process.env, SAC_DATA_DIR: gw.dataDir };
+    const env = withTestStore({ ...process.env, SAC_DATA_DIR: gw.dataDir });
     const printed = (await run(process.execPath, [CLI, 'journal', '--admission', admission], { env })).stdout.replace(/\n$/, '').split('\n');
     assert.equal(printed.length, 3);
     assert.deepEqual(printed.slice(1).map((line) => line.split('\t')[4]), ['creazione', 'dimissione']);
@@ -246,7 +248,7 @@ describe('the access journal through the gateway', () => {
   test('`sac-gateway journal` prints one tab-separated line per entry, with a header', async () => {
     const puc = await send();
     await call('RistampaMalattia', 'ristampaMalattiaRequest', medico, { lavoratore: { codiceFiscale: ROSSI }, idCertificato: puc });
-    const env = { ...process.env, SAC_DATA_DIR: gw.dataDir };
+    const env = withTestStore({ ...process.env, SAC_DATA_DIR: gw.dataDir });
     const byCertificate = (await run(process.execPath, [CLI, 'journal', '--certificate', puc], { env })).stdout;
     assert.deepEqual(byCertificate.replace(/\n$/, '').split('\n'), [
       'at\tusername\tclient_address\toperation\taction\tsubject_kind\tsubject_id\tdetail',
@@ -265,12 +267,37 @@ describe('the access journal through the gateway', () => {
     });
   });
 
+  /** From another connection to the gateway's store, on this half's engine: every journal insert fails until remove(). */
+  async function refuseJournal(dataDir: string): Promise<{ remove(): Promise<void> }> {
+    const url = testDatabaseUrl(dataDir);
+    if (url === undefined) {
+      const raw = new Database(path.join(dataDir, STORE_FILE));
+      raw.exec("CREATE TRIGGER refuse_journal BEFORE INSERT ON access_journal BEGIN SELECT RAISE(ABORT, 'journal refused'); END");
+      return {
+        async remove() {
+          raw.exec('DROP TRIGGER refuse_journal');
+          raw.close();
+        },
+      };
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("CREATE FUNCTION refuse_journal() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'journal refused'; END $$");
+    await client.query('CREATE TRIGGER refuse_journal BEFORE INSERT ON access_journal FOR EACH ROW EXECUTE FUNCTION refuse_journal()');
+    return {
+      async remove() {
+        await client.query('DROP TRIGGER refuse_journal ON access_journal');
+        await client.query('DROP FUNCTION refuse_journal()');
+        await client.end();
+      },
+    };
+  }
+
   test('when the journal cannot be written, no read answers data and no change is stored', async () => {
     const puc = await send();
     const certificates = await gw.gateway.store.countCertificates();
     // Another connection makes every journal insert fail, as a full or broken journal would.
-    const raw = new Database(path.join(gw.dataDir, STORE_FILE));
-    raw.exec("CREATE TRIGGER refuse_journal BEFORE INSERT ON access_journal BEGIN SELECT RAISE(ABORT, 'journal refused'); END");
+    const refusal = await refuseJournal(gw.dataDir);
     try {
       const reprint = await post(
         gw.endpoint,
@@ -310,8 +337,7 @@ describe('the access journal through the gateway', () => {
         `${DEMO.medico.user} InviaMalattia creazione certificato ${created}`,
       ]);
     } finally {
-      raw.exec('DROP TRIGGER refuse_journal');
-      raw.close();
+      await refusal.remove();
     }
     // Once the journal can be written again, so can everything else.
     await send();

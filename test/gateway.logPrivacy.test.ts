@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { romeDate } from '../src/domain/dates.js';
 import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
 import { tempDir } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 import { envelope, invioMalattia } from './support/requests.js';
 
 const NOTE = 'Riservatissimo diagnosi XQZ';
@@ -29,7 +30,7 @@ before(async () => {
       done();
     },
   });
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir });
+  const config = loadConfig(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir }));
   // The gateway's own logger, at the most verbose level, into memory.
   gateway = createGateway(config, { logger: createLogger('trace', sink) });
   endpoint = `${await gateway.listen()}/CertServiceWeb/CertificatiMedici`;

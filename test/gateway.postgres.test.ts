@@ -99,4 +99,11 @@ test('two gateways on one PostgreSQL database: the operations, a resubmission, t
   assert.equal(seen.fields['attestato/stato'], 'annullato');
   assert.equal(first.gateway.store.writeFailure(), undefined);
   assert.equal(second.gateway.store.writeFailure(), undefined);
+
+  // /metrics: the pool as an operator sizes it (SAC_DB_POOL_SIZE=4 here) and the retried transactions.
+  const metrics = await (await fetch(`${first.url}/metrics`)).text();
+  const open = Number(/^sac_store_connections\{state="open"\} (\d+)$/m.exec(metrics)?.[1]);
+  assert.ok(open >= 1 && open <= 4, `open connections within the pool: ${open}`);
+  assert.match(metrics, /^sac_store_connections\{state="waiting"\} 0$/m);
+  assert.match(metrics, /^sac_store_transaction_retries_total \d+$/m);
 });

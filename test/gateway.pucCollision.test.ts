@@ -17,6 +17,7 @@ import { newProtocolNumber } from '../src/sac/puc.js';
 import { startSharedWriter, type WriterPlacement } from '../src/store/open.js';
 import { NOW, TODAY } from './support/demo.js';
 import { TestClock, tempDir } from './support/gateway.js';
+import { testStoreSettings, withTestStore } from './support/testStore.js';
 import { envelope, invioMalattia } from './support/requests.js';
 import { DEMO, parseFault, parseResponse, post } from './support/soapClient.js';
 import { PROTOCOL_NUMBER_ATTEMPTS } from '../src/sac/lifecycle.js';
@@ -45,11 +46,11 @@ async function start(writer: 'default' | 'socket', ids: ForcedIds | undefined, e
   let placement: WriterPlacement | undefined;
   if (writer === 'socket') {
     // As under node:cluster: the node's shared writer (the primary's writer thread) listens, the gateway writes through it.
-    const shared = await startSharedWriter({ dataDir });
+    const shared = await startSharedWriter(testStoreSettings(dataDir));
     cleanups.push(() => shared.close());
     placement = { sharedWriter: shared.address! };
   }
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }));
   const clock = new TestClock();
   clock.set(NOW);
   const gateway = createGateway(config, { clock, logger: pino({ level: 'silent' }), ...(ids ? { newId: ids.next } : {}), ...(placement ? { writer: placement } : {}) });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { romeDate } from '../src/domain/dates.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import { DEMO, basic, field } from './support/soapClient.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
 import { tempDir } from './support/gateway.js';
@@ -123,7 +123,7 @@ describe('shutdown', () => {
     assert.match(refused, /Servizio in arresto: la richiesta non è stata registrata/);
 
     // The acknowledged certificate is in the store the next process opens.
-    const reopened = openStore({ dataDir: dir });
+    const reopened = openTestStore(dir);
     try {
       assert.equal(await reopened.countCertificates(), 1, 'the acknowledged certificate, and nothing else');
       assert.equal((await reopened.getCertificate(puc!))?.idCertificato, puc);

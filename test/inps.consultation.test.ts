@@ -21,7 +21,7 @@ import { rmSync } from 'node:fs';
 import { entitledForms, type InpsDocument, type InpsReader } from '../src/inps/entitlement.js';
 import { InpsConsultation, InpsLimitError, MAX_DOCUMENTS_PER_WORKER, MAX_PERIOD_DAYS, periodDays, type ReadJournal } from '../src/inps/consultation.js';
 import type { CertificateRecord, Employment, JournalStamp, JournalSubjectKind, RicoveroRecord, UserKind, UserRecord } from '../src/store/port.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
@@ -133,7 +133,7 @@ const ids = {
 
 before(async () => {
   dir = tempDir('sac-inps-consultation-');
-  store = openStore({ dataDir: dir });
+  store = openTestStore(dir);
   inps = new InpsConsultation({ store, registry: store, employment: store });
   await store.putEmployments([
     job(WORKER, EMPLOYER, '2020-01-01', null),

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { encryptField } from '../src/auth/pincodeCipher.js';
 import { addDays, romeDate } from '../src/domain/dates.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import { certificateDays, type CertificateRecord, type Store } from '../src/store/port.js';
 import { assertErrors } from './support/assertions.js';
 import { startCli, type CliGateway } from './support/cliGateway.js';
@@ -66,7 +66,7 @@ const rettifica = (who: Caller, id: string, dataFine: string) =>
 class StoreFile {
   private readonly store: Store;
   constructor(dataDir: string) {
-    this.store = openStore({ dataDir });
+    this.store = openTestStore(dataDir);
   }
   async row(id: string): Promise<{ state: string; id_annullamento: string | null; rettifica_di: string | null; data_fine: string } | undefined> {
     const c = await this.store.getCertificate(id);

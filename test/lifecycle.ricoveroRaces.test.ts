@@ -20,6 +20,7 @@ import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import { OPERATIONS, soapActionOf, type OperationName } from '../src/contract/operations.js';
 import { assertErrors } from './support/assertions.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 import { defaultResidenza, envelope, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post, type ParsedResponse } from './support/soapClient.js';
 
@@ -60,7 +61,7 @@ async function startPeer(dataDir: string): Promise<{ child: ChildProcess; endpoi
     import { createGateway } from ${JSON.stringify(app)};
     import { loadConfig } from ${JSON.stringify(config)};
     const now = new Date(${JSON.stringify(NOW)});
-    const env = { HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: ${JSON.stringify(dataDir)}, LOG_LEVEL: 'silent', ...${JSON.stringify(NO_RESUBMISSION_DETECTION)} };
+    const env = ${JSON.stringify(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...NO_RESUBMISSION_DETECTION }))};
     const gateway = createGateway(loadConfig(env), { clock: { now: () => now } });
     process.stdout.write((await gateway.listen()) + '\\n');
     process.on('SIGTERM', () => gateway.close().then(() => process.exit(0)));

@@ -13,7 +13,7 @@ import { boundedLines } from '../src/registry/boundedLines.js';
 import { splitCsvLine } from '../src/registry/csvLine.js';
 import { importPersons, MAX_LINE_BYTES } from '../src/registry/importPersons.js';
 import type { Person, PersonRegistry } from '../src/store/port.js';
-import { openStore } from '../src/store/open.js';
+import { openTestStore } from './support/testStore.js';
 import type { Store } from '../src/store/port.js';
 import { tempDir } from './support/gateway.js';
 
@@ -45,7 +45,7 @@ function recording(store: Store): { registry: PersonRegistry; batches: number[] 
 test('50,000 generated lines: all written, in batches of at most 1,000, every refused line reported', async () => {
   const dir = tempDir('sac-registry-');
   dirs.push(dir);
-  const store = openStore({ dataDir: dir });
+  const store = openTestStore(dir);
   try {
     const COUNT = 50_000;
     const BAD_EVERY = 5_000;
@@ -85,7 +85,7 @@ test('50,000 generated lines: all written, in batches of at most 1,000, every re
 test('a 32 MiB line is refused as it streams by (never held), and the lines around it are imported', async () => {
   const dir = tempDir('sac-registry-');
   dirs.push(dir);
-  const store = openStore({ dataDir: dir });
+  const store = openTestStore(dir);
   try {
     const [first, second] = [...syntheticPersons(2, 3)] as [Person, Person];
     const chunk = Buffer.alloc(64 * 1024, 'x');

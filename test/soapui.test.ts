@@ -22,6 +22,7 @@ import { TEST_CASES } from '../src/soapui/scenarios.js';
 import { ContractSchema } from '../src/xml/schema.js';
 import { NOW, pinnedGateway, type PinnedGateway } from './support/demo.js';
 import { startGateway, tempDir, type Running } from './support/gateway.js';
+import { withTestStore } from './support/testStore.js';
 import { DEMO } from './support/soapClient.js';
 
 const PROJECT_FILE = path.join(PROJECT_ROOT, SOAPUI_PROJECT_PATH);
@@ -210,7 +211,7 @@ describe('the CLI', () => {
   });
 
   async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SAC_DATA_DIR: tempDir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: withTestStore({ ...process.env, SAC_DATA_DIR: tempDir(), ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child.pid!);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c));

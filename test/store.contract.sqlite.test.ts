@@ -14,5 +14,5 @@ storeContract('SQLite', async () => {
   const dir = tempDir();
   dirs.push(dir);
   const store = SqliteStore.open(dir, 'thread');
-  return { store, close: () => store.close() };
+  return { store, sibling: () => SqliteStore.open(dir, 'local'), close: () => store.close() };
 });

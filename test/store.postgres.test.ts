@@ -24,7 +24,7 @@ storeContract('PostgreSQL', async (t) => {
   if (url === undefined) return undefined;
   // Opened as the gateway opens it: the factory, from the configuration's database block.
   const store = openStore({ dataDir: '/nonexistent', database: { url, poolSize: 8 } });
-  return { store, close: () => store.close() };
+  return { store, sibling: () => openStore({ dataDir: '/nonexistent', database: { url, poolSize: 2 } }), close: () => store.close() };
 });
 
 async function query<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
@@ -262,7 +262,10 @@ describe('the database block of the configuration (read and checked; the store f
     const d = loadConfig({}).database;
     assert.deepEqual(d, { url: undefined, ...DATABASE_DEFAULTS });
     const set = loadConfig({ SAC_DATABASE_URL: 'postgres://sac:pw@db1:5432/sac', SAC_DB_POOL_SIZE: '20', SAC_DB_CONNECT_TIMEOUT_MS: '2000', SAC_DB_STATEMENT_TIMEOUT_MS: '0' }).database;
-    assert.deepEqual(set, { url: 'postgres://sac:pw@db1:5432/sac', poolSize: 20, connectTimeoutMs: 2000, statementTimeoutMs: 0 });
+    assert.deepEqual(set, { url: 'postgres://sac:pw@db1:5432/sac', poolSize: 20, connectTimeoutMs: 2000, statementTimeoutMs: 0, queryTimeoutMs: 35_000 });
+    assert.equal(loadConfig({ SAC_DB_STATEMENT_TIMEOUT_MS: '5000', SAC_DB_QUERY_TIMEOUT_MS: '8000' }).database.queryTimeoutMs, 8000);
+    // The server cancels a slow statement first; the gateway gives up on a silent server only after.
+    assert.throws(() => loadConfig({ SAC_DB_QUERY_TIMEOUT_MS: '30000' }), (err: Error) => err instanceof ConfigError && /SAC_DB_QUERY_TIMEOUT_MS \(30000\) must be above SAC_DB_STATEMENT_TIMEOUT_MS \(30000\)/.test(err.message));
     assert.equal(loadConfig({ SAC_DATABASE_URL: 'postgresql://sac@/sac?host=/run/postgresql' }).database.url, 'postgresql://sac@/sac?host=/run/postgresql');
     for (const [name, value] of [
       ['SAC_DATABASE_URL', 'mysql://sac:hunter2@db/sac'],
@@ -272,6 +275,7 @@ describe('the database block of the configuration (read and checked; the store f
       ['SAC_DB_POOL_SIZE', 'ten'],
       ['SAC_DB_CONNECT_TIMEOUT_MS', '5'],
       ['SAC_DB_STATEMENT_TIMEOUT_MS', '-1'],
+      ['SAC_DB_QUERY_TIMEOUT_MS', '500'],
     ] as const) {
       assert.throws(
         () => loadConfig({ [name]: value }),

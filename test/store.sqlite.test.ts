@@ -14,36 +14,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { checkCodiceFiscale, syntheticPersons } from '../src/domain/codiceFiscale.js';
-import { DuplicateKeyError, InvalidPersonError, StoreUnavailableError, StoreWriteError, type CertificateRecord, type JournalStamp } from '../src/store/port.js';
+import { DuplicateKeyError, InvalidPersonError, StoreUnavailableError, StoreWriteError, type CertificateRecord } from '../src/store/port.js';
 import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { privateSocketPath } from '../src/store/sqlite/socketWriter.js';
 import { STORE_FILE, SqliteStore, openDatabase } from '../src/store/sqlite/sqliteStore.js';
 import { ThreadWriteChannel } from '../src/store/sqlite/writeChannel.js';
 import { tempDir } from './support/gateway.js';
 import { journalOf } from './support/journal.js';
+import { BY, certificate } from './support/storeContract.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-
-function certificate(id: string): CertificateRecord {
-  return {
-    idCertificato: id,
-    kind: 'malattia',
-    medicoCf: 'MDCTST70A01H501K',
-    lavoratoreCf: 'RSSMRA80A01H501U',
-    dataRicezione: '2026-11-25T10:00:00.000+01:00',
-    sentBy: 'MDCTST70A01H501K',
-    state: 'attivo',
-    document: {
-      residenza: { via: 'Via Nazionale', civico: '1', cap: '00184', codiceCatastale: 'H501' },
-      malattia: {
-        ruoloMedico: 'S', dataRilascio: '2026-11-25', dataInizio: '2026-11-25', dataFine: '2026-11-27',
-        visita: 'A', tipoCertificato: 'I', diagnosi: { noteDiagnosi: 'x' },
-      },
-    },
-  };
-}
-
-const BY: JournalStamp = { at: '2026-11-25T10:00:00.000+01:00', username: 'MDCTST70A01H501K', clientAddress: '192.0.2.7', operation: 'InviaMalattia' };
 
 interface OpenStore {
   readonly store: SqliteStore;

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { withTestStore } from './testStore.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
@@ -19,7 +20,7 @@ export interface AdminRun {
 
 export async function adminCli(dataDir: string, args: readonly string[], stdin: string, track: (child: ChildProcess) => void): Promise<AdminRun> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { env: withTestStore({ ...env, SAC_DATA_DIR: dataDir, SAC_DEMO_DATA: '0' }), stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   let stdout = '';
   let stderr = '';

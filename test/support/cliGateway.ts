@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withTestStore } from './testStore.js';
 
 // dist/test/support/ -> dist/src/cli.js: the very binary `npm start` runs.
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -36,6 +37,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Default ['ignore', 'pipe', 'pipe']; only piped streams end up in output(). */
   stdio?: StdioOptions;
+  /** Listen on this port instead of a free one (a node restarted where a load balancer expects it). */
+  port?: number;
 }
 
 /** A loopback port that was free a moment ago. */
@@ -50,11 +53,12 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startCli(dataDir: string, options: CliOptions = {}): Promise<CliGateway> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // Only this test's settings: an inherited SAC_* variable must not change the run.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SAC_')));
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env },
+    // Under the store switch: the data directory's own database (testStore.ts), unless options.env names one.
+    env: withTestStore({ ...env, HOST: '127.0.0.1', PORT: String(port), SAC_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env }),
     stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
   });
   options.track?.(child);

@@ -1,6 +1,7 @@
 /**
  * A real gateway on a loopback port with its own data directory (a real
- * SQLite file), and a settable clock for rules about days.
+ * SQLite file, or under the store switch its own PostgreSQL database: see
+ * testStore.ts), and a settable clock for rules about days.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { createGateway, type Gateway } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/sac/services.js';
+import { withTestStore } from './testStore.js';
 
 export class TestClock implements Clock {
   private instant: Date | undefined;
@@ -43,7 +45,8 @@ export function tempDir(prefix = 'sac-test-'): string {
 
 /** `logger`: the gateway's log (silent by default; test/inps.httpPrint.test.ts reads it). */
 export async function startGateway(env: Record<string, string> = {}, dataDir = tempDir(), logger: Logger = pino({ level: 'silent' })): Promise<Running> {
-  const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  // Under the store switch (SAC_TEST_STORE=postgres) the data directory's own database, unless the caller named one.
+  const config: Config = loadConfig(withTestStore({ HOST: '127.0.0.1', PORT: '0', SAC_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }));
   const clock = new TestClock();
   const gateway = createGateway(config, { clock, logger });
   const url = await gateway.listen();

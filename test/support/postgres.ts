@@ -3,8 +3,10 @@
  * Debian's initdb and pg_ctl run as the `postgres` OS user (root may not run
  * a cluster), the data in a fresh temp directory owned by it, listening on
  * 127.0.0.1 on a free port (its Unix socket in the same directory), with
- * fsync and synchronous_commit on as in production. One cluster per test
- * file; one database per caller (CREATE DATABASE ... TEMPLATE template0).
+ * fsync and synchronous_commit on as in production. usePostgres(): one
+ * cluster per test file, one database per caller (CREATE DATABASE ...
+ * TEMPLATE template0). scripts/test.ts starts one for the whole PostgreSQL
+ * half of `npm test` (test/support/testStore.ts makes its databases).
  *
  * Without the binaries a test using it is skipped with a message saying so,
  * except under CI (CI set and not "false"/"0"), where it fails: CI installs
@@ -43,6 +45,14 @@ export interface PostgresCluster {
   createDatabase(name?: string): Promise<string>;
   /** Where the cluster's postmaster runs (for tests that stop it). */
   readonly dataDir: string;
+  /** The maintenance database's connection string (the superuser, no password), for CREATE DATABASE. */
+  readonly adminUrl: string;
+  /**
+   * `pg_ctl restart -m fast`, as an operator restarts the server: every session is
+   * ended (transactions under way rolled back), then the same server is started
+   * again with the same options, on the same port.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,7 +92,12 @@ function postmasterPid(dataDir: string): number | undefined {
 
 let databases = 0;
 
-export async function startPostgresCluster(binDir: string): Promise<PostgresCluster> {
+export interface ClusterOptions {
+  /** max_connections (default 100): the whole-suite run (scripts/test.ts) needs more, one pool per gateway. */
+  readonly maxConnections?: number;
+}
+
+export async function startPostgresCluster(binDir: string, clusterOptions: ClusterOptions = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sac-pg-'));
   const dataDir = path.join(dir, 'data');
   if (process.getuid?.() === 0) {
@@ -90,6 +105,8 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
     chownSync(dir, uid, gid);
   }
   const port = await freePort();
+  /** pg_ctl on this cluster, waiting for the action to complete; the server's log in the temp directory. */
+  const pgCtl = (action: string, ...args: string[]) => asPostgres(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', ...args, action]);
   let pid: number | undefined;
   // If this process dies without its after() hooks, the postmaster goes with it (by its PID).
   const onExit = (): void => {
@@ -109,10 +126,10 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
       `-c unix_socket_directories='${dir}'`,
       '-c fsync=on',
       '-c synchronous_commit=on',
-      '-c max_connections=100',
+      `-c max_connections=${clusterOptions.maxConnections ?? 100}`,
       '-c shared_buffers=32MB',
     ].join(' ');
-    await asPostgres(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start']);
+    await pgCtl('start', '-t', '60', '-o', options);
     pid = postmasterPid(dataDir);
     process.once('exit', onExit);
   } catch (err) {
@@ -124,6 +141,7 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
   return {
     port,
     dataDir,
+    adminUrl: admin,
     async createDatabase(name = `sac_test_${process.pid}_${++databases}`) {
       const client = new pg.Client({ connectionString: admin });
       await client.connect();
@@ -134,10 +152,14 @@ export async function startPostgresCluster(binDir: string): Promise<PostgresClus
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    async restart() {
+      await pgCtl('restart', '-m', 'fast', '-t', '60');
+      pid = postmasterPid(dataDir);
+    },
     async stop() {
       process.removeListener('exit', onExit);
       try {
-        await asPostgres(path.join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+        await pgCtl('stop', '-m', 'fast', '-t', '30');
       } catch {
         // pg_ctl could not stop it: by its PID.
         onExit();

@@ -26,6 +26,8 @@ export type ContractStore = Store;
 
 export interface OpenedStore {
   readonly store: ContractStore;
+  /** Another store on the same data, as another process of the node (or another node) opens it; closed by the caller. */
+  sibling(): ContractStore;
   close(): Promise<void>;
 }
 
@@ -316,6 +318,25 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         assert.equal(await store.employs('01234567897', WORKER, '2024-05-01', '2024-05-01'), false, 'the re-imported end replaces the old');
         assert.equal(await store.countEmployments(), 2);
       }));
+
+    test("sandbox: a process that follows the settings sees another process's from its first settings() call", async (t) => {
+      const s = await factory(t);
+      if (s === undefined) return;
+      const other = s.sibling();
+      try {
+        await s.store.sandbox.setShift('u', { offsetMs: 3_600_000, setAt: 1 });
+        await s.store.sandbox.setFault('u', { outcome: 'errore', operation: 'InviaMalattia', remaining: 2, total: 2, retryAfterS: null, delayMs: null, tipoErrore: '4005', setAt: 2 });
+        await other.sandbox.follow();
+        const seen = other.sandbox.settings('u');
+        assert.deepEqual(seen.shift, { offsetMs: 3_600_000, setAt: 1 }, 'the shift set elsewhere, at the first call');
+        assert.equal(seen.fault?.remaining, 2);
+        assert.equal(other.sandbox.settings('nessuno'), other.sandbox.settings('nessuno'), 'nothing set: the same empty settings');
+        assert.equal(other.sandbox.settings('nessuno').shift, undefined);
+      } finally {
+        await other.close();
+        await s.close();
+      }
+    });
 
     test('sandbox: inspector keeps the newest, the report counts, settings and one taker per injected answer', (t) =>
       opened(factory, t, async (store) => {
