@@ -19,7 +19,7 @@
  * lifetime are the project's own; node:test does the running.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,12 @@ export const ONE_HALF_ONLY: Readonly<Record<string, string>> = {
   'gateway.databaseRestart.test.js': 'already PostgreSQL: restarts its own cluster under one gateway\'s load',
   'gateway.writerLoss.test.js': "SQLite's writer thread lost and restarted (PostgreSQL has no writer thread)",
 };
+
+/** A file named on the command line: a path, or a bare name in dist/test/ (`gateway.httpEdge.test.js`). */
+function testFile(name: string): string {
+  const given = path.resolve(name);
+  return existsSync(given) || name.includes('/') ? given : path.join(TEST_DIR, name);
+}
 
 const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const TEST_DIR = fileURLToPath(new URL('../test/', import.meta.url));
@@ -124,7 +130,7 @@ async function main(): Promise<number> {
   }
   const files =
     positionals.length > 0
-      ? positionals.map((f) => path.resolve(f))
+      ? positionals.map(testFile)
       : readdirSync(TEST_DIR)
           .filter((f) => f.endsWith('.test.js'))
           .sort()

@@ -143,10 +143,13 @@ describe('the HTTP edge (timeouts, authentication before the body)', () => {
     );
     // Before: every body was buffered before authentication, +1 MiB per connection (~1 GB), never cut.
     // Now a refused connection costs its socket and parser (1,000 with no body at all: about +13 MB,
-    // mostly memory the allocator keeps) and what Node read along with the headers (64-125 KiB,
-    // garbage at the next collection): bounded well below one buffered body per connection.
-    assert.ok(heldMb < 48, `RSS still ${heldMb.toFixed(1)} MB above the baseline once the connections closed`);
-    assert.ok(peakRiseMb < 100, `RSS peaked ${peakRiseMb.toFixed(1)} MB above the baseline: bodies were buffered`);
+    // mostly memory the allocator keeps) and what Node read along with the headers (64-125 KiB each,
+    // garbage at the next collection, up to ~120 MB before it runs): seen +20 to +49 MB, held and peak.
+    // The bounds sit well below what buffering every body costs, and above what the allocator may keep
+    // (a bound of 48 MB held failed once at 48.7 MB with nothing buffered).
+    const bufferedMb = (N * MiB) / 2 ** 20;
+    assert.ok(heldMb < bufferedMb / 5, `RSS still ${heldMb.toFixed(1)} MB above the baseline once the connections closed (buffering every body: ${bufferedMb} MB)`);
+    assert.ok(peakRiseMb < bufferedMb / 4, `RSS peaked ${peakRiseMb.toFixed(1)} MB above the baseline: bodies were buffered (every body: ${bufferedMb} MB)`);
     // A reset may beat the 401 to some clients, but the answer is sent: most must have read it.
     assert.ok(answered401 > N / 2, `only ${answered401} of ${N} saw the 401`);
     // The gateway still serves.
