@@ -30,8 +30,9 @@ import { POSTGRES_MISSING, postgresBinDir, startPostgresCluster, type PostgresCl
 
 /**
  * Files that run in the SQLite half only, each with its reason. Reviewed:
- * a file belongs here when its subject is SQLite itself or it already runs
- * PostgreSQL (or both engines) on its own cluster, never because it fails.
+ * a file belongs here when its subject is SQLite itself, it already runs
+ * PostgreSQL (or both engines) on its own cluster, or it never opens a store
+ * and is slow enough to matter; never because it fails.
  */
 export const ONE_HALF_ONLY: Readonly<Record<string, string>> = {
   'store.sqlite.test.js': 'SQLite adapter internals (pragmas, the file, the seed command on the file)',
@@ -47,6 +48,7 @@ export const ONE_HALF_ONLY: Readonly<Record<string, string>> = {
   'deploy.rollingRestart.test.js': 'already PostgreSQL: three nodes on one database of its own cluster, behind nginx',
   'gateway.databaseRestart.test.js': 'already PostgreSQL: restarts its own cluster under one gateway\'s load',
   'gateway.writerLoss.test.js': "SQLite's writer thread lost and restarted (PostgreSQL has no writer thread)",
+  'batch.large.test.js': 'never opens a store: `batch --dry-run` checks 100,000 files locally, no gateway; a second run would repeat the first (~45 s)',
 };
 
 /** A file named on the command line: a path, or a bare name in dist/test/ (`gateway.httpEdge.test.js`). */
