@@ -39,10 +39,14 @@ export class PgSandboxStore implements SandboxStore {
     private readonly writes: TransactionCounter,
   ) {}
 
-  /** Starts the epoch's polling; settles once every setting was read. */
+  /**
+   * Starts the epoch's polling; settles once every setting was read: the
+   * polling's first read, under way (no epoch seen yet, so it reads them
+   * all), or, when the polling had already started, a read of the epoch.
+   */
   follow(): Promise<void> {
     this.startPolling();
-    return this.refresh(true);
+    return this.refresh();
   }
 
   /** From memory, no query; a first call before follow() starts the polling (and a first read). */
