@@ -227,7 +227,7 @@ export function renderConsole(r: Results): string {
   lines.push(textTable(COLUMNS, r.measurements.map(row)));
   lines.push('');
   lines.push('ratios (InviaMalattia throughput):');
-  for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ${k.padEnd(38)} ${f3(v)}`);
+  for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ${k.padEnd(28)} ${f3(v)}`);
   if (r.paced) lines.push(`p99/p50 at 70% of peak: ${f2(r.paced.p99OverP50)} (p50 ${f2(r.paced.p50Ms)} ms, p99 ${f2(r.paced.p99Ms)} ms)`);
   if (r.xsd) {
     lines.push(
