@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Counts, RunSummary } from './testSummary.js';
 import { POSTGRES_MISSING, postgresBinDir, startPostgresCluster, type PostgresCluster } from '../test/support/postgres.js';
+import { IN_CI } from '../test/support/ci.js';
 
 /**
  * Files that run in the SQLite half only, each with its reason. Reviewed:
@@ -57,7 +58,6 @@ function testFile(name: string): string {
   return existsSync(given) || name.includes('/') ? given : path.join(TEST_DIR, name);
 }
 
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const TEST_DIR = fileURLToPath(new URL('../test/', import.meta.url));
 
 interface HalfResult {

@@ -26,9 +26,9 @@ import { withTestStore } from './support/testStore.js';
 import { call, DATORE, LAVORATORE, parseAnswer, type Answer } from './support/attestati.js';
 import { defaultResidenza, envelope, invioDimissione, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, post } from './support/soapClient.js';
+import { IN_CI } from './support/ci.js';
 
 const run = promisify(execFile);
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 /** The sickness certificate's diagnosis, and the discharge's: unique words, found nowhere else. */
 const MARKER = 'Zqxv7Malattia';
 const MARKER_DIMISSIONE = 'Wkjy4Dimissione';

@@ -39,8 +39,8 @@ import { usePostgres } from './support/postgres.js';
 import { parsePrometheus } from './support/prometheus.js';
 import { envelope, invioMalattia, type Fields } from './support/requests.js';
 import { DEMO, basic, parseResponse, type ParsedResponse } from './support/soapClient.js';
+import { IN_CI } from './support/ci.js';
 
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const postgres = usePostgres();
 
 /** Concurrent clients sending the mix. */

@@ -31,6 +31,7 @@ import { checkCharacter } from '../src/domain/codiceFiscale.js';
 import type { Person } from '../src/store/port.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, tempDir, type Running } from './support/gateway.js';
 import { DEMO } from './support/soapClient.js';
+import { IN_CI } from './support/ci.js';
 
 const run = promisify(execFile);
 
@@ -53,7 +54,6 @@ const INTEROP_TEXT = {
 } as const;
 /** Generous bounds for a child toolkit (a JVM start-up, wsimport, javac on a busy 2-core machine). */
 const CHILD_TIMEOUT_MS = 180_000;
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 
 interface Worker {
   readonly cf: string;

@@ -29,9 +29,9 @@ import {
 } from '../src/print/index.js';
 import { NO_RESUBMISSION_DETECTION, startGateway, type Running } from './support/gateway.js';
 import { ACCENTED_DOCTOR, ACCENTED_WORKER, DIAGNOSI_DIMISSIONE, DIAGNOSI_MALATTIA, sendSamples, type Samples } from './support/printSamples.js';
+import { IN_CI } from './support/ci.js';
 
 const run = promisify(execFile);
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const INSTALL = 'apt-get install -y --no-install-recommends poppler-utils (or: bash .ci/install-test-deps.sh)';
 /** Generous bounds: a form is ~30 KB and renders in ~0.1 s. */
 const MAX_PDF_BYTES = 200_000;

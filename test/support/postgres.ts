@@ -21,13 +21,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { IN_CI } from './ci.js';
 
 const run = promisify(execFile);
 
 export const POSTGRES_MISSING =
   "PostgreSQL not installed: the PostgreSQL half needs Debian's postgresql (`apt-get install -y --no-install-recommends postgresql`, or `bash .ci/install-test-deps.sh`)";
 
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 
 /** Debian's versioned binaries directory (the newest installed), or undefined. */
 export function postgresBinDir(): string | undefined {
