@@ -226,7 +226,8 @@ export function renderConsole(r: Results): string {
   lines.push('');
   lines.push(textTable(COLUMNS, r.measurements.map(row)));
   lines.push('');
-  lines.push('ratios (InviaMalattia throughput):');
+  // None with --stores-only: its ratios are the store comparison's, below.
+  if (Object.keys(r.ratios).length > 0) lines.push('ratios (InviaMalattia throughput):');
   for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ${k.padEnd(28)} ${f3(v)}`);
   if (r.paced) lines.push(`p99/p50 at 70% of peak: ${f2(r.paced.p99OverP50)} (p50 ${f2(r.paced.p50Ms)} ms, p99 ${f2(r.paced.p99Ms)} ms)`);
   if (r.xsd) {
@@ -343,17 +344,19 @@ export function renderDoc(r: Results, plotFile: string | undefined): string {
       `written by the bench itself (bench/run.ts). Re-run it to refresh this page; no timing is asserted in \`npm test\`.`,
   );
   out.push('');
-  out.push('## Ratios');
-  out.push('');
-  out.push('InviaMalattia end to end (valid certificates, authenticated, durable) against the two baselines, same run, same wrk, same connections and duration:');
-  out.push('');
-  out.push(
-    mdTable(
-      ['ratio', 'value'],
-      Object.entries(r.ratios).map(([k, v]) => [k, f3(v)]),
-    ),
-  );
-  out.push('');
+  if (Object.keys(r.ratios).length > 0) {
+    out.push('## Ratios');
+    out.push('');
+    out.push('InviaMalattia end to end (valid certificates, authenticated, durable) against the two baselines, same run, same wrk, same connections and duration:');
+    out.push('');
+    out.push(
+      mdTable(
+        ['ratio', 'value'],
+        Object.entries(r.ratios).map(([k, v]) => [k, f3(v)]),
+      ),
+    );
+    out.push('');
+  }
   out.push(
     `The ceiling and the peer run with the same number of processes as the gateway (${r.options.workers} workers + primary); ` +
       'the "1 process" rows are there for context only.',
